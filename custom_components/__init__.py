@@ -1,0 +1,1 @@
+"""Custom components package (needed so tests import our integration first)."""

@@ -1,0 +1,50 @@
+"""The Bosch Connect integration: five Bosch partner services in Home Assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .registry import ROOMS, room_for
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up what the services register once per domain (actions)."""
+    for room in ROOMS.values():
+        if room.async_setup is not None:
+            await room.async_setup(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Set up one Bosch service from a config entry."""
+    room = room_for(entry)
+    if not await room.async_setup_entry(hass, entry):
+        return False
+    await hass.config_entries.async_forward_entry_setups(entry, list(room.platforms))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Unload a config entry."""
+    room = room_for(entry)
+    unloaded = await hass.config_entries.async_unload_platforms(
+        entry, list(room.platforms)
+    )
+    if unloaded and room.async_unload_entry is not None:
+        await room.async_unload_entry(hass, entry)
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Clean up at Bosch when the user removes an entry."""
+    room = room_for(entry)
+    if room.async_remove_entry is not None:
+        await room.async_remove_entry(hass, entry)

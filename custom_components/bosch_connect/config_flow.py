@@ -1,0 +1,71 @@
+"""Config flow for Bosch Connect.
+
+The ``user`` step is a menu of the Bosch services. Each service contributes a
+mixin from its own room (``<service>/flow.py``) that implements the steps of
+that service, prefixed with the service key (``async_step_gateway...``), and
+its ``reauth`` / ``reconfigure`` entry points, which this class dispatches on
+``entry.data["service"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+
+from .const import CONF_SERVICE, DOMAIN, SERVICE_GATEWAY
+from .gateway.flow import GatewayFlowMixin
+from .registry import ROOMS
+
+# The services offered in the menu, in the order shown.
+MENU = [SERVICE_GATEWAY]
+
+
+class BoschConnectConfigFlow(GatewayFlowMixin, ConfigFlow, domain=DOMAIN):
+    """Add a Bosch service to Home Assistant."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user pick the Bosch service to add."""
+        return self.async_show_menu(step_id="user", menu_options=MENU)
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start re-authentication of the service that failed."""
+        match entry_data[CONF_SERVICE]:
+            case _:
+                return await self.async_step_gateway_reauth(entry_data)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the connection settings of an entry."""
+        match self._get_reconfigure_entry().data[CONF_SERVICE]:
+            case _:
+                return await self.async_step_gateway_reconfigure(user_input)
+
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
+        """Return whether the entry's service has options."""
+        return ROOMS[config_entry.data[CONF_SERVICE]].options_flow is not None
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
+        """Return the options flow of the entry's service."""
+        factory = ROOMS[config_entry.data[CONF_SERVICE]].options_flow
+        assert factory is not None
+        return factory(config_entry)

@@ -1,0 +1,18 @@
+"""The services this integration offers, keyed by ``entry.data["service"]``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import CONF_SERVICE
+from .gateway import ROOM as GATEWAY_ROOM
+from .room import Room
+
+ROOMS: dict[str, Room] = {room.service: room for room in (GATEWAY_ROOM,)}
+
+
+def room_for(entry: ConfigEntry[Any]) -> Room:
+    """Return the room that serves this entry."""
+    return ROOMS[entry.data[CONF_SERVICE]]

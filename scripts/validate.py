@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Checks of HACS's action and of hassfest that apply to a custom integration.
+
+Run by scripts/test (and importable by tests). Exit code 1 lists every problem.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+import sys
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "custom_components" / "bosch_connect"
+
+MANIFEST_REQUIRED = {
+    "domain",
+    "name",
+    "codeowners",
+    "config_flow",
+    "dependencies",
+    "documentation",
+    "integration_type",
+    "iot_class",
+    "issue_tracker",
+    "loggers",
+    "requirements",
+    "version",
+}
+MANIFEST_ALLOWED = MANIFEST_REQUIRED | {
+    "after_dependencies",
+    "bluetooth",
+    "dhcp",
+    "homekit",
+    "mqtt",
+    "single_config_entry",
+    "ssdp",
+    "usb",
+    "zeroconf",
+}
+IOT_CLASSES = {
+    "assumed_state",
+    "calculated",
+    "cloud_polling",
+    "cloud_push",
+    "local_polling",
+    "local_push",
+}
+INTEGRATION_TYPES = {
+    "device",
+    "entity",
+    "hardware",
+    "helper",
+    "hub",
+    "service",
+    "system",
+    "virtual",
+}
+HACS_ALLOWED = {
+    "name",
+    "content_in_root",
+    "zip_release",
+    "filename",
+    "hide_default_branch",
+    "country",
+    "homeassistant",
+    "persistent_directory",
+    "render_readme",
+    "hacs",
+}
+VERSION = re.compile(r"^\d+\.\d+(\.\d+)?([ab.-]\w+)?$")
+
+
+def check_manifest(manifest: dict[str, Any]) -> list[str]:
+    """Problems hassfest would report in a custom integration's manifest."""
+    problems = [
+        f"manifest: missing key '{k}'"
+        for k in sorted(MANIFEST_REQUIRED - manifest.keys())
+    ]
+    problems += [
+        f"manifest: unknown key '{k}'"
+        for k in sorted(manifest.keys() - MANIFEST_ALLOWED)
+    ]
+    keys = list(manifest)
+    wanted = ["domain", "name", *sorted(k for k in keys if k not in ("domain", "name"))]
+    if keys != wanted:
+        problems.append(f"manifest: keys must be domain, name, then sorted: {wanted}")
+    if manifest.get("iot_class") not in IOT_CLASSES:
+        problems.append("manifest: invalid iot_class")
+    if manifest.get("integration_type") not in INTEGRATION_TYPES:
+        problems.append("manifest: invalid integration_type")
+    if not VERSION.match(str(manifest.get("version", ""))):
+        problems.append("manifest: version must be a valid version string")
+    for key in ("documentation", "issue_tracker"):
+        if not str(manifest.get(key, "")).startswith("https://"):
+            problems.append(f"manifest: {key} must be an https URL")
+    for owner in manifest.get("codeowners", []):
+        if not str(owner).startswith("@"):
+            problems.append(f"manifest: codeowner {owner!r} must start with @")
+    for entry in manifest.get("zeroconf", []):
+        service_type = entry if isinstance(entry, str) else entry.get("type", "")
+        if not service_type.endswith(".local."):
+            problems.append(
+                f"manifest: zeroconf type {service_type!r} must end with .local."
+            )
+    if manifest.get("config_flow") and not (INTEGRATION / "config_flow.py").exists():
+        problems.append("manifest: config_flow is true but config_flow.py is missing")
+    return problems
+
+
+def check_hacs(hacs: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+    """Problems HACS's action would report in hacs.json."""
+    problems = [
+        f"hacs.json: unknown key '{k}'" for k in sorted(hacs.keys() - HACS_ALLOWED)
+    ]
+    if not hacs.get("name"):
+        problems.append("hacs.json: 'name' is required")
+    if hacs.get("homeassistant") != "2025.4.0":
+        problems.append(
+            "hacs.json: 'homeassistant' must be the minimum version 2025.4.0"
+        )
+    if hacs.get("name") != manifest.get("name"):
+        problems.append("hacs.json: name differs from the manifest's name")
+    return problems
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted keys of a nested translation file."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out |= flatten(value, f"{prefix}{key}.")
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def check_translations(en: dict[str, Any], de: dict[str, Any]) -> list[str]:
+    """Both languages hold the same keys, with the same placeholders."""
+    flat_en, flat_de = flatten(en), flatten(de)
+    problems = [
+        f"translations: de.json lacks {k}"
+        for k in sorted(flat_en.keys() - flat_de.keys())
+    ]
+    problems += [
+        f"translations: de.json has extra {k}"
+        for k in sorted(flat_de.keys() - flat_en.keys())
+    ]
+    placeholder = re.compile(r"\{(\w+)\}")
+    for key in sorted(flat_en.keys() & flat_de.keys()):
+        if set(placeholder.findall(str(flat_en[key]))) != set(
+            placeholder.findall(str(flat_de[key]))
+        ):
+            problems.append(f"translations: placeholders differ in {key}")
+    return problems
+
+
+def check_files() -> list[str]:
+    """Files HACS and the README rules expect."""
+    return [
+        f"missing {name}"
+        for name in ("README.md", "info.md", "LICENSE", "hacs.json")
+        if not (ROOT / name).is_file()
+    ]
+
+
+def main() -> int:
+    """Run every check; print problems."""
+    manifest = json.loads((INTEGRATION / "manifest.json").read_text())
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    en = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+    de = json.loads((INTEGRATION / "translations" / "de.json").read_text())
+    problems = (
+        check_manifest(manifest)
+        + check_hacs(hacs, manifest)
+        + check_translations(en, de)
+        + check_files()
+    )
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print("validate: manifest, hacs.json, translations and files are fine")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

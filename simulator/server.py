@@ -1,0 +1,73 @@
+"""The pieces every simulated service shares: an aiohttp server on loopback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import ssl
+from typing import Protocol
+
+from aiohttp import web
+
+from .faults import Faults
+
+HOST = "127.0.0.1"
+
+
+class SimulatedService(Protocol):
+    """What the runner and the control server need of a service."""
+
+    name: str
+    faults: Faults
+
+    async def start(self) -> None:
+        """Start serving."""
+
+    async def stop(self) -> None:
+        """Stop serving."""
+
+    def control_routes(self) -> list[web.RouteDef]:
+        """Routes mounted under ``/<name>/`` on the control server."""
+
+    def describe(self) -> list[str]:
+        """Lines telling a person what to type into Home Assistant."""
+
+
+@dataclass
+class Listener:
+    """One aiohttp application listening on 127.0.0.1 (port 0: ephemeral)."""
+
+    app: web.Application
+    port: int = 0
+    ssl_context: ssl.SSLContext | None = None
+    host: str = HOST
+    _runner: web.AppRunner | None = field(default=None, init=False)
+
+    async def start(self) -> None:
+        """Bind and serve; afterwards ``port`` is the bound port."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner, self.host, self.port, ssl_context=self.ssl_context
+        )
+        await site.start()
+        server = site._server  # the only way to read the bound port
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of this listener."""
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+
+def make_app(faults: Faults) -> web.Application:
+    """An application with the fault-injection middleware installed."""
+    return web.Application(middlewares=[faults.middleware])

@@ -1,0 +1,73 @@
+"""manifest.json, hacs.json and translations follow hassfest's and HACS's rules."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+import sys
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def validate() -> ModuleType:
+    """scripts/validate.py as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "validate", ROOT / "scripts" / "validate.py"
+    )
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["validate"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _manifest() -> dict:
+    return json.loads(
+        (ROOT / "custom_components/bosch_connect/manifest.json").read_text()
+    )
+
+
+def test_repository_passes(validate: ModuleType) -> None:
+    assert validate.main() == 0
+
+
+def test_manifest_is_complete(validate: ModuleType) -> None:
+    manifest = _manifest()
+    assert validate.check_manifest(manifest) == []
+    assert manifest["zeroconf"] == ["_gateway-tt-local-api._tcp.local."]
+
+
+def test_manifest_rules_catch_mistakes(validate: ModuleType) -> None:
+    manifest = _manifest()
+    unsorted = {
+        "name": manifest["name"],
+        **{k: v for k, v in manifest.items() if k != "name"},
+    }
+    assert any("sorted" in p for p in validate.check_manifest(unsorted))
+    missing = {k: v for k, v in manifest.items() if k != "version"}
+    assert "manifest: missing key 'version'" in validate.check_manifest(missing)
+    bad = {**manifest, "iot_class": "cloudy", "zeroconf": ["_x._tcp"]}
+    problems = validate.check_manifest(bad)
+    assert "manifest: invalid iot_class" in problems
+    assert any("zeroconf" in p for p in problems)
+
+
+def test_hacs_rules(validate: ModuleType) -> None:
+    manifest = _manifest()
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert validate.check_hacs(hacs, manifest) == []
+    assert validate.check_hacs({"homeassistant": "2024.1.0", "bogus": 1}, manifest)
+
+
+def test_translation_rules(validate: ModuleType) -> None:
+    en = {"a": {"b": "Hello {name}"}, "c": "x"}
+    assert validate.check_translations(en, {"a": {"b": "Hallo {name}"}, "c": "y"}) == []
+    problems = validate.check_translations(en, {"a": {"b": "Hallo {nom}"}})
+    assert "translations: de.json lacks c" in problems
+    assert "translations: placeholders differ in a.b" in problems

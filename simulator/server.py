@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import ssl
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from aiohttp import web
 
@@ -30,6 +30,30 @@ class SimulatedService(Protocol):
 
     def describe(self) -> list[str]:
         """Lines telling a person what to type into Home Assistant."""
+
+    # Optional (see ``HasControlActions``): ``control_actions()`` lists buttons
+    # for the control page. A service without it gets only the fault switches.
+
+
+class ControlAction(NamedTuple):
+    """A button on the control page: a request to one of the service's routes.
+
+    ``path`` is relative to the service's mount point (``/press`` of the
+    service ``gateway`` is ``POST /gateway/press``); ``body`` is sent as JSON.
+    """
+
+    label: str
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+
+
+@runtime_checkable
+class HasControlActions(Protocol):
+    """A service that offers buttons on the control page."""
+
+    def control_actions(self) -> list[ControlAction | tuple[Any, ...]]:
+        """(label, method, path, json body) of each button, in the order shown."""
 
 
 @dataclass

@@ -27,8 +27,9 @@ from .server import SimulatedService
 def build_services(options: Options) -> list[SimulatedService]:
     """Every simulated service, in the order they start."""
     from .gateway import create as create_gateway  # noqa: PLC0415
+    from .homecomfort import create as create_homecomfort  # noqa: PLC0415
 
-    return [create_gateway(options)]
+    return [create_gateway(options), create_homecomfort(options)]
 
 
 async def serve(options: Options, control_port: int) -> None:

@@ -140,3 +140,12 @@ def issue(
     signer = issuer.key if issuer else key
     cert = builder.sign(signer, hashes.SHA256())
     return Issued(cert=cert, key=key)
+
+
+def load(cert_path: Path, key_path: Path) -> Issued:
+    """Read a certificate and its key written by ``Issued.write``."""
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise TypeError(f"unsupported key type in {key_path.name}")
+    return Issued(cert=cert, key=key)

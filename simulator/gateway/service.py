@@ -1,0 +1,378 @@
+"""The simulated Home Comfort gateway (Bosch Connect-Key K40RF).
+
+Two TLS listeners (auth port and API port) with the Local API's TLS rules, a
+control sub-application (button press, state, values, clock) and, when asked,
+a zeroconf advertisement of ``_gateway-tt-local-api._tcp.local.``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import logging
+import socket
+from typing import Any
+
+from aiohttp import web
+from zeroconf import ServiceInfo
+from zeroconf.asyncio import AsyncZeroconf
+
+from simulator.faults import Faults, Handler
+from simulator.options import Options
+from simulator.server import HOST, ControlAction, Listener, make_app
+
+from .certs import GatewayPki, gateway_pki
+from .resources import ResourceTree, default_tree
+from .tls import chain_too_deep, server_context
+from .tokens import DEMO_CLIENT_ID, READ_ONLY_CLIENT_ID, TokenAuthority
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_TYPE = "_gateway-tt-local-api._tcp.local."
+DEFAULT_AUTH_PORT = 8442
+DEFAULT_API_PORT = 8443
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What the gateway says about itself (TXT record and /gateway/*)."""
+
+    model: str = "K40RF"
+    brand: str = "Bosch"
+    uuid: str = "101042019"
+    serial: str = "99994370000527738114013"
+    firmware: str = "15.00.01"
+    hardware: str = "K40RF-01"
+    txtvers: str = "1"
+
+    @property
+    def instance(self) -> str:
+        """Zeroconf instance name: ``<model>-<uuid>``, lower case."""
+        return f"{self.model.lower()}-{self.uuid}"
+
+
+@dataclass
+class GatewaySimulator:
+    """One simulated gateway."""
+
+    options: Options
+    identity: Identity = field(default_factory=Identity)
+    zeroconf: bool | None = None  # None: as options.zeroconf says
+    name: str = "gateway"
+    faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        """Make (or load) the PKI, the token authority and the resources."""
+        folder = self.options.state_dir / "gateway"
+        self.pki: GatewayPki = gateway_pki(folder, self.identity.uuid)
+        self.tokens = TokenAuthority(
+            clock=self.options.clock, store=folder / "tokens.json"
+        )
+        self.resources = ResourceTree(
+            default_tree(
+                brand=self.identity.brand,
+                uuid=self.identity.uuid,
+                firmware=self.identity.firmware,
+                hardware=self.identity.hardware,
+                serial=self.identity.serial,
+            ),
+            self.options.clock,
+        )
+        self.auth = Listener(
+            self._auth_app(),
+            port=self.options.port(DEFAULT_AUTH_PORT),
+            ssl_context=server_context(self.pki),
+        )
+        self.api = Listener(
+            self._api_app(),
+            port=self.options.port(DEFAULT_API_PORT),
+            ssl_context=server_context(self.pki),
+        )
+        self._zeroconf: AsyncZeroconf | None = None
+        self.service_info: ServiceInfo | None = None
+
+    # ---- handle for tests -------------------------------------------------
+    @property
+    def host(self) -> str:
+        """Where both ports listen."""
+        return HOST
+
+    @property
+    def auth_port(self) -> int:
+        """The bound auth port."""
+        return self.auth.port
+
+    @property
+    def api_port(self) -> int:
+        """The bound API port."""
+        return self.api.port
+
+    @property
+    def token_count(self) -> int:
+        """How many tokens the gateway has issued."""
+        return len(self.tokens.tokens)
+
+    def press(self) -> None:
+        """Press both buttons: a token may be requested within 60 s."""
+        self.tokens.press()
+
+    def set_value(self, path: str, value: Any) -> None:
+        """Set a resource's raw value, unchecked (e.g. a sentinel number)."""
+        self.resources.set_raw(path, value)
+
+    def set_sentinel(self, path: str, label: str) -> None:
+        """Make a resource report its ``state`` sentinel ``label`` (e.g. open)."""
+        self.resources.sentinel(path, label)
+
+    def remove(self, path: str) -> None:
+        """Remove a resource: the API answers 404 for it from now on."""
+        del self.resources.leaves[path]
+
+    def info(self) -> dict[str, Any]:
+        """What the e2e and the demo need to fill the config flow."""
+        pki = self.pki
+        return {
+            "host": HOST,
+            "api_port": self.api_port,
+            "auth_port": self.auth_port,
+            "client_id": DEMO_CLIENT_ID,
+            "read_only_client_id": READ_ONLY_CLIENT_ID,
+            "client_name": "Home Assistant",
+            "client_cert_path": str(pki.client_cert_path),
+            "client_key_path": str(pki.client_key_path),
+            "root_cert_path": str(pki.bosch_root_path),
+            "service_type": SERVICE_TYPE,
+            "instance": self.identity.instance,
+            "uuid": self.identity.uuid,
+            "serial": self.identity.serial,
+            "model": self.identity.model,
+            "brand": self.identity.brand,
+        }
+
+    def state(self) -> dict[str, Any]:
+        """What the control server's ``GET /gateway/state`` answers."""
+        return {
+            "auth_port": self.auth_port,
+            "api_port": self.api_port,
+            "tokens_issued": self.token_count,
+            "tokens_max": self.tokens.max_tokens,
+            "token_requests": self.tokens.requests,
+            "window_open": self.tokens.window_open,
+            "window_remaining": round(self.tokens.window_remaining, 1),
+            "clients": {k: list(v) for k, v in self.tokens.clients.items()},
+            "zeroconf": self._zeroconf is not None,
+        }
+
+    # ---- lifecycle --------------------------------------------------------
+    async def start(self) -> None:
+        """Listen on both ports; advertise over zeroconf when asked."""
+        await self.auth.start()
+        await self.api.start()
+        advertise = self.options.zeroconf if self.zeroconf is None else self.zeroconf
+        if advertise:
+            await self.start_zeroconf()
+
+    async def stop(self) -> None:
+        """Stop advertising and listening."""
+        await self.stop_zeroconf()
+        await self.api.stop()
+        await self.auth.stop()
+
+    async def start_zeroconf(self) -> ServiceInfo:
+        """Advertise ``<model>-<uuid>._gateway-tt-local-api._tcp.local.``."""
+        identity = self.identity
+        self.service_info = ServiceInfo(
+            SERVICE_TYPE,
+            f"{identity.instance}.{SERVICE_TYPE}",
+            addresses=[socket.inet_aton(HOST)],
+            port=self.api_port,
+            properties={
+                "txtvers": identity.txtvers,
+                "authport": str(self.auth_port),
+                "model": identity.model,
+                "brand": identity.brand,
+                "uuid": identity.uuid,
+                "serial": identity.serial,
+            },
+            server=f"{identity.instance}.local.",
+        )
+        self._zeroconf = AsyncZeroconf(interfaces=[HOST])
+        # The type name is longer than the 15 bytes python-zeroconf checks.
+        await self._zeroconf.async_register_service(self.service_info, strict=False)
+        return self.service_info
+
+    async def stop_zeroconf(self) -> None:
+        """Withdraw the advertisement."""
+        if self._zeroconf is not None:
+            if self.service_info is not None:
+                await self._zeroconf.async_unregister_service(self.service_info)
+            await self._zeroconf.async_close()
+            self._zeroconf = None
+
+    # ---- the gateway's two ports -----------------------------------------
+    @web.middleware
+    async def _chain_depth(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Belt and braces: close connections whose client chain is too deep."""
+        transport = request.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport else None
+        if chain_too_deep(ssl_object):  # pragma: no cover - refused in handshake
+            if transport is not None:
+                transport.abort()
+            raise web.HTTPForbidden
+        return await handler(request)
+
+    def _auth_app(self) -> web.Application:
+        app = make_app(self.faults)
+        app.middlewares.insert(0, self._chain_depth)
+        app.router.add_post("/auth/token", self._token)
+        return app
+
+    def _api_app(self) -> web.Application:
+        app = make_app(self.faults)
+        app.middlewares.insert(0, self._chain_depth)
+        app.router.add_route("GET", "/{path:.*}", self._get)
+        app.router.add_route("PUT", "/{path:.*}", self._put)
+        return app
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form: dict[str, str] = {}
+        if request.content_type == "application/x-www-form-urlencoded":
+            posted = await request.post()
+            form = {k: v for k, v in posted.items() if isinstance(v, str)}
+        status, body = self.tokens.request(request.content_type, form)
+        return web.json_response(body, status=status)
+
+    def _bearer(self, request: web.Request, write: bool) -> web.Response | None:
+        """401 without a valid token, 403 when its scope does not fit."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        token = self.tokens.find(value.strip()) if scheme == "Bearer" else None
+        if token is None:
+            return web.json_response({"error": "Unauthorized"}, status=401)
+        needed = "service.level1.write" if write else "service.read"
+        if needed not in token.scopes:
+            return web.json_response({"error": "Forbidden"}, status=403)
+        return None
+
+    def _base_url(self) -> str:
+        return f"https://{HOST}:{self.api_port}"
+
+    async def _get(self, request: web.Request) -> web.Response:
+        if (refused := self._bearer(request, write=False)) is not None:
+            return refused
+        resource = self.resources.get(request.path, self._base_url())
+        if resource is None:
+            return web.json_response({"error": "Not Found"}, status=404)
+        return web.json_response(resource)
+
+    async def _put(self, request: web.Request) -> web.Response:
+        if (refused := self._bearer(request, write=True)) is not None:
+            return refused
+        path = request.path.rstrip("/")
+        if path not in self.resources.leaves:
+            if self.resources.get(path, "") is not None:
+                return web.json_response(
+                    {"error": "a folder cannot be written"}, status=400
+                )
+            return web.json_response({"error": "Not Found"}, status=404)
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"error": "the body is not JSON"}, status=400)
+        reason = self.resources.write(path, body)
+        if reason is not None:
+            return web.json_response({"error": reason}, status=400)
+        return web.Response(status=204)
+
+    # ---- control server ----------------------------------------------------
+    def control_routes(self) -> list[web.RouteDef]:
+        """``/gateway/press``, ``/gateway/state``, values, clock, reset."""
+
+        async def press(request: web.Request) -> web.Response:
+            self.press()
+            return web.json_response(
+                {"pressed": True, "window_seconds": self.tokens.window_seconds}
+            )
+
+        async def state(request: web.Request) -> web.Response:
+            return web.json_response(self.state())
+
+        async def info(request: web.Request) -> web.Response:
+            return web.json_response(self.info())
+
+        async def value(request: web.Request) -> web.Response:
+            body: dict[str, Any] = await request.json()
+            path = str(body.get("path", ""))
+            if path not in self.resources.leaves:
+                return web.json_response({"error": "no such resource"}, status=404)
+            if "sentinel" in body:
+                try:
+                    self.resources.sentinel(path, str(body["sentinel"]))
+                except KeyError:
+                    return web.json_response({"error": "no such state"}, status=400)
+            else:
+                self.resources.set_raw(path, body.get("value"))
+            return web.json_response(self.resources.leaves[path])
+
+        async def remove(request: web.Request) -> web.Response:
+            path = request.query.get("path", "")
+            removed = self.resources.leaves.pop(path, None)
+            return web.json_response({"removed": removed is not None})
+
+        async def clock(request: web.Request) -> web.Response:
+            body: dict[str, Any] = await request.json()
+            self.options.clock.advance(float(body.get("advance", 0)))
+            return web.json_response({"time": self.options.clock.time()})
+
+        async def reset(request: web.Request) -> web.Response:
+            self.tokens.factory_reset()
+            return web.json_response({"tokens_issued": 0})
+
+        return [
+            web.post("/press", press),
+            web.get("/state", state),
+            web.get("/info", info),
+            web.post("/value", value),
+            web.delete("/value", remove),
+            web.post("/clock", clock),
+            web.post("/factory-reset", reset),
+        ]
+
+    def control_actions(self) -> list[ControlAction]:
+        """Buttons on the control page."""
+        return [
+            ControlAction("Press both buttons (proximity check)", "POST", "/press"),
+            ControlAction(
+                "Outdoor sensor open (sentinel)",
+                "POST",
+                "/value",
+                {"path": "/system/sensors/temperatures/outdoor_t1", "sentinel": "open"},
+            ),
+            ControlAction(
+                "Outdoor sensor 8.5 °C",
+                "POST",
+                "/value",
+                {"path": "/system/sensors/temperatures/outdoor_t1", "value": 8.5},
+            ),
+            ControlAction(
+                "Factory reset (forget all tokens)", "POST", "/factory-reset"
+            ),
+        ]
+
+    def describe(self) -> list[str]:
+        """What a person types into Home Assistant."""
+        pki = self.pki
+        return [
+            f"Home Comfort gateway ({self.identity.brand} {self.identity.model},"
+            f" uuid {self.identity.uuid})",
+            f"  host: {HOST}   API port: {self.api_port}   auth port: {self.auth_port}",
+            f"  zeroconf: {SERVICE_TYPE} instance {self.identity.instance}"
+            + ("" if self._zeroconf else " (not advertised)"),
+            f"  client ID: {DEMO_CLIENT_ID}  (read-only: {READ_ONLY_CLIENT_ID})",
+            f"  client certificate: {pki.client_cert_path}",
+            f"  client key:         {pki.client_key_path}",
+            f"  Bosch root:         {pki.bosch_root_path}",
+            "  proximity check: python -m simulator press   (then submit within 60 s)",
+            f"  tokens issued: {self.token_count} of {self.tokens.max_tokens}",
+        ]

@@ -1,0 +1,1 @@
+"""Tests of the Home Comfort gateway (simulator, protocol client, HA glue)."""

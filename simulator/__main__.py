@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--time-scale", type=float, default=1.0)
     run.add_argument("--allow-http", action="store_true", default=True)
     run.add_argument("--no-zeroconf", action="store_true")
+    run.add_argument(
+        "--ephemeral-ports",
+        action="store_true",
+        help="bind free ports instead of the documented ones (tests)",
+    )
     sub.add_parser("press", help="press the gateway's two buttons (proximity check)")
     fault = sub.add_parser("fault", help="inject a fault into a service")
     fault.add_argument("service")
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(
         state_dir=state_dir.resolve(),
         clock=Clock(getattr(args, "time_scale", 1.0)),
-        fixed_ports=True,
+        fixed_ports=not getattr(args, "ephemeral_ports", False),
         allow_http=getattr(args, "allow_http", True),
         zeroconf=not getattr(args, "no_zeroconf", False),
     )

@@ -1,0 +1,95 @@
+"""``python -m bench``: measure the integration against its peers (issue 7).
+
+python -m bench                      full run; prints the report and writes it
+                                     into docs/performance.md (between markers)
+python -m bench --quick --no-write   the smoke test's tiny run
+python -m bench --sections ingest    only some sections
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+from pathlib import Path
+import sys
+import time
+
+from .config import BenchConfig
+from .hass import install_loop_policy
+from .report import Report, write_into
+from .suite import SECTIONS, run_sections
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+QUIET_LOGGERS = {
+    # Harmless noise of a minimal instance: custom integration notice, optional
+    # native libraries that these machines lack.
+    "homeassistant.loader": logging.ERROR,
+    "aiohttp_fast_zlib": logging.ERROR,
+    "homeassistant.components.camera.img_util": logging.CRITICAL,
+}
+
+
+def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
+    """The configuration from the command line."""
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke)")
+    parser.add_argument(
+        "--sections",
+        help="comma-separated subset of: " + ", ".join(SECTIONS),
+    )
+    parser.add_argument("--events", type=int, help="requests per peer and round")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per peer")
+    parser.add_argument("--concurrency", type=int, help="concurrent connections")
+    parser.add_argument("--bikes", type=int, help="devices in the ingestion run")
+    parser.add_argument(
+        "--fleet", help="comma-separated fleet sizes (default 10,100,1000)"
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="do not update docs/performance.md"
+    )
+    parser.add_argument("--output", type=Path, default=DOC)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    sections = tuple(args.sections.split(",")) if args.sections else None
+    cfg = BenchConfig.quick(sections) if args.quick else BenchConfig()
+    if sections and not args.quick:
+        cfg = dataclasses.replace(cfg, sections=sections)
+    overrides: dict[str, object] = {
+        name: value
+        for name in ("events", "rounds", "concurrency", "bikes")
+        if (value := getattr(args, name)) is not None
+    }
+    if args.fleet:
+        overrides["fleet_sizes"] = tuple(int(x) for x in args.fleet.split(","))
+    cfg = dataclasses.replace(cfg, **overrides)  # type: ignore[arg-type]
+    return cfg, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run, print, write."""
+    cfg, args = parse(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+    report = Report()
+    started = time.monotonic()
+    install_loop_policy()
+    asyncio.run(run_sections(cfg, report))
+    report.seconds = time.monotonic() - started
+    report.load_after = None
+    markdown = report.markdown()
+    print(markdown)
+    if not args.no_write and not args.quick:
+        write_into(args.output, markdown)
+        print(f"(written into {args.output})")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

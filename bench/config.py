@@ -1,0 +1,39 @@
+"""How big a benchmark run is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SECTIONS = ("ingest", "fleet", "gateway", "coldstart")
+
+
+@dataclass(frozen=True, slots=True)
+class BenchConfig:
+    """Sizes of one run. ``quick()`` is the smoke test's configuration."""
+
+    events: int = 3000
+    rounds: int = 3
+    concurrency: int = 16
+    bikes: int = 100
+    fleet_sizes: tuple[int, ...] = (10, 100, 1000)
+    fleet_events: int = 2000
+    latency: float = 0.02
+    refreshes: int = 5
+    parallel_limits: tuple[int | None, ...] = (1, 4, None)
+    sections: tuple[str, ...] = SECTIONS
+
+    @classmethod
+    def quick(cls, sections: tuple[str, ...] | None = None) -> BenchConfig:
+        """The smallest configuration that still runs every code path."""
+        return cls(
+            events=60,
+            rounds=1,
+            concurrency=4,
+            bikes=5,
+            fleet_sizes=(3,),
+            fleet_events=30,
+            latency=0.002,
+            refreshes=1,
+            parallel_limits=(1, None),
+            sections=sections or SECTIONS,
+        )

@@ -1,0 +1,255 @@
+"""Webhook ingestion through Home Assistant's real HTTP server.
+
+Each peer is a webhook registered in the same Home Assistant: the no-op
+handler (the floor of the HTTP stack), core's ``gpslogger`` (no signature
+check) and ours. A separate load-generator process posts prepared requests
+over real sockets with bounded concurrency. A ``state_changed`` listener
+stamps, for each request, when the last entity state it caused was written;
+the request is found through Home Assistant's ``current_request`` context
+variable, which also follows tasks created while handling it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import sys
+import tempfile
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.http import current_request
+
+from .load import SEQ_HEADER, PreparedRequest, Spec
+from .stats import percentile
+
+REPO = Path(__file__).resolve().parent.parent
+
+type RequestFactory = Callable[[int, int], list[PreparedRequest]]
+"""(first sequence number, count) -> prepared requests."""
+
+
+class StateProbe:
+    """When the state written for each request was written (monotonic)."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self.hass = hass
+        self.written: dict[int, float] = {}
+        self.unattributed = 0
+        self._unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state)
+
+    @callback
+    def _on_state(self, event: Event[Any]) -> None:
+        request = current_request.get()
+        seq = request.headers.get(SEQ_HEADER) if request is not None else None
+        if seq is None:
+            self.unattributed += 1
+            return
+        self.written[int(seq)] = time.monotonic()
+
+    @callback
+    def mark(self, request: web.Request) -> None:
+        """Stamp a request whose handler writes no state (the no-op peer)."""
+        if (seq := request.headers.get(SEQ_HEADER)) is not None:
+            self.written[int(seq)] = time.monotonic()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._unsub()
+
+
+@dataclass(slots=True)
+class Peer:
+    """One webhook under test and how to make its requests."""
+
+    name: str
+    make: RequestFactory
+    devices: int
+    next_seq: int = 0
+
+    def take(self, count: int) -> list[PreparedRequest]:
+        """The next ``count`` requests (fresh sequence numbers, newer data)."""
+        requests = self.make(self.next_seq, count)
+        self.next_seq += count
+        return requests
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """One measured run of one peer."""
+
+    name: str
+    events: int
+    seconds: float
+    rate: float
+    state_p50_ms: float
+    state_p99_ms: float
+    response_p50_ms: float
+    response_p99_ms: float
+    cpu_us_per_event: float
+    errors: int
+    without_state: int
+    statuses: list[int] = field(default_factory=list)
+
+
+async def run_load(
+    probe: StateProbe,
+    url: str,
+    peer: Peer,
+    events: int,
+    concurrency: int,
+) -> IngestResult:
+    """Post ``events`` requests of ``peer`` (after a warm-up) and measure."""
+    warmup = peer.take(max(peer.devices, concurrency * 4))
+    requests = peer.take(events)
+    spec: Spec = {
+        "url": url,
+        "concurrency": concurrency,
+        "warmup": warmup,
+        "requests": requests,
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        spec_path = Path(tmp) / "spec.json"
+        result_path = Path(tmp) / "result.json"
+        spec_path.write_text(json.dumps(spec))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.load",
+            str(spec_path),
+            str(result_path),
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdin is not None
+        assert process.stdout is not None
+        line = await process.stdout.readline()
+        if line.strip() != b"WARM":
+            await process.wait()
+            raise RuntimeError(f"load generator failed during warm-up ({line!r})")
+        await asyncio.sleep(0.2)  # let the warm-up's state writes settle
+        cpu_before = time.process_time()
+        process.stdin.write(b"GO\n")
+        await process.stdin.drain()
+        line = await process.stdout.readline()
+        cpu_after = time.process_time()
+        if await process.wait() != 0 or line.strip() != b"DONE":
+            raise RuntimeError("load generator failed")
+        result = json.loads(result_path.read_text())
+    await asyncio.sleep(0.05)  # state written by tasks after the last response
+    start: float = result["start"]
+    done: list[list[float]] = result["requests"]
+    errors = sum(1 for *_, status in done if not 200 <= status < 300)
+    response_ms = [(end - sent) * 1000 for _, sent, end, _ in done]
+    state_ms: list[float] = []
+    last = result["end"]
+    without_state = 0
+    for seq, sent, _, _ in done:
+        written = probe.written.get(int(seq))
+        if written is None or written < sent:
+            without_state += 1
+            continue
+        state_ms.append((written - sent) * 1000)
+        last = max(last, written)
+    seconds = last - start
+    return IngestResult(
+        name=peer.name,
+        events=len(done),
+        seconds=seconds,
+        rate=len(done) / seconds,
+        state_p50_ms=percentile(state_ms, 50),
+        state_p99_ms=percentile(state_ms, 99),
+        response_p50_ms=percentile(response_ms, 50),
+        response_p99_ms=percentile(response_ms, 99),
+        cpu_us_per_event=(cpu_after - cpu_before) / len(done) * 1e6,
+        errors=errors,
+        without_state=without_state,
+        statuses=sorted({int(status) for *_, status in done}),
+    )
+
+
+# --- the peers --------------------------------------------------------------
+
+
+async def setup_noop(hass: HomeAssistant, probe: StateProbe, devices: int) -> Peer:
+    """A webhook whose handler does nothing (the floor of the HTTP stack)."""
+    webhook_id = webhook.async_generate_id()
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> None:
+        probe.mark(request)
+
+    webhook.async_register(
+        hass,
+        "bench",
+        "Benchmark no-op",
+        webhook_id,
+        handle,
+        local_only=False,
+        allowed_methods=["POST"],
+    )
+    path = f"/api/webhook/{webhook_id}"
+
+    def make(first: int, count: int) -> list[PreparedRequest]:
+        return [
+            {
+                "seq": seq,
+                "path": path,
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"device": f"bike{seq % devices:04d}", "n": seq}),
+            }
+            for seq in range(first, first + count)
+        ]
+
+    return Peer(name="no-op webhook", make=make, devices=devices)
+
+
+async def setup_gpslogger(hass: HomeAssistant, devices: int) -> Peer:
+    """Core's gpslogger, its entry created through its own config flow."""
+    flow = await hass.config_entries.flow.async_init(
+        "gpslogger", context={"source": "user"}
+    )
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    if result["type"] != "create_entry":
+        raise RuntimeError(f"gpslogger flow did not create an entry: {result}")
+    webhook_id = result["result"].data["webhook_id"]
+    await hass.async_block_till_done()
+    path = f"/api/webhook/{webhook_id}"
+
+    def make(first: int, count: int) -> list[PreparedRequest]:
+        requests: list[PreparedRequest] = []
+        for seq in range(first, first + count):
+            fraction = seq * 1e-6
+            form = {
+                "device": f"bike{seq % devices:04d}",
+                "latitude": f"{48.7 + fraction:.7f}",
+                "longitude": f"{9.1 + fraction:.7f}",
+                "accuracy": "5",
+                "battery": str(50 + seq % 50),
+                "speed": "4.2",
+                "direction": "90",
+                "altitude": "250",
+                "provider": "gps",
+                "activity": "on_bicycle",
+            }
+            requests.append(
+                {
+                    "seq": seq,
+                    "path": path,
+                    "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+                    "body": urlencode(form),
+                }
+            )
+        return requests
+
+    return Peer(name="gpslogger (core)", make=make, devices=devices)

@@ -1,0 +1,38 @@
+"""The benchmark's smallest configuration still runs (no assertion on speed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import subprocess
+import sys
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _rows(output: str, first_cell: str) -> list[list[str]]:
+    """The cells of the Markdown table rows that start with ``first_cell``."""
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in output.splitlines()
+        if line.startswith(f"| {first_cell}")
+    ]
+
+
+def test_bench_quick_run() -> None:
+    """``python -m bench --quick`` measures every section without failing."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--no-write"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    output = result.stdout
+    assert result.returncode == 0, output + result.stderr
+    assert "FAILED" not in output
+    for peer in ("no-op webhook", "gpslogger (core)"):
+        rows = _rows(output, peer)
+        assert len(rows) == 1, output
+        # every request answered 2xx and wrote its state
+        assert rows[0][-2:] == ["0", "0"], rows

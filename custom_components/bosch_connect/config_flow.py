@@ -45,16 +45,20 @@ class BoschConnectConfigFlow(GatewayFlowMixin, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Start re-authentication of the service that failed."""
         match entry_data[CONF_SERVICE]:
-            case _:
+            case "gateway":
                 return await self.async_step_gateway_reauth(entry_data)
+            case _:
+                return self.async_abort(reason="service_not_supported")
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the connection settings of an entry."""
         match self._get_reconfigure_entry().data[CONF_SERVICE]:
-            case _:
+            case "gateway":
                 return await self.async_step_gateway_reconfigure(user_input)
+            case _:
+                return self.async_abort(reason="service_not_supported")
 
     @classmethod
     @callback

@@ -104,3 +104,63 @@ def gateway_authed_client(
     """The client with its token set."""
     gateway_client.set_token(gateway_token.access_token)
     return gateway_client
+
+
+# ---- Home Assistant side (G2) ------------------------------------------------
+
+from typing import Any  # noqa: E402
+
+from homeassistant.core import HomeAssistant  # noqa: E402
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: E402
+
+from custom_components.bosch_connect.const import DOMAIN  # noqa: E402
+
+
+@pytest.fixture
+def gateway_entry_data(
+    gateway_sim: GatewaySimulator,
+    gateway_credentials: dict[str, str],
+    gateway_token: Token,
+) -> dict[str, Any]:
+    """The data of a gateway entry as the config flow stores it (token spent)."""
+    return {
+        "service": "gateway",
+        "host": gateway_sim.host,
+        "api_port": gateway_sim.api_port,
+        "auth_port": gateway_sim.auth_port,
+        "client_id": DEMO_CLIENT_ID,
+        "client_name": "Home Assistant",
+        **gateway_credentials,
+        "scopes": "",
+        "token": gateway_token.access_token,
+        "brand": "Bosch",
+        "model": "K40RF",
+        "serial": gateway_sim.identity.serial,
+    }
+
+
+@pytest.fixture
+def gateway_entry(
+    hass: HomeAssistant, gateway_sim: GatewaySimulator, gateway_entry_data: dict[str, Any]
+) -> MockConfigEntry:
+    """A gateway config entry added to hass (not set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Bosch K40RF",
+        unique_id=gateway_sim.identity.uuid,
+        data=gateway_entry_data,
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_gateway_entry(
+    hass: HomeAssistant, gateway_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The gateway entry, set up against the simulator."""
+    assert await hass.config_entries.async_setup(gateway_entry.entry_id)
+    await hass.async_block_till_done()
+    return gateway_entry

@@ -1,0 +1,90 @@
+"""The Home Comfort gateway (Connect-Key K40RF, Buderus MX400) on the LAN.
+
+Protocol modules (``api``, ``tls``, ``values``, ``txt``, ``errors``) know
+nothing of Home Assistant; the rest is the Home Assistant glue.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST, CONF_TOKEN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_GATEWAY
+from custom_components.bosch_connect.room import Room
+
+from .api import GatewayClient
+from .climate import async_setup_climate
+from .const import (
+    CONF_API_PORT,
+    CONF_AUTH_PORT,
+    CONF_CLIENT_CERT,
+    CONF_CLIENT_KEY,
+    CONF_ROOT_CERT,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+)
+from .coordinator import GatewayConfigEntry, GatewayCoordinator, GatewayRuntimeData
+from .diagnostics import async_get_diagnostics
+from .errors import CertificateError, GatewayTlsError
+from .options import options_flow
+from .sensor import async_setup_sensor
+from .tls import build_ssl_context
+from .water_heater import async_setup_water_heater
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Connect with the stored token (never request a new one here)."""
+    try:
+        context = await hass.async_add_executor_job(
+            build_ssl_context,
+            entry.data[CONF_CLIENT_CERT],
+            entry.data[CONF_CLIENT_KEY],
+            entry.data[CONF_ROOT_CERT],
+        )
+    except (CertificateError, GatewayTlsError) as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="gateway_credentials_unusable"
+        ) from err
+    client = GatewayClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_HOST],
+        api_port=int(entry.data[CONF_API_PORT]),
+        auth_port=int(entry.data[CONF_AUTH_PORT]),
+        ssl_context=context,
+        token=entry.data[CONF_TOKEN],
+    )
+    coordinator = GatewayCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = GatewayRuntimeData(client=client, coordinator=coordinator)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    return True
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: GatewayConfigEntry) -> None:
+    """Apply a new polling interval without reconnecting."""
+    coordinator = entry.runtime_data.coordinator
+    seconds = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+    if coordinator.update_interval != timedelta(seconds=seconds):
+        coordinator.update_interval = timedelta(seconds=seconds)
+        await coordinator.async_request_refresh()
+
+
+ROOM = Room(
+    service=SERVICE_GATEWAY,
+    async_setup_entry=async_setup_entry,
+    platforms={
+        Platform.CLIMATE: async_setup_climate,
+        Platform.SENSOR: async_setup_sensor,
+        Platform.WATER_HEATER: async_setup_water_heater,
+    },
+    async_get_diagnostics=async_get_diagnostics,
+    options_flow=options_flow,
+)
+
+__all__ = ["ROOM", "GatewayCoordinator"]

@@ -1,0 +1,31 @@
+"""Constants of the gateway service (Home Assistant side)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# entry.data keys (besides CONF_SERVICE and homeassistant.const.CONF_HOST)
+CONF_API_PORT: Final = "api_port"
+CONF_AUTH_PORT: Final = "auth_port"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_CLIENT_NAME: Final = "client_name"
+CONF_CLIENT_CERT: Final = "client_cert"
+CONF_CLIENT_KEY: Final = "client_key"
+CONF_ROOT_CERT: Final = "root_cert"
+CONF_SCOPES: Final = "scopes"
+CONF_MODEL: Final = "model"
+CONF_BRAND: Final = "brand"
+CONF_SERIAL: Final = "serial"
+
+# entry.options
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+
+DEFAULT_API_PORT: Final = 8443
+DEFAULT_AUTH_PORT: Final = 8442
+DEFAULT_CLIENT_NAME: Final = "Home Assistant"
+DEFAULT_SCAN_INTERVAL: Final = 60  # seconds
+MIN_SCAN_INTERVAL: Final = 10
+MAX_SCAN_INTERVAL: Final = 3600
+
+# How many resources the coordinator fetches at once (the gateway is small).
+PARALLEL_REQUESTS: Final = 4

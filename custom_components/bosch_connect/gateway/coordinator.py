@@ -1,0 +1,125 @@
+"""Polls the resources of one gateway that its entities use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+import logging
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from custom_components.bosch_connect.const import DOMAIN
+
+from .api import GatewayClient
+from .const import (
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    PARALLEL_REQUESTS,
+)
+from .errors import GatewayAuthError, GatewayError, GatewayTlsError
+from .layout import Layout, async_probe
+from .values import Resource
+
+_LOGGER = logging.getLogger(__name__)
+
+type GatewayConfigEntry = ConfigEntry[GatewayRuntimeData]
+
+
+@dataclass(slots=True)
+class GatewayRuntimeData:
+    """What a loaded gateway entry keeps."""
+
+    client: GatewayClient
+    coordinator: GatewayCoordinator
+
+
+def _auth_failed() -> ConfigEntryAuthFailed:
+    return ConfigEntryAuthFailed(
+        translation_domain=DOMAIN, translation_key="gateway_token_rejected"
+    )
+
+
+class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
+    """Probes a gateway once, then polls the resources found."""
+
+    config_entry: GatewayConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: GatewayConfigEntry, client: GatewayClient
+    ) -> None:
+        """Poll at the interval from the entry's options."""
+        interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} gateway {entry.title}",
+            update_interval=timedelta(seconds=interval),
+        )
+        self.client = client
+        self.layout = Layout((), (), ())
+        self._probed: dict[str, Resource] | None = None
+
+    def _failed(self, err: GatewayError) -> UpdateFailed:
+        key = (
+            "gateway_tls_failed"
+            if isinstance(err, GatewayTlsError)
+            else "gateway_unreachable"
+        )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={
+                "host": self.config_entry.data[CONF_HOST],
+                "error": str(err),
+            },
+        )
+
+    async def _async_setup(self) -> None:
+        """Find once which resources the gateway has."""
+        try:
+            self.layout, self._probed = await async_probe(self.client)
+        except GatewayAuthError as err:
+            raise _auth_failed() from err
+        except GatewayError as err:
+            raise self._failed(err) from err
+        _LOGGER.debug(
+            "Gateway %s: heating circuits %s, hot water %s, %d resources",
+            self.config_entry.title,
+            self.layout.heating_circuits,
+            self.layout.hot_water_circuits,
+            len(self.layout.paths),
+        )
+
+    async def _async_update_data(self) -> dict[str, Resource]:
+        """Read every resource found by the probe."""
+        if self._probed is not None:
+            # The probe has just read everything: no need to ask twice.
+            data, self._probed = self._probed, None
+            return data
+        return await self._async_read(self.layout.paths, dict(self.data or {}))
+
+    async def _async_read(
+        self, paths: Iterable[str], base: dict[str, Resource]
+    ) -> dict[str, Resource]:
+        try:
+            found = await self.client.get_many(paths, parallel=PARALLEL_REQUESTS)
+        except GatewayAuthError as err:
+            raise _auth_failed() from err
+        except GatewayError as err:
+            raise self._failed(err) from err
+        for path, resource in found.items():
+            if resource is None:
+                base.pop(path, None)
+            else:
+                base[path] = resource
+        return base
+
+    async def async_refresh_paths(self, paths: Iterable[str]) -> None:
+        """Re-read some resources now (after a write) and tell the entities."""
+        self.async_set_updated_data(await self._async_read(paths, dict(self.data)))

@@ -1,0 +1,64 @@
+"""Diagnostics of a gateway entry: settings, what the probe found, the resources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_TOKEN
+from homeassistant.core import HomeAssistant
+
+from .const import (
+    CONF_CLIENT_CERT,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_KEY,
+    CONF_ROOT_CERT,
+    CONF_SERIAL,
+)
+from .coordinator import GatewayRuntimeData
+
+TO_REDACT = {
+    CONF_TOKEN,
+    CONF_CLIENT_KEY,
+    CONF_CLIENT_CERT,
+    CONF_ROOT_CERT,
+    CONF_CLIENT_ID,
+    CONF_SERIAL,
+    "access_token",
+    "unique_id",
+    "uuid",
+    "mac",
+    "ipv4",
+}
+
+
+async def async_get_diagnostics(
+    hass: HomeAssistant, entry: ConfigEntry[Any]
+) -> Mapping[str, Any]:
+    """Return the gateway entry's diagnostics with secrets redacted."""
+    runtime: GatewayRuntimeData | None = getattr(entry, "runtime_data", None)
+    result: dict[str, Any] = {
+        "entry": {
+            "title": entry.title,
+            "unique_id": entry.unique_id,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+        },
+    }
+    if runtime is not None:
+        coordinator = runtime.coordinator
+        result["coordinator"] = {
+            "last_update_success": coordinator.last_update_success,
+            "update_interval": str(coordinator.update_interval),
+            "heating_circuits": list(coordinator.layout.heating_circuits),
+            "hot_water_circuits": list(coordinator.layout.hot_water_circuits),
+            "paths": list(coordinator.layout.paths),
+        }
+        result["resources"] = {
+            path: dict(resource.raw)
+            for path, resource in sorted((coordinator.data or {}).items())
+        }
+    redacted: dict[str, Any] = async_redact_data(result, TO_REDACT)
+    return redacted

@@ -1,0 +1,93 @@
+"""Config entries of our domain: add one, time it, count its entities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+import time
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.bosch_connect.const import DOMAIN
+
+
+def make_entry(
+    data: Mapping[str, Any],
+    *,
+    title: str,
+    unique_id: str | None,
+    options: Mapping[str, Any] | None = None,
+) -> ConfigEntry:
+    """A config entry of our domain as the config flow would create it."""
+    return ConfigEntry(
+        data=data,
+        discovery_keys=MappingProxyType({}),
+        domain=DOMAIN,
+        minor_version=1,
+        options=options or {},
+        source="user",
+        subentries_data=None,
+        title=title,
+        unique_id=unique_id,
+        version=1,
+    )
+
+
+@dataclass(slots=True)
+class SetupTiming:
+    """From the setup call to setup done, and to every entity available."""
+
+    setup_s: float
+    available_s: float
+    entities: int
+    devices: int
+    unavailable: int
+
+
+def entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> list[str]:
+    """The enabled entities of an entry (disabled ones never get a state)."""
+    return [
+        e.entity_id
+        for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if not e.disabled
+    ]
+
+
+async def add_and_wait(
+    hass: HomeAssistant, entry: ConfigEntry, wait_s: float = 60.0
+) -> SetupTiming:
+    """Add ``entry``; measure until it is loaded and all its entities available."""
+    start = time.monotonic()
+    await hass.config_entries.async_add(entry)
+    setup_s = time.monotonic() - start
+    if entry.state is not ConfigEntryState.LOADED:
+        raise RuntimeError(f"{entry.title}: setup ended in state {entry.state}")
+    deadline = start + wait_s
+    while True:
+        ids = entity_ids(hass, entry)
+        unavailable = [
+            entity_id
+            for entity_id in ids
+            if (state := hass.states.get(entity_id)) is None
+            or state.state == STATE_UNAVAILABLE
+        ]
+        if ids and not unavailable:
+            break
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.005)
+    available_s = time.monotonic() - start
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    return SetupTiming(
+        setup_s=setup_s,
+        available_s=available_s,
+        entities=len(ids),
+        devices=len(devices),
+        unavailable=len(unavailable),
+    )

@@ -1,0 +1,214 @@
+"""Gateway refresh against the gateway simulator with added latency.
+
+The entry is made the way the config flow makes it: a real button press on
+the simulator, a real token over mutual TLS, the PEMs and the token in
+``entry.data``. Requests per refresh come from the simulator's request log.
+Which resources the entities use is measured, not assumed: each polled
+resource is taken out of the coordinator's data in turn, and a resource is
+*used* when some enabled entity's state or attributes change without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+import time
+from typing import Any
+
+import aiohttp
+from homeassistant.const import CONF_HOST, CONF_TOKEN
+from homeassistant.core import HomeAssistant
+
+from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_GATEWAY
+from custom_components.bosch_connect.gateway import (
+    const as gw_const,
+    coordinator as gw_coordinator,
+)
+from custom_components.bosch_connect.gateway.api import GatewayClient
+from custom_components.bosch_connect.gateway.tls import build_ssl_context
+from simulator.clock import Clock
+from simulator.gateway import create as create_gateway
+from simulator.gateway.service import GatewaySimulator
+from simulator.gateway.tokens import DEMO_CLIENT_ID
+from simulator.options import Options
+
+from .entries import SetupTiming, add_and_wait, make_entry
+from .stats import median
+
+API_PREFIX = "/"
+
+
+@contextlib.asynccontextmanager
+async def gateway_simulator(state_dir: Path) -> Any:
+    """A started gateway simulator (ephemeral ports, no zeroconf)."""
+    sim = create_gateway(
+        Options(state_dir=state_dir, clock=Clock(), allow_http=True, zeroconf=False)
+    )
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+async def gateway_entry_data(
+    hass: HomeAssistant, sim: GatewaySimulator
+) -> dict[str, Any]:
+    """Pair like the flow does: press, token over mTLS; the entry's data."""
+    pki = sim.pki
+    credentials = {
+        gw_const.CONF_CLIENT_CERT: pki.client.cert_pem,
+        gw_const.CONF_CLIENT_KEY: pki.client.key_pem,
+        gw_const.CONF_ROOT_CERT: pki.bosch_root.cert_pem,
+    }
+    context = await hass.async_add_executor_job(
+        build_ssl_context, *credentials.values()
+    )
+    async with aiohttp.ClientSession() as session:
+        client = GatewayClient(
+            session,
+            sim.host,
+            api_port=sim.api_port,
+            auth_port=sim.auth_port,
+            ssl_context=context,
+        )
+        sim.press()
+        token = await client.request_token(DEMO_CLIENT_ID, "Home Assistant")
+    return {
+        CONF_SERVICE: SERVICE_GATEWAY,
+        CONF_HOST: sim.host,
+        gw_const.CONF_API_PORT: sim.api_port,
+        gw_const.CONF_AUTH_PORT: sim.auth_port,
+        gw_const.CONF_CLIENT_ID: DEMO_CLIENT_ID,
+        gw_const.CONF_CLIENT_NAME: "Home Assistant",
+        **credentials,
+        CONF_TOKEN: token.access_token,
+        gw_const.CONF_BRAND: sim.identity.brand,
+        gw_const.CONF_MODEL: sim.identity.model,
+        gw_const.CONF_SERIAL: sim.identity.serial,
+    }
+
+
+async def setup_gateway(
+    hass: HomeAssistant, sim: GatewaySimulator
+) -> tuple[Any, SetupTiming]:
+    """Add a gateway entry (polling interval at its maximum); time it."""
+    data = await gateway_entry_data(hass, sim)
+    entry = make_entry(
+        data,
+        title=f"{sim.identity.brand} {sim.identity.model}",
+        unique_id=sim.identity.uuid,
+        options={gw_const.CONF_SCAN_INTERVAL: gw_const.MAX_SCAN_INTERVAL},
+    )
+    timing = await add_and_wait(hass, entry)
+    return entry, timing
+
+
+class _ReadRecorder(dict[str, Any]):
+    """The coordinator's data, remembering which resources were looked up."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Look up (recorded)."""
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+async def used_resources(hass: HomeAssistant, entry: Any) -> tuple[set[str], set[str]]:
+    """(polled resources that enabled entities read, polled ones none reads).
+
+    Every enabled entity writes its state from a recording copy of the
+    coordinator's data; a membership test (``in``) does not count as a read.
+    """
+    coordinator = entry.runtime_data.coordinator
+    full: dict[str, Any] = dict(coordinator.data)
+    recorder = _ReadRecorder(full)
+    coordinator.async_set_updated_data(recorder)
+    await hass.async_block_till_done()
+    coordinator.async_set_updated_data(full)
+    await hass.async_block_till_done()
+    used = recorder.read & set(full)
+    return used, set(full) - used
+
+
+@contextlib.contextmanager
+def parallel_limit(limit: int) -> Iterator[None]:
+    """Override the coordinator's parallelism limit."""
+    saved = gw_coordinator.PARALLEL_REQUESTS
+    gw_coordinator.PARALLEL_REQUESTS = limit  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        gw_coordinator.PARALLEL_REQUESTS = saved  # type: ignore[misc]
+
+
+@dataclass(slots=True)
+class RefreshResult:
+    """Refreshes at one parallelism limit."""
+
+    limit: int
+    limit_label: str
+    requests: float
+    distinct: float
+    wall_ms: float
+    max_in_flight: int
+    failed: int
+
+
+async def measure_refreshes(
+    sim: GatewaySimulator,
+    entry: Any,
+    *,
+    limits: tuple[int | None, ...],
+    refreshes: int,
+    latency: float,
+) -> list[RefreshResult]:
+    """Timed refreshes with ``latency`` added per request, per parallelism limit."""
+    coordinator = entry.runtime_data.coordinator
+    polled = len(coordinator.data)
+    sim.faults.latency = latency
+    results: list[RefreshResult] = []
+    try:
+        for limit in limits:
+            value = limit if limit is not None else max(polled, 1)
+            label = str(limit) if limit is not None else f"none ({value})"
+            counts: list[float] = []
+            distinct: list[float] = []
+            walls: list[float] = []
+            failed = 0
+            sim.max_in_flight = 0
+            with parallel_limit(value):
+                for _ in range(refreshes):
+                    mark = len(sim.faults.log)
+                    start = time.monotonic()
+                    await coordinator.async_refresh()
+                    walls.append((time.monotonic() - start) * 1000)
+                    new = sim.faults.log[mark:]
+                    counts.append(len(new))
+                    distinct.append(len({r.path for r in new}))
+                    failed += not coordinator.last_update_success
+            results.append(
+                RefreshResult(
+                    limit=value,
+                    limit_label=label,
+                    requests=median(counts),
+                    distinct=median(distinct),
+                    wall_ms=median(walls),
+                    max_in_flight=sim.max_in_flight,
+                    failed=failed,
+                )
+            )
+    finally:
+        sim.faults.latency = 0.0
+    await asyncio.sleep(0)
+    return results

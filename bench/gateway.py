@@ -65,7 +65,10 @@ async def gateway_entry_data(
         gw_const.CONF_ROOT_CERT: pki.bosch_root.cert_pem,
     }
     context = await hass.async_add_executor_job(
-        build_ssl_context, *credentials.values()
+        build_ssl_context,
+        pki.client.cert_pem,
+        pki.client.key_pem,
+        pki.bosch_root.cert_pem,
     )
     async with aiohttp.ClientSession() as session:
         client = GatewayClient(
@@ -144,12 +147,13 @@ async def used_resources(hass: HomeAssistant, entry: Any) -> tuple[set[str], set
 @contextlib.contextmanager
 def parallel_limit(limit: int) -> Iterator[None]:
     """Override the coordinator's parallelism limit."""
-    saved = gw_coordinator.PARALLEL_REQUESTS
-    gw_coordinator.PARALLEL_REQUESTS = limit  # type: ignore[misc]
+    namespace = vars(gw_coordinator)
+    saved = namespace["PARALLEL_REQUESTS"]
+    namespace["PARALLEL_REQUESTS"] = limit
     try:
         yield
     finally:
-        gw_coordinator.PARALLEL_REQUESTS = saved  # type: ignore[misc]
+        namespace["PARALLEL_REQUESTS"] = saved
 
 
 @dataclass(slots=True)

@@ -106,7 +106,7 @@ from aiohttp import web
 from simulator.faults import Faults, Handler
 from simulator.options import Options
 from simulator.pki import Issued, issue
-from simulator.server import Listener, make_app
+from simulator.server import ControlAction, Listener, make_app
 
 DEFAULT_PORT = 8460
 PREFIX = "xHCSAPI"
@@ -425,7 +425,7 @@ class HomeComfortService:
     def set_consent(self, gateway_id: str, state: str) -> None:
         """Owner consent of a gateway: ``current``, ``outdated`` or ``missing``."""
         if state not in CONSENT_STATES:
-            raise ValueError(state)
+            raise ValueError(f"unknown consent state {state!r}")
         self.gateways[gateway_id].consent = state
 
     def inject_rate_limit(self, count: int, retry_after: int) -> None:
@@ -724,6 +724,43 @@ class HomeComfortService:
         return await self._patch(request, "dhw")
 
     # -------------------------------------------------------- control routes
+    def control_actions(self) -> list[ControlAction]:
+        """Buttons of the control page (the demo)."""
+        house = "101506113"
+        return [
+            ControlAction(
+                "Advance the clock 160 days (past the renewal threshold)",
+                "POST",
+                "/clock",
+                {"days": 160},
+            ),
+            ControlAction(
+                f"Consent outdated ({house})",
+                "POST",
+                "/consent",
+                {"gateway_id": house, "state": "outdated"},
+            ),
+            ControlAction(
+                f"Consent missing ({house})",
+                "POST",
+                "/consent",
+                {"gateway_id": house, "state": "missing"},
+            ),
+            ControlAction(
+                f"Consent current ({house})",
+                "POST",
+                "/consent",
+                {"gateway_id": house, "state": "current"},
+            ),
+            ControlAction(
+                "Answer the next 3 requests with 429 (Retry-After 30 s)",
+                "POST",
+                "/rate-limit",
+                {"count": 3, "retry_after": 30},
+            ),
+            ControlAction("List the partner's keys", "GET", "/keys"),
+        ]
+
     def control_routes(self) -> list[web.RouteDef]:
         """Clock, consent, allow list, keys, rate limit, heating state."""
 

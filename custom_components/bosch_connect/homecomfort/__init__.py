@@ -1,0 +1,1 @@
+"""Home Comfort Partner API (cloud)."""

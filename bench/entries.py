@@ -15,6 +15,17 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.registry import ROOMS
+
+
+class Unavailable(Exception):
+    """A part of the integration that a section needs does not exist (yet)."""
+
+
+def require_room(service: str) -> None:
+    """Raise Unavailable when no room serves ``service`` yet."""
+    if service not in ROOMS:
+        raise Unavailable(f"the {service} service is not in registry.ROOMS yet")
 
 
 def make_entry(

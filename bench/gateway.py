@@ -35,7 +35,7 @@ from simulator.gateway.service import GatewaySimulator
 from simulator.gateway.tokens import DEMO_CLIENT_ID
 from simulator.options import Options
 
-from .entries import SetupTiming, add_and_wait, make_entry
+from .entries import SetupTiming, add_and_wait, make_entry, require_room
 from .stats import median
 
 API_PREFIX = "/"
@@ -99,6 +99,7 @@ async def setup_gateway(
     hass: HomeAssistant, sim: GatewaySimulator
 ) -> tuple[Any, SetupTiming]:
     """Add a gateway entry (polling interval at its maximum); time it."""
+    require_room(SERVICE_GATEWAY)
     data = await gateway_entry_data(hass, sim)
     entry = make_entry(
         data,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import contextlib
 import logging
 from pathlib import Path
 import tempfile
 import traceback
 
 from .config import BenchConfig
+from .entries import Unavailable
 from .hass import running_hass
 from .ingest import (
     IngestResult,
@@ -26,10 +28,6 @@ _LOGGER = logging.getLogger(__name__)
 NOOP = "no-op webhook"
 GPSLOGGER = "gpslogger (core)"
 EBIKE = "bosch_connect eBike"
-
-
-class Unavailable(Exception):
-    """A part of the integration that a section needs does not exist (yet)."""
 
 
 type PeerFactory = Callable[[], Awaitable[Peer]]
@@ -109,22 +107,27 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
     section = report.section(
         "1. Webhook ingestion through Home Assistant's HTTP server"
     )
-    async with running_hass(workdir / "ingest") as bench:
+    async with contextlib.AsyncExitStack() as stack:
+        bench = await stack.enter_async_context(running_hass(workdir / "ingest"))
         hass = bench.hass
         probe = StateProbe(hass)
+        stack.callback(probe.close)
         peers = [
             await setup_noop(hass, probe, cfg.bikes),
             await setup_gpslogger(hass, cfg.bikes),
         ]
         ebike_missing: str | None = None
         try:
-            from .ebike import setup_ingest_peer  # noqa: PLC0415
+            from . import ebike  # noqa: PLC0415
 
-            peers.append(await setup_ingest_peer(hass, cfg.bikes, workdir))
+            sim = await stack.enter_async_context(
+                ebike.ebike_simulator(workdir / "ingest-sim", cfg.bikes)
+            )
+            await ebike.setup_ebike(hass, sim)
+            peers.append(ebike.ebike_peer(EBIKE, sim))
         except (ImportError, Unavailable) as err:
             ebike_missing = f"{type(err).__name__}: {err}"
         results = await measure_peers(cfg, probe, bench.url, peers, cfg.events)
-        probe.close()
     section.lines += [
         f"{cfg.events:,} requests per peer and round, {cfg.rounds} rounds "
         f"interleaved (order rotated each round), {cfg.concurrency} concurrent "
@@ -243,8 +246,97 @@ async def section_gateway(cfg: BenchConfig, report: Report, workdir: Path) -> No
     )
 
 
+async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None:
+    """2. Fleet scale: setup, memory, entities, ingestion at 10/100/1,000 bikes."""
+    try:
+        from . import fleet  # noqa: PLC0415
+    except ImportError as err:
+        raise Unavailable(f"eBike code missing: {err}") from err
+    results = [await fleet.measure_size(cfg, n, workdir) for n in cfg.fleet_sizes]
+    section = report.section("2. Fleet scale (one eBike entry)")
+    section.lines += [
+        "Per size a fresh Home Assistant: *setup* = `async_add` of the entry "
+        "(token, ConnectModules, subscriptions, platforms); *available* = until "
+        "every enabled entity has a state other than unavailable. *traced* = "
+        "memory still allocated after the setup and a garbage collection "
+        "(tracemalloc, separate instance); *RSS* = growth of the resident set "
+        f"in the timing instance. Ingestion: {cfg.fleet_events:,} events per "
+        f"round, {cfg.rounds} rounds interleaved with the no-op webhook of the "
+        "same instance.",
+        "",
+        *table(
+            [
+                "bikes",
+                "setup s",
+                "available s",
+                "entities (enabled/all)",
+                "devices",
+                "traced KB/bike",
+                "RSS KB/bike",
+                "eBike events/s",
+                "no-op events/s",
+                "eBike / no-op",
+                "eBike CPU µs/event",
+                "state p99 ms",
+            ],
+            [
+                [
+                    fmt(r.bikes),
+                    fmt(r.setup_s, 2),
+                    fmt(r.available_s, 2),
+                    f"{r.enabled:,}/{r.entities:,}",
+                    fmt(r.devices),
+                    fmt(r.bytes_per_bike / 1024, 1),
+                    fmt(r.rss_bytes / r.bikes / 1024, 1),
+                    fmt(r.ingest.rate, 0),
+                    fmt(r.noop.rate, 0),
+                    fmt(r.ingest.rate / r.noop.rate, 2),
+                    fmt(r.ingest.cpu_us_per_event, 0),
+                    fmt(r.ingest.state_p99_ms, 1),
+                ]
+                for r in results
+            ],
+        ),
+    ]
+    small, big = results[0], results[-1]
+    if big.bikes > small.bikes:
+        growth = big.bikes / small.bikes
+        marginal = (big.traced_bytes - small.traced_bytes) / (big.bikes - small.bikes)
+        section.lines += [
+            "",
+            f"From {small.bikes:,} to {big.bikes:,} bikes (x{growth:,.0f}): setup "
+            f"time x{big.available_s / small.available_s:.1f}, traced memory "
+            f"x{big.traced_bytes / max(small.traced_bytes, 1):.1f} "
+            f"(marginal {marginal / 1024:.1f} KB per added bike), entities "
+            f"x{big.entities / max(small.entities, 1):.1f}; ingestion rate "
+            f"x{big.ingest.rate / small.ingest.rate:.2f}, relative to the no-op "
+            f"webhook x{(big.ingest.rate / big.noop.rate) / (small.ingest.rate / small.noop.rate):.2f}, "
+            f"CPU per event x{big.ingest.cpu_us_per_event / small.ingest.cpu_us_per_event:.2f}.",
+        ]
+    valid = big.ingest.errors == 0 and big.ingest.without_state == 0
+    report.target(
+        f"setup of {big.bikes:,} bikes < 5 s",
+        f"{big.available_s:.2f} s to all available",
+        big.available_s < 5.0,
+    )
+    report.target(
+        f"memory < 50 KB per bike at {big.bikes:,}",
+        f"{big.bytes_per_bike / 1024:.1f} KB (traced)",
+        big.bytes_per_bike < 50 * 1024,
+    )
+    if big.bikes > small.bikes:
+        rel = big.ingest.rate / small.ingest.rate
+        norm = (big.ingest.rate / big.noop.rate) / (small.ingest.rate / small.noop.rate)
+        report.target(
+            f"ingestion at {big.bikes:,} bikes within 10 % of {small.bikes:,}",
+            f"x{norm:.2f} relative to the no-op webhook (raw x{rel:.2f})",
+            valid and norm >= 0.9,
+        )
+
+
 SECTIONS: dict[str, Callable[[BenchConfig, Report, Path], Awaitable[None]]] = {
     "ingest": section_ingest,
+    "fleet": section_fleet,
     "gateway": section_gateway,
 }
 

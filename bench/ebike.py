@@ -1,0 +1,162 @@
+"""The eBike service under load: the simulator's fleet, signed notifications.
+
+The simulator (E1's ``simulator.ebike``) serves the account (token,
+ConnectModules, webhook subscriptions, signing certificate). Notifications
+are the simulator's own payload shapes (Notification API v1.2.0), signed by
+the simulator with its signing key and carrying the static authentication of
+the subscription that the integration created at setup; they are prepared
+before timing and posted by the load generator. Each bike alternates
+BIKE_STATUS and LOCATION_TRACKING; every event is newer than the previous one
+of its bike and changes what the bike shows (odometer, position), so every
+accepted event writes entity state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import contextlib
+import copy
+import json
+from pathlib import Path
+import secrets
+import time
+from typing import Any
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from yarl import URL
+
+from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_EBIKE
+from custom_components.bosch_connect.ebike import const as eb_const
+from simulator.clock import Clock
+from simulator.ebike import EbikeCloud, EbikeSettings, create as create_ebike
+from simulator.ebike.fleet import iso
+from simulator.options import Options
+
+from .entries import SetupTiming, add_and_wait, make_entry, require_room
+from .ingest import Peer
+from .load import PreparedRequest
+
+BIKE_STATUS = "BIKE_STATUS"
+LOCATION_TRACKING = "LOCATION_TRACKING"
+
+
+@contextlib.asynccontextmanager
+async def ebike_simulator(state_dir: Path, bikes: int) -> AsyncIterator[EbikeCloud]:
+    """A started eBike cloud with ``bikes`` ConnectModules, no periodic sends."""
+    sim = create_ebike(
+        Options(state_dir=state_dir, clock=Clock(), allow_http=True),
+        EbikeSettings(
+            bikes=bikes,
+            auto_send=False,
+            client_id=f"bench-{secrets.token_hex(4)}",
+        ),
+    )
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+def ebike_entry_data(sim: EbikeCloud) -> dict[str, Any]:
+    """What the eBike config flow stores for an account on the simulator."""
+    return {
+        CONF_SERVICE: SERVICE_EBIKE,
+        CONF_CLIENT_ID: sim.client_id,
+        CONF_CLIENT_SECRET: sim.client_secret,
+        eb_const.CONF_TOKEN_URL: sim.token_url,
+        eb_const.CONF_API_URL: sim.api_url,
+        eb_const.CONF_CA_PEM: sim.ca_pem,
+        CONF_WEBHOOK_ID: secrets.token_hex(32),
+        eb_const.CONF_WEBHOOK_SECRET: secrets.token_urlsafe(32),
+        eb_const.CONF_REPLACE: False,
+    }
+
+
+async def setup_ebike(hass: HomeAssistant, sim: EbikeCloud) -> tuple[Any, SetupTiming]:
+    """Add an eBike entry for the simulator's account; time it."""
+    require_room(SERVICE_EBIKE)
+    entry = make_entry(
+        ebike_entry_data(sim), title=f"eBike {sim.client_id}", unique_id=sim.client_id
+    )
+    timing = await add_and_wait(hass, entry)
+    return entry, timing
+
+
+class EbikeEvents:
+    """Signed notifications for the simulator's fleet, newer with every call."""
+
+    def __init__(self, sim: EbikeCloud, bikes: int | None = None) -> None:
+        self.sim = sim
+        self.bikes = sim.bikes[: bikes or len(sim.bikes)]
+        now = sim.clock.time()
+        self.base = now - 3600.0  # every createdAt lies in the past
+        self.status: list[dict[str, Any]] = []
+        self.location: list[dict[str, Any]] = []
+        for bike in self.bikes:
+            bike.powered = True  # a bike that is on reports every field
+            self.status.append(bike.bike_status(now, "v1.2.0"))
+            self.location.append(bike.location_tracking(now, "v1.2.0"))
+
+    def body(self, seq: int) -> tuple[str, str, bytes]:
+        """(event type, bike id, body) of event ``seq``."""
+        index = seq % len(self.bikes)
+        moment = iso(self.base + seq * 0.01)
+        if (seq // len(self.bikes)) % 2 == 0:
+            payload = copy.deepcopy(self.status[index])
+            payload["createdAt"] = moment
+            payload["odometer"] = int(payload.get("odometer", 0)) + seq
+            kind = BIKE_STATUS
+        else:
+            payload = copy.deepcopy(self.location[index])
+            payload["createdAt"] = moment
+            location = payload["locations"][-1]
+            location["latitude"] = round(location["latitude"] + seq * 1e-7, 7)
+            location["longitude"] = round(location["longitude"] + seq * 1e-7, 7)
+            location["detectedAt"] = moment
+            location["isMoving"] = True
+            payload["locations"] = [location]
+            kind = LOCATION_TRACKING
+        return kind, self.bikes[index].bike_id, json.dumps(payload).encode()
+
+    def requests(self, first: int, count: int) -> list[PreparedRequest]:
+        """Signed requests as the simulator would deliver them to our webhook."""
+        prepared: list[PreparedRequest] = []
+        for seq in range(first, first + count):
+            kind, bike_id, body = self.body(seq)
+            hook = self.sim.subscriber(kind)
+            if hook is None:
+                raise RuntimeError(f"no subscription for {kind} at the simulator")
+            delivery = self.sim._new_delivery(
+                hook=hook,
+                url=hook.url,
+                event_type=kind,
+                bike_id=bike_id,
+                body=body,
+                authentication=hook.authentication,
+            )
+            prepared.append(
+                {
+                    "seq": seq,
+                    "path": str(URL(delivery.url).relative()),
+                    "headers": dict(delivery.headers),
+                    "body": body.decode(),
+                }
+            )
+        self.sim.deliveries.clear()
+        return prepared
+
+
+def ebike_peer(name: str, sim: EbikeCloud, bikes: int | None = None) -> Peer:
+    """The eBike webhook as an ingestion peer."""
+    events = EbikeEvents(sim, bikes)
+    return Peer(name=name, make=events.requests, devices=len(events.bikes))
+
+
+def signing_seconds(sim: EbikeCloud, count: int = 50) -> float:
+    """Seconds the simulator needs to sign one notification (context only)."""
+    events = EbikeEvents(sim, 1)
+    start = time.perf_counter()
+    events.requests(0, count)
+    return (time.perf_counter() - start) / count

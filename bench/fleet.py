@@ -1,0 +1,125 @@
+"""Fleet scale: one eBike entry with 10, 100, 1,000 bikes.
+
+Per fleet size two fresh Home Assistant instances: one for time (setup, all
+entities available, RSS growth, ingestion interleaved with the no-op webhook
+of the same instance), one for memory with ``tracemalloc`` (it slows Python
+down, so it never runs while timing). Memory is what the entry's setup left
+allocated after a garbage collection: entities, states, registry entries,
+the integration's own per-bike state. The simulator runs in the same process
+but made its fleet before tracing started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, replace
+import gc
+from pathlib import Path
+import resource
+import tracemalloc
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .config import BenchConfig
+from .ebike import ebike_peer, ebike_simulator, setup_ebike
+from .hass import running_hass
+from .ingest import IngestResult, StateProbe, setup_noop
+
+EBIKE = "eBike webhook"
+NOOP = "no-op webhook"
+
+
+@dataclass(slots=True)
+class FleetResult:
+    """One fleet size."""
+
+    bikes: int
+    setup_s: float
+    available_s: float
+    entities: int
+    enabled: int
+    devices: int
+    traced_bytes: int
+    rss_bytes: int
+    ingest: IngestResult
+    noop: IngestResult
+
+    @property
+    def bytes_per_bike(self) -> float:
+        """Traced memory of the entry per bike."""
+        return self.traced_bytes / self.bikes
+
+
+def _rss() -> int:
+    """Resident set size now (bytes), from /proc."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize()
+
+
+def _registry_count(hass: HomeAssistant, entry_id: str) -> int:
+    return len(er.async_entries_for_config_entry(er.async_get(hass), entry_id))
+
+
+async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResult:
+    """Time, entities, ingestion and memory at one fleet size."""
+    from .suite import measure_peers  # noqa: PLC0415 - avoids an import cycle
+
+    async with contextlib.AsyncExitStack() as stack:
+        bench = await stack.enter_async_context(
+            running_hass(workdir / f"fleet-{bikes}")
+        )
+        hass = bench.hass
+        sim = await stack.enter_async_context(
+            ebike_simulator(workdir / f"fleet-{bikes}-sim", bikes)
+        )
+        gc.collect()
+        rss_before = _rss()
+        entry, timing = await setup_ebike(hass, sim)
+        gc.collect()
+        rss = _rss() - rss_before
+        entities = _registry_count(hass, entry.entry_id)
+        probe = StateProbe(hass)
+        stack.callback(probe.close)
+        peers = [await setup_noop(hass, probe, bikes), ebike_peer(EBIKE, sim)]
+        results = await measure_peers(
+            replace(cfg, events=cfg.fleet_events),
+            probe,
+            bench.url,
+            peers,
+            cfg.fleet_events,
+        )
+    traced = await _traced_setup(bikes, workdir)
+    return FleetResult(
+        bikes=bikes,
+        setup_s=timing.setup_s,
+        available_s=timing.available_s,
+        entities=entities,
+        enabled=timing.entities,
+        devices=timing.devices,
+        traced_bytes=traced,
+        rss_bytes=rss,
+        ingest=results[EBIKE],
+        noop=results[NOOP],
+    )
+
+
+async def _traced_setup(bikes: int, workdir: Path) -> int:
+    """Bytes still allocated after the entry's setup (tracemalloc)."""
+    async with (
+        running_hass(workdir / f"fleet-{bikes}-mem") as bench,
+        ebike_simulator(workdir / f"fleet-{bikes}-mem-sim", bikes) as sim,
+    ):
+        await bench.hass.async_block_till_done()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            await setup_ebike(bench.hass, sim)
+            await bench.hass.async_block_till_done()
+            gc.collect()
+            after = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+    return after - before

@@ -18,11 +18,12 @@ from zeroconf.asyncio import AsyncZeroconf
 
 from simulator.faults import Faults, Handler
 from simulator.options import Options
-from simulator.server import HOST, ControlAction, Listener, make_app
+from simulator.server import HOST, ControlAction, make_app
 
 from .certs import GatewayPki, gateway_pki
+from .listener import TlsListener
 from .resources import ResourceTree, default_tree
-from .tls import chain_too_deep, server_context
+from .tls import server_context
 from .tokens import DEMO_CLIENT_ID, READ_ONLY_CLIENT_ID, TokenAuthority
 
 _LOGGER = logging.getLogger(__name__)
@@ -77,18 +78,20 @@ class GatewaySimulator:
             ),
             self.options.clock,
         )
-        self.auth = Listener(
+        self.auth = TlsListener(
             self._auth_app(),
+            server_context(self.pki),
             port=self.options.port(DEFAULT_AUTH_PORT),
-            ssl_context=server_context(self.pki),
         )
-        self.api = Listener(
+        self.api = TlsListener(
             self._api_app(),
+            server_context(self.pki),
             port=self.options.port(DEFAULT_API_PORT),
-            ssl_context=server_context(self.pki),
         )
         self._zeroconf: AsyncZeroconf | None = None
         self.service_info: ServiceInfo | None = None
+        self.in_flight = 0  # API requests being answered right now
+        self.max_in_flight = 0  # the most at once since start
 
     # ---- handle for tests -------------------------------------------------
     @property
@@ -105,6 +108,11 @@ class GatewaySimulator:
     def api_port(self) -> int:
         """The bound API port."""
         return self.api.port
+
+    @property
+    def refused_handshakes(self) -> list[str]:
+        """Why the gateway refused TLS handshakes (both ports), oldest first."""
+        return self.auth.refused + self.api.refused
 
     @property
     def token_count(self) -> int:
@@ -210,27 +218,25 @@ class GatewaySimulator:
 
     # ---- the gateway's two ports -----------------------------------------
     @web.middleware
-    async def _chain_depth(
+    async def _count(
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
-        """Belt and braces: close connections whose client chain is too deep."""
-        transport = request.transport
-        ssl_object = transport.get_extra_info("ssl_object") if transport else None
-        if chain_too_deep(ssl_object):  # pragma: no cover - refused in handshake
-            if transport is not None:
-                transport.abort()
-            raise web.HTTPForbidden
-        return await handler(request)
+        """Count concurrent API requests (tests check bounded parallelism)."""
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await handler(request)
+        finally:
+            self.in_flight -= 1
 
     def _auth_app(self) -> web.Application:
         app = make_app(self.faults)
-        app.middlewares.insert(0, self._chain_depth)
         app.router.add_post("/auth/token", self._token)
         return app
 
     def _api_app(self) -> web.Application:
         app = make_app(self.faults)
-        app.middlewares.insert(0, self._chain_depth)
+        app.middlewares.insert(0, self._count)
         app.router.add_route("GET", "/{path:.*}", self._get)
         app.router.add_route("PUT", "/{path:.*}", self._put)
         return app

@@ -1,0 +1,397 @@
+"""Parse eBike notification bodies into typed events.
+
+Notification API v1.2.0 is the contract (odometer and ranges in metres,
+LocationTracking an object with ``locations[]``). The 2024 draft shapes are
+accepted too (LocationTracking a JSON array of items with ``currentLocation``
+and ``isMoving``; odometer as a float in kilometres, ranges in kilometres) and
+normalised to metres. Unknown event types become :class:`UnknownEvent`;
+unknown fields are ignored. Anything malformed raises :class:`PayloadError`
+and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import datetime as dt
+import json
+import math
+from typing import Any, Final, Literal
+
+from .errors import PayloadError
+
+TYPE_WEBHOOK_TEST = "WEBHOOK_TEST"
+TYPE_BIKE_STATUS = "BIKE_STATUS"
+TYPE_LOCATION_TRACKING = "LOCATION_TRACKING"
+
+type Shape = Literal["v1.2.0", "draft"]
+SHAPE_V1_2: Final = "v1.2.0"
+SHAPE_DRAFT: Final = "draft"
+
+# Fields that exist only in BikeStatus v1.2.0: their presence settles the units.
+_V1_2_BIKE_STATUS_FIELDS = ("isBikeLightOn", "assistMode")
+_V1_2_BATTERY_FIELDS = ("instances", "isLightReserveLimitReached")
+
+type DedupKey = tuple[str | None, str, dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTest:
+    """The test notification sent when a webhook is created."""
+
+    created_at: dt.datetime
+    type: str = TYPE_WEBHOOK_TEST
+
+    @property
+    def dedup_key(self) -> DedupKey:
+        """(bike, type, createdAt) identifying a delivery."""
+        return (None, self.type, self.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEvent:
+    """An event type that we do not handle (accepted and ignored)."""
+
+    type: str
+    created_at: dt.datetime | None
+    bike_id: str | None = None
+
+    @property
+    def dedup_key(self) -> DedupKey:
+        """(bike, type, createdAt) identifying a delivery."""
+        return (
+            self.bike_id,
+            self.type,
+            self.created_at or dt.datetime.min.replace(tzinfo=dt.UTC),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryInstance:
+    """One eBike battery (v1.2.0 ``battery.instances``)."""
+
+    product_code: str | None
+    part_number: str | None
+    serial_number: str | None
+    software_version: str | None
+    state_of_charge: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BikeStatus:
+    """A BIKE_STATUS notification, units normalised (metres, Wh, %, mV).
+
+    The optional fields are None when the bike was off and not charging.
+    """
+
+    bike_id: str
+    oem_bike_id: str
+    module_id: str
+    created_at: dt.datetime
+    shape: Shape
+    bcm_battery_status: str | None = None
+    bcm_battery_voltage_mv: int | None = None
+    is_bike_light_on: bool | None = None
+    is_charger_connected: bool | None = None
+    is_charging: bool | None = None
+    state_of_charge: int | None = None
+    remaining_energy_wh: int | None = None
+    reachable_range_m: tuple[int, ...] | None = None
+    is_light_reserve_limit_reached: bool | None = None
+    battery_instances: tuple[BatteryInstance, ...] = ()
+    odometer_m: int | None = None
+    assist_mode: int | None = None
+    type: str = TYPE_BIKE_STATUS
+
+    @property
+    def dedup_key(self) -> DedupKey:
+        """(bike, type, createdAt) identifying a delivery."""
+        return (self.bike_id, self.type, self.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """One detected position."""
+
+    latitude: float
+    longitude: float
+    altitude: float
+    horizontal_accuracy: float
+    vertical_accuracy: float
+    detected_at: dt.datetime
+    is_moving: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LocationTracking:
+    """A LOCATION_TRACKING notification for one bike.
+
+    ``locations`` is sorted oldest to newest; ``latest`` is the newest.
+    """
+
+    bike_id: str
+    oem_bike_id: str
+    module_id: str
+    created_at: dt.datetime
+    shape: Shape
+    locations: tuple[Location, ...] = ()
+    type: str = TYPE_LOCATION_TRACKING
+
+    @property
+    def latest(self) -> Location | None:
+        """The location with the newest ``detectedAt`` (None if there is none)."""
+        return self.locations[-1] if self.locations else None
+
+    @property
+    def dedup_key(self) -> DedupKey:
+        """(bike, type, createdAt) identifying a delivery."""
+        return (self.bike_id, self.type, self.created_at)
+
+
+type Event = WebhookTest | BikeStatus | LocationTracking | UnknownEvent
+
+
+def _refuse_constant(name: str) -> Any:
+    raise PayloadError(f"invalid JSON constant {name}")
+
+
+def parse_events(body: bytes | str) -> list[Event]:
+    """Parse a notification body. Raises :class:`PayloadError` only."""
+    try:
+        data = json.loads(body, parse_constant=_refuse_constant)
+    except PayloadError:
+        raise
+    except (ValueError, RecursionError) as err:
+        raise PayloadError("body is not valid JSON") from err
+    if isinstance(data, list):
+        return _parse_array(data)
+    if isinstance(data, dict):
+        return [_parse_object(data)]
+    raise PayloadError("body is neither a JSON object nor an array")
+
+
+def _parse_object(data: Mapping[str, Any]) -> Event:
+    kind = _str(data, "type")
+    if kind == TYPE_WEBHOOK_TEST:
+        return WebhookTest(created_at=_time(data, "createdAt"))
+    if kind == TYPE_BIKE_STATUS:
+        return _bike_status(data)
+    if kind == TYPE_LOCATION_TRACKING:
+        return _location_tracking_v1_2(data)
+    return UnknownEvent(
+        type=kind,
+        created_at=_opt_time(data, "createdAt"),
+        bike_id=_opt_str(data, "bikeId"),
+    )
+
+
+def _parse_array(items: list[Any]) -> list[Event]:
+    """The 2024 draft LocationTracking: an array of per-bike items."""
+    if not items:
+        raise PayloadError("empty array")
+    per_bike: dict[str, list[tuple[Mapping[str, Any], Location]]] = {}
+    events: list[Event] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise PayloadError("array item is not an object")
+        if _str(item, "type") != TYPE_LOCATION_TRACKING:
+            events.append(_parse_object(item))
+            continue
+        location = _location(
+            _obj(item, "currentLocation"), is_moving=_bool(item, "isMoving")
+        )
+        per_bike.setdefault(_str(item, "bikeId"), []).append((item, location))
+    for bike_id, entries in per_bike.items():
+        newest = max(entries, key=lambda e: _time(e[0], "createdAt"))[0]
+        events.append(
+            LocationTracking(
+                bike_id=bike_id,
+                oem_bike_id=_str(newest, "oemBikeId"),
+                module_id=_str(_obj(newest, "connectModule"), "id"),
+                created_at=_time(newest, "createdAt"),
+                shape=SHAPE_DRAFT,
+                locations=_sorted(loc for _, loc in entries),
+            )
+        )
+    return events
+
+
+def _sorted(locations: Any) -> tuple[Location, ...]:
+    return tuple(sorted(locations, key=lambda loc: loc.detected_at))
+
+
+def _location_tracking_v1_2(data: Mapping[str, Any]) -> LocationTracking:
+    raw = data.get("locations")
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        raise PayloadError("locations is not an array")
+    locations = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise PayloadError("location is not an object")
+        locations.append(_location(item, is_moving=_bool(item, "isMoving")))
+    return LocationTracking(
+        bike_id=_str(data, "bikeId"),
+        oem_bike_id=_str(data, "oemBikeId"),
+        module_id=_str(_obj(data, "connectModule"), "id"),
+        created_at=_time(data, "createdAt"),
+        shape=SHAPE_V1_2,
+        locations=_sorted(locations),
+    )
+
+
+def _location(data: Mapping[str, Any], *, is_moving: bool) -> Location:
+    latitude = _num(data, "latitude")
+    longitude = _num(data, "longitude")
+    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
+        raise PayloadError("coordinates out of range")
+    return Location(
+        latitude=latitude,
+        longitude=longitude,
+        altitude=_num(data, "altitude"),
+        horizontal_accuracy=_num(data, "horizontalAccuracy"),
+        vertical_accuracy=_num(data, "verticalAccuracy"),
+        detected_at=_time(data, "detectedAt"),
+        is_moving=is_moving,
+    )
+
+
+def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
+    module = _obj(data, "connectModule")
+    battery = data.get("battery")
+    if battery is not None and not isinstance(battery, dict):
+        raise PayloadError("battery is not an object")
+    battery = battery or {}
+    odometer = data.get("odometer")
+    if odometer is not None and (
+        isinstance(odometer, bool) or not isinstance(odometer, int | float)
+    ):
+        raise PayloadError("odometer is not a number")
+    v1_2_markers = any(k in data for k in _V1_2_BIKE_STATUS_FIELDS) or any(
+        k in battery for k in _V1_2_BATTERY_FIELDS
+    )
+    # The draft sends the odometer as a float in km, v1.2.0 as an int in metres.
+    draft = not v1_2_markers and isinstance(odometer, float)
+    factor = 1000 if draft else 1
+    ranges = battery.get("reachableRange")
+    reachable: tuple[int, ...] | None = None
+    if ranges is not None:
+        if not isinstance(ranges, list):
+            raise PayloadError("reachableRange is not an array")
+        reachable = tuple(
+            _metres(_as_num(value, "reachableRange"), factor) for value in ranges
+        )
+    instances = battery.get("instances") or []
+    if not isinstance(instances, list):
+        raise PayloadError("instances is not an array")
+    return BikeStatus(
+        bike_id=_str(data, "bikeId"),
+        oem_bike_id=_str(data, "oemBikeId"),
+        module_id=_str(module, "id"),
+        created_at=_time(data, "createdAt"),
+        shape=SHAPE_DRAFT if draft else SHAPE_V1_2,
+        bcm_battery_status=_opt_str(module, "batteryStatus"),
+        bcm_battery_voltage_mv=_opt_int(module, "batteryVoltage"),
+        is_bike_light_on=_opt_bool(data, "isBikeLightOn"),
+        is_charger_connected=_opt_bool(battery, "isChargerConnected"),
+        is_charging=_opt_bool(battery, "isCharging"),
+        state_of_charge=_opt_int(battery, "systemStateOfCharge"),
+        remaining_energy_wh=_opt_int(battery, "systemRemainingEnergyForRider"),
+        reachable_range_m=reachable,
+        is_light_reserve_limit_reached=_opt_bool(battery, "isLightReserveLimitReached"),
+        battery_instances=tuple(_instance(item) for item in instances),
+        odometer_m=None if odometer is None else _metres(odometer, factor),
+        assist_mode=_opt_int(data, "assistMode"),
+    )
+
+
+def _instance(data: Any) -> BatteryInstance:
+    if not isinstance(data, dict):
+        raise PayloadError("battery instance is not an object")
+    return BatteryInstance(
+        product_code=_opt_str(data, "productCode"),
+        part_number=_opt_str(data, "partNumber"),
+        serial_number=_opt_str(data, "serialNumber"),
+        software_version=_opt_str(data, "softwareVersion"),
+        state_of_charge=_opt_int(data, "stateOfCharge"),
+    )
+
+
+# Typed field readers: each raises PayloadError naming the field (never its value).
+
+
+def _obj(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise PayloadError(f"{key} is missing or not an object")
+    return value
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"{key} is missing or not a string")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    return None if data.get(key) is None else _str(data, key)
+
+
+def _bool(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise PayloadError(f"{key} is missing or not a boolean")
+    return value
+
+
+def _opt_bool(data: Mapping[str, Any], key: str) -> bool | None:
+    return None if data.get(key) is None else _bool(data, key)
+
+
+def _as_num(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PayloadError(f"{key} is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise PayloadError(f"{key} is not finite")
+    return number
+
+
+def _metres(value: float, factor: int) -> int:
+    scaled = value * factor
+    if not math.isfinite(scaled):
+        raise PayloadError("distance is not finite")
+    return round(scaled)
+
+
+def _num(data: Mapping[str, Any], key: str) -> float:
+    if key not in data:
+        raise PayloadError(f"{key} is missing")
+    return _as_num(data[key], key)
+
+
+def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    number = _as_num(value, key)
+    if not number.is_integer():
+        raise PayloadError(f"{key} is not an integer")
+    return int(number)
+
+
+def _time(data: Mapping[str, Any], key: str) -> dt.datetime:
+    raw = _str(data, key)
+    try:
+        value = dt.datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            raise PayloadError(f"{key} has no time zone")
+        return value.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as err:
+        raise PayloadError(f"{key} is not a date-time") from err
+
+
+def _opt_time(data: Mapping[str, Any], key: str) -> dt.datetime | None:
+    return None if data.get(key) is None else _time(data, key)

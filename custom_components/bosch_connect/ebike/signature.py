@@ -1,0 +1,367 @@
+"""Verify the signature of eBike notifications (``X-Bosch-Sig``).
+
+Bosch signs the raw request body with RSA PKCS#1 v1.5 over SHA-256 and sends
+the standard base64 signature in ``X-Bosch-Sig``, the algorithm name in
+``X-Bosch-Sig-Algo`` and the certificate location in ``X-Bosch-Cert-Url``.
+
+A certificate is fetched only over https and only from a URL that we trust
+beforehand: the ``X-Bosch-Cert-Url`` values the API returned when our
+webhooks were created, and ``https://<API host>/notification/v1/certs/...``.
+A URL that merely arrives in a request is never fetched (SSRF). Certificates
+are cached by URL; their validity dates and issuer chain are checked against
+the trust anchors (the system store plus CA PEMs given by the caller).
+
+After the first fetch, verification is synchronous and takes well under a
+millisecond (RSA-2048 verify), so it runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+import datetime as dt
+import logging
+import ssl
+from ssl import SSLContext
+import time
+
+import aiohttp
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from yarl import URL
+
+from .errors import (
+    BadSignatureError,
+    CertificateError,
+    CertificateUrlNotAllowedError,
+    MissingSignatureError,
+    UnsupportedAlgorithmError,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+HEADER_SIGNATURE = "X-Bosch-Sig"
+HEADER_ALGORITHM = "X-Bosch-Sig-Algo"
+HEADER_CERT_URL = "X-Bosch-Cert-Url"
+CERTS_PATH = "/notification/v1/certs/"
+
+# Spellings of "RSA PKCS#1 v1.5 with SHA-256", compared after removing case,
+# blanks, hyphens and underscores.
+_ALGORITHMS = frozenset({"sha256withrsa", "sha256withrsaencryption", "rs256"})
+MAX_CERT_BYTES = 64 * 1024
+MAX_CHAIN_DEPTH = 5
+MAX_CACHED = 16
+FAILURE_BACKOFF = 60.0  # seconds before a failed URL is fetched again
+FETCH_TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+
+def normalise_algorithm(name: str) -> str:
+    """Lower case, without blanks, hyphens and underscores."""
+    return "".join(ch for ch in name.lower() if ch not in " -_\t")
+
+
+def is_supported_algorithm(name: str) -> bool:
+    """True for the spellings of SHA256withRSA that we accept."""
+    return normalise_algorithm(name) in _ALGORITHMS
+
+
+@dataclass(frozen=True, slots=True)
+class TrustStore:
+    """The CA certificates a signing certificate must chain to."""
+
+    anchors: tuple[x509.Certificate, ...] = ()
+
+    def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
+        """Anchors whose subject is the issuer of ``cert``."""
+        return [a for a in self.anchors if a.subject == cert.issuer]
+
+
+def _system_bundle() -> bytes:
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile):
+        if candidate:
+            try:
+                with open(candidate, "rb") as handle:
+                    return handle.read()
+            except OSError:
+                continue
+    try:
+        import certifi  # noqa: PLC0415
+
+        with open(certifi.where(), "rb") as handle:
+            return handle.read()
+    except (ImportError, OSError):
+        return b""
+
+
+def load_trust_store(
+    extra_ca_pems: Iterable[str | bytes] = (), *, system: bool = True
+) -> TrustStore:
+    """Build the trust anchors. Blocking (reads files): run it in an executor.
+
+    Raises CertificateError when an extra PEM holds no certificate.
+    """
+    anchors: list[x509.Certificate] = []
+    if system:
+        bundle = _system_bundle()
+        if bundle:
+            anchors += _load_certs(bundle)
+    for pem in extra_ca_pems:
+        data = pem.encode() if isinstance(pem, str) else pem
+        certs = _load_certs(data)
+        if not certs:
+            raise CertificateError("no certificate in the given CA PEM")
+        anchors += certs
+    return TrustStore(tuple(anchors))
+
+
+def _load_certs(data: bytes) -> list[x509.Certificate]:
+    """Certificates from PEM (one or more) or DER; [] if unparsable."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        return []
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, candidate in headers.items():
+        if key.lower() == lowered:
+            return candidate
+    return None
+
+
+@dataclass(slots=True)
+class _Cached:
+    cert: x509.Certificate
+    key: rsa.RSAPublicKey
+
+
+@dataclass(slots=True)
+class SignatureVerifier:
+    """Verifies notifications; holds the allowed URLs and cached certificates."""
+
+    session: aiohttp.ClientSession
+    api_url: str
+    trust: TrustStore
+    ssl: SSLContext | None = None
+    allowed_cert_urls: Iterable[str] = ()
+    clock: Callable[[], float] = time.time
+    _allowed: set[str] = field(default_factory=set, init=False)
+    _cache: OrderedDict[str, _Cached] = field(default_factory=OrderedDict, init=False)
+    _failed: dict[str, float] = field(default_factory=dict, init=False)
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        """Register the initial allowed URLs."""
+        for url in self.allowed_cert_urls:
+            self.allow_cert_url(url)
+
+    def allow_cert_url(self, url: str) -> None:
+        """Trust a certificate URL returned by the API (must be https)."""
+        parsed = URL(url)
+        if parsed.scheme != "https" or not parsed.host:
+            raise CertificateUrlNotAllowedError("certificate URL is not https")
+        self._allowed.add(str(parsed))
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        """The exact certificate URLs registered so far."""
+        return frozenset(self._allowed)
+
+    def is_allowed(self, url: str) -> bool:
+        """May ``url`` be fetched? (https, and registered or under the API prefix)."""
+        try:
+            parsed = URL(url)
+        except (ValueError, TypeError):
+            return False
+        if parsed.scheme != "https" or not parsed.host or parsed.user is not None:
+            return False
+        if str(parsed) in self._allowed:
+            return True
+        api = URL(self.api_url)
+        return (
+            api.scheme == "https"
+            and parsed.host == api.host
+            and parsed.port == api.port
+            and not parsed.query_string
+            and not parsed.fragment
+            and parsed.raw_path.startswith(CERTS_PATH)
+            and len(parsed.raw_path) > len(CERTS_PATH)
+            and "/" not in parsed.raw_path[len(CERTS_PATH) :]
+            and "%" not in parsed.raw_path
+        )
+
+    def _read_headers(self, headers: Mapping[str, str]) -> tuple[bytes, str]:
+        """Check the headers (no network); return (signature, cert URL)."""
+        signature = _header(headers, HEADER_SIGNATURE)
+        algorithm = _header(headers, HEADER_ALGORITHM)
+        cert_url = _header(headers, HEADER_CERT_URL)
+        if not signature or not algorithm or not cert_url:
+            raise MissingSignatureError("signature headers missing")
+        if not is_supported_algorithm(algorithm):
+            raise UnsupportedAlgorithmError(
+                f"unsupported signature algorithm {algorithm[:40]!r}"
+            )
+        try:
+            raw = base64.b64decode(signature.strip(), validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise MissingSignatureError("signature is not base64") from err
+        if not raw:
+            raise MissingSignatureError("signature is empty")
+        if not self.is_allowed(cert_url):
+            raise CertificateUrlNotAllowedError("certificate URL is not allowed")
+        return raw, str(URL(cert_url))
+
+    def verify_cached(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """Verify without network; False when the certificate is not cached yet.
+
+        Raises a SignatureError subclass when the notification is refused.
+        """
+        raw, url = self._read_headers(headers)
+        cached = self._cache.get(url)
+        if cached is None:
+            return False
+        self._check(cached, raw, body)
+        return True
+
+    async def async_verify(
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> x509.Certificate:
+        """Verify a notification; fetch its certificate first if needed.
+
+        Returns the signing certificate. Raises a SignatureError subclass.
+        """
+        raw, url = self._read_headers(headers)
+        cached = self._cache.get(url) or await self._fetch(url)
+        self._check(cached, raw, body)
+        return cached.cert
+
+    def _check(self, cached: _Cached, raw: bytes, body: bytes) -> None:
+        _check_dates(cached.cert, self.clock())
+        try:
+            cached.key.verify(raw, body, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature as err:
+            raise BadSignatureError("signature does not match the body") from err
+
+    async def _fetch(self, url: str) -> _Cached:
+        lock = self._locks.setdefault(url, asyncio.Lock())
+        async with lock:
+            if (cached := self._cache.get(url)) is not None:
+                return cached
+            failed_at = self._failed.get(url)
+            if failed_at is not None and self.clock() - failed_at < FAILURE_BACKOFF:
+                raise CertificateError("certificate fetch failed recently")
+            try:
+                data = await self._download(url)
+                cached = self._validate(data)
+            except CertificateError:
+                self._failed[url] = self.clock()
+                raise
+            finally:
+                self._locks.pop(url, None)
+            self._failed.pop(url, None)
+            self._cache[url] = cached
+            while len(self._cache) > MAX_CACHED:
+                self._cache.popitem(last=False)
+            return cached
+
+    async def _download(self, url: str) -> bytes:
+        kwargs: dict[str, object] = {}
+        if self.ssl is not None:
+            kwargs["ssl"] = self.ssl
+        try:
+            async with self.session.get(
+                URL(url, encoded=True),
+                allow_redirects=False,
+                timeout=FETCH_TIMEOUT,
+                **kwargs,  # type: ignore[arg-type]
+            ) as response:
+                if response.status != 200:
+                    raise CertificateError(
+                        f"certificate download answered HTTP {response.status}"
+                    )
+                data = await response.content.read(MAX_CERT_BYTES + 1)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise CertificateError("certificate download failed") from err
+        if len(data) > MAX_CERT_BYTES:
+            raise CertificateError("certificate download too large")
+        _LOGGER.debug("Fetched the notification signing certificate from %s", url)
+        return data
+
+    def _validate(self, data: bytes) -> _Cached:
+        certs = _load_certs(data.strip())
+        if not certs:
+            raise CertificateError("certificate is not parsable")
+        leaf, intermediates = certs[0], certs[1:]
+        key = leaf.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise CertificateError("certificate key is not RSA")
+        _verify_chain(leaf, intermediates, self.trust, self.clock())
+        return _Cached(cert=leaf, key=key)
+
+
+def _check_dates(cert: x509.Certificate, now: float) -> None:
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    if moment < cert.not_valid_before_utc:
+        raise CertificateError("certificate is not yet valid")
+    if moment > cert.not_valid_after_utc:
+        raise CertificateError("certificate has expired")
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.value.ca
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _verify_chain(
+    leaf: x509.Certificate,
+    intermediates: list[x509.Certificate],
+    trust: TrustStore,
+    now: float,
+) -> None:
+    """Walk from the leaf to a trust anchor; every link dated and signed."""
+    _check_dates(leaf, now)
+    current = leaf
+    for _ in range(MAX_CHAIN_DEPTH):
+        for anchor in trust.issuers_of(current):
+            if _is_ca(anchor) and _signed_by(current, anchor):
+                _check_dates(anchor, now)
+                return
+        if current.issuer == current.subject:
+            raise CertificateError("certificate is self-signed and not trusted")
+        parent = next(
+            (
+                c
+                for c in intermediates
+                if c.subject == current.issuer and _is_ca(c) and _signed_by(current, c)
+            ),
+            None,
+        )
+        if parent is None:
+            raise CertificateError("certificate issuer is not trusted")
+        _check_dates(parent, now)
+        current = parent
+    raise CertificateError("certificate chain is too long")

@@ -1,5 +1,6 @@
 """Fixtures for the gateway tests: a running simulator and a client for it.
 
+- ``gateway_pki_folder`` (session): the PKI made once, copied into each sim.
 - ``gateway_sim``: a started ``GatewaySimulator`` (ephemeral ports, PKI in
   tmp_path); ``.pki`` has every certificate (``.client.cert_pem``,
   ``.client.key_pem``, ``.bosch_root.cert_pem``, ...), ``.press()``,
@@ -16,22 +17,38 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from pathlib import Path
+import shutil
 
 import aiohttp
 import pytest
 
 from custom_components.bosch_connect.gateway.api import GatewayClient, Token
 from custom_components.bosch_connect.gateway.tls import build_ssl_context
-from simulator.gateway import GatewaySimulator, create
+from simulator.gateway import GatewaySimulator, Identity, create
+from simulator.gateway.certs import gateway_pki
 from simulator.gateway.tokens import DEMO_CLIENT_ID
 from simulator.options import Options
 
 
+@pytest.fixture(scope="session")
+def gateway_pki_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PKI for the whole session (making eleven keys per test is slow)."""
+    folder = tmp_path_factory.mktemp("gateway-pki")
+    gateway_pki(folder, Identity().uuid)
+    return folder
+
+
 @pytest.fixture
 async def gateway_sim(
-    sim_options: Options, socket_enabled: None
+    sim_options: Options, socket_enabled: None, gateway_pki_folder: Path
 ) -> AsyncGenerator[GatewaySimulator]:
-    """A running gateway simulator (no zeroconf); sockets on (127.0.0.1)."""
+    """A running gateway simulator (no zeroconf); sockets on (127.0.0.1).
+
+    Its state folder starts with the session's PKI (the simulator reuses
+    existing certificates, as on a second demo run) and no tokens.
+    """
+    shutil.copytree(gateway_pki_folder, sim_options.state_dir / "gateway")
     sim = create(sim_options)
     await sim.start()
     try:
@@ -141,7 +158,9 @@ def gateway_entry_data(
 
 @pytest.fixture
 def gateway_entry(
-    hass: HomeAssistant, gateway_sim: GatewaySimulator, gateway_entry_data: dict[str, Any]
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    gateway_entry_data: dict[str, Any],
 ) -> MockConfigEntry:
     """A gateway config entry added to hass (not set up)."""
     entry = MockConfigEntry(
@@ -164,3 +183,30 @@ async def loaded_gateway_entry(
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
     return gateway_entry
+
+
+@pytest.fixture
+async def refused_handshakes_are_expected(hass: HomeAssistant) -> None:
+    """The simulator shares the event loop: its refused TLS handshakes are not ours.
+
+    asyncio reports a handshake that the simulated gateway refuses to the
+    loop's exception handler, which the ``hass`` fixture turns into a test
+    failure. Drop exactly those reports (server side, SSL errors).
+    """
+    import asyncio
+    import ssl
+
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+
+    def filtered(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), ssl.SSLError) and str(
+            context.get("message", "")
+        ).startswith("Error on transport creation for incoming connection"):
+            return
+        if handler is not None:
+            handler(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(filtered)

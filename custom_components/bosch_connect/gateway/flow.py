@@ -75,7 +75,11 @@ _PEM = TextSelector(TextSelectorConfig(multiline=True))
 _TEXT = TextSelector()
 
 # Token request refusals that name their cause (400, 415, 500).
-_REJECTED = {400: "gateway_token_rejected_400", 415: "gateway_token_rejected_415"}
+_REJECTED = {
+    400: "gateway_token_rejected_400",
+    415: "gateway_token_rejected_415",
+    500: "gateway_token_rejected_500",
+}
 
 
 class TokenLimitReached(Exception):
@@ -284,7 +288,8 @@ class GatewayFlowMixin(ConfigFlow):
             CONF_MODEL: model,
             CONF_SERIAL: announced.get(CONF_SERIAL) or identity.serial or "",
         }
-        title = f"{brand} {model}".strip() or self._gateway_connection[CONF_HOST]
+        host = self._gateway_connection[CONF_HOST]
+        title = f"{brand} {model}" if model else f"{brand} ({host})"
         return self.async_create_entry(title=title, data=data)
 
     def _gateway_client(
@@ -319,7 +324,7 @@ class GatewayFlowMixin(ConfigFlow):
         except TokenLimitReachedError as err:
             raise TokenLimitReached from err
         except TokenRequestRejectedError as err:
-            errors["base"] = _REJECTED.get(err.status, "gateway_token_rejected_500")
+            errors["base"] = _REJECTED.get(err.status, "gateway_unknown")
         except GatewayTlsError:
             errors["base"] = "gateway_tls_failed"
         except GatewayConnectionError:

@@ -1,0 +1,119 @@
+"""Fixtures of the end-to-end suite: real processes and a real browser.
+
+Module-scoped: one simulator, one Home Assistant and one browser page serve
+the whole ordered scenario in ``test_ui.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+import contextlib
+from pathlib import Path
+import shutil
+
+from playwright.sync_api import Browser, Page, sync_playwright
+import pytest
+
+from .harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    HomeAssistant,
+    Simulator,
+    start_home_assistant,
+    start_simulator,
+)
+
+E2E_COMMAND = "pytest -p no:homeassistant --confcutdir tests/e2e -m e2e tests/e2e"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _without_home_assistant_plugin(request: pytest.FixtureRequest) -> None:
+    """The suite runs outside pytest-homeassistant-custom-component.
+
+    That plugin's per-test event loop, socket guard and thread checks are for
+    in-process Home Assistant tests; here Home Assistant is a subprocess and
+    Playwright runs its own event loop.
+    """
+    if request.config.pluginmanager.has_plugin("homeassistant"):
+        pytest.fail(f"run the e2e suite as scripts/test does: {E2E_COMMAND}")
+
+
+@pytest.fixture(scope="module")
+def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the processes keep their state and logs."""
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def simulator(e2e_workdir: Path) -> Iterator[Simulator]:
+    """Every simulated service, on free ports, advertising the gateway."""
+    sim = start_simulator(e2e_workdir, ["--ephemeral-ports"])
+    yield sim
+    sim.process.stop()
+
+
+@pytest.fixture(scope="module")
+def home_assistant(e2e_workdir: Path, simulator: Simulator) -> Iterator[HomeAssistant]:
+    """A real, onboarded Home Assistant with our integration."""
+    instance = start_home_assistant(e2e_workdir)
+    try:
+        instance.onboard()
+        yield instance
+    finally:
+        instance.process.stop()
+        log = e2e_workdir / "home-assistant.log"
+        artifacts = Path(__file__).parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        if log.exists():
+            shutil.copy(log, artifacts / "home-assistant.log")
+        sim_log = e2e_workdir / "simulator.log"
+        if sim_log.exists():
+            shutil.copy(sim_log, artifacts / "simulator.log")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Generator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package "
+            "(scripts/test does so when run as root)"
+        )
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            # Playwright gives every launch a fresh, empty profile directory.
+            args=CHROMIUM_ARGS,
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, home_assistant: HomeAssistant) -> Iterator[Page]:
+    """One browser tab for the whole scenario."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 860}, locale="en-US", color_scheme="light"
+    )
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport]:
+    """On a failed step, keep a screenshot of the tab in the artifacts."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.when == "call"
+        and report.failed
+        and "page" in getattr(item, "funcargs", {})
+    ):
+        tab: Page = item.funcargs["page"]  # type: ignore[attr-defined]
+        artifacts = Path(__file__).parent / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        with contextlib.suppress(Exception):
+            tab.screenshot(path=artifacts / f"failed-{item.name}.png")

@@ -1,0 +1,129 @@
+"""A newcomer's path in a real browser, one ordered scenario.
+
+Home Assistant and the simulator run as real processes (see ``harness.py``);
+Debian's Chromium, driven by Playwright, logs in, finds the discovered
+gateway, pairs it through the credential and proximity steps, adds the eBike
+account and checks the climate entity and the bike on the map. Every step
+leaves a screenshot in ``tests/e2e/artifacts/`` (and, with
+``BOSCH_E2E_SCREENSHOTS=1``, in ``docs/screenshots/`` for the README).
+
+Each test builds on the one before it (same processes, same tab).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+import pytest
+
+from .harness import PASSWORD, SCREENSHOTS, USERNAME, HomeAssistant, Simulator
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def shot(page: Page, name: str) -> None:
+    """Screenshot of the current page, kept as an artifact (and for the docs)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)  # let animations settle
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    if os.environ.get("BOSCH_E2E_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def test_login(page: Page, home_assistant: HomeAssistant) -> None:
+    """The real login form with the user made during onboarding."""
+    page.goto(home_assistant.url)
+    username = page.locator("input[name=username]")
+    expect(username).to_be_visible()
+    username.fill(USERNAME)
+    page.locator("input[name=password]").fill(PASSWORD)
+    shot(page, "01-login")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{home_assistant.url}/lovelace/**")
+
+
+def test_gateway_is_discovered(page: Page, home_assistant: HomeAssistant) -> None:
+    """Zeroconf discovery: the gateway waits under Devices & services."""
+    page.goto(f"{home_assistant.url}/config/integrations/dashboard")
+    discovered = page.locator("ha-config-flow-card").filter(has_text="Bosch Connect")
+    expect(discovered.first).to_be_visible(timeout=60_000)
+    shot(page, "02-discovered")
+
+
+def test_add_integration_menu(page: Page, home_assistant: HomeAssistant) -> None:
+    """Add integration -> Bosch Connect shows the menu of services."""
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_label("Search for a brand name").fill("Bosch Connect")
+    page.get_by_text("Bosch Connect", exact=True).last.click()
+    # With a discovered gateway waiting, Home Assistant asks first.
+    page.get_by_text("Setup another instance of Bosch Connect").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    expect(dialog.get_by_text("Home Comfort gateway").first).to_be_visible()
+    shot(page, "03-service-menu")
+    dialog.get_by_label("Close").first.click()
+    expect(dialog).to_be_hidden()
+
+
+def _pem(value: object) -> str:
+    """A PEM text, or the text of the PEM file the simulator names."""
+    text = str(value)
+    return text if "-----BEGIN" in text else Path(text).read_text()
+
+
+def _submit(page: Page) -> None:
+    page.locator("dialog-data-entry-flow").get_by_role("button", name="Submit").click()
+
+
+def test_gateway_pairing(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """Discovered gateway -> credentials -> proximity (buttons) -> entry."""
+    info = simulator.control("GET", "/gateway/info")
+    page.goto(f"{home_assistant.url}/config/integrations/dashboard")
+    card = page.locator("ha-config-flow-card").filter(has_text="Bosch Connect").first
+    card.get_by_role("button", name="Add").click()
+    dialog = page.locator("dialog-data-entry-flow")
+    expect(dialog.get_by_text("Gateway found")).to_be_visible()
+    expect(dialog.get_by_text(str(info["serial"]))).to_be_visible()
+    shot(page, "04-gateway-found")
+    _submit(page)
+
+    expect(dialog.get_by_text("Partner credentials")).to_be_visible()
+    dialog.get_by_label("Client ID").fill(str(info["client_id"]))
+    dialog.get_by_label("Client certificate").fill(_pem(info["client_cert_path"]))
+    dialog.get_by_label("Bosch root certificate").fill(_pem(info["root_cert_path"]))
+    dialog.get_by_label("Client ID").scroll_into_view_if_needed()
+    shot(page, "05-gateway-credentials")  # before the private key goes in
+    dialog.get_by_label("Client private key").fill(_pem(info["client_key_path"]))
+    _submit(page)
+
+    expect(dialog.get_by_text("Press the gateway's buttons")).to_be_visible()
+    shot(page, "06-gateway-proximity")
+    simulator.control("POST", "/gateway/press", {})
+    _submit(page)
+
+    expect(dialog.get_by_text("Success")).to_be_visible(timeout=30_000)
+    shot(page, "07-gateway-created")
+    dialog.get_by_role("button", name="Finish").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
+    """The heating circuit is a climate entity with a temperature."""
+    climates = [
+        state
+        for state in home_assistant.api("GET", "/api/states")
+        if state["entity_id"].startswith("climate.")
+    ]
+    assert climates, "no climate entity after pairing the gateway"
+    climate = climates[0]
+    assert climate["state"] not in ("unavailable", "unknown")
+    name = climate["attributes"]["friendly_name"]
+    page.goto(f"{home_assistant.url}/lovelace/0")
+    expect(page.get_by_text(name).first).to_be_visible()
+    shot(page, "08-overview-climate")

@@ -20,15 +20,18 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 
-from .const import CONF_SERVICE, DOMAIN, SERVICE_GATEWAY
+from .const import CONF_SERVICE, DOMAIN, SERVICE_EBIKE, SERVICE_GATEWAY
+from .ebike.flow import EbikeFlowMixin
 from .gateway.flow import GatewayFlowMixin
 from .registry import ROOMS
 
 # The services offered in the menu, in the order shown.
-MENU = [SERVICE_GATEWAY]
+MENU = [SERVICE_GATEWAY, SERVICE_EBIKE]
 
 
-class BoschConnectConfigFlow(GatewayFlowMixin, ConfigFlow, domain=DOMAIN):
+class BoschConnectConfigFlow(
+    EbikeFlowMixin, GatewayFlowMixin, ConfigFlow, domain=DOMAIN
+):
     """Add a Bosch service to Home Assistant."""
 
     VERSION = 1
@@ -45,6 +48,8 @@ class BoschConnectConfigFlow(GatewayFlowMixin, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Start re-authentication of the service that failed."""
         match entry_data[CONF_SERVICE]:
+            case "ebike":
+                return await self.async_step_ebike_reauth(entry_data)
             case "gateway":
                 return await self.async_step_gateway_reauth(entry_data)
             case _:
@@ -55,6 +60,8 @@ class BoschConnectConfigFlow(GatewayFlowMixin, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the connection settings of an entry."""
         match self._get_reconfigure_entry().data[CONF_SERVICE]:
+            case "ebike":
+                return await self.async_step_ebike_reconfigure(user_input)
             case "gateway":
                 return await self.async_step_gateway_reconfigure(user_input)
             case _:

@@ -1,0 +1,58 @@
+"""Building the API client and TLS material from entry (or flow) data."""
+
+from __future__ import annotations
+
+import secrets
+import ssl
+from typing import Any
+
+from homeassistant.components import webhook
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import EbikeClient
+from .const import (
+    CONF_API_URL,
+    CONF_TOKEN_URL,
+    CONF_WEBHOOK_SECRET,
+    PRODUCTION_API_URL,
+    PRODUCTION_TOKEN_URL,
+)
+from .signature import TrustStore, load_trust_store
+
+
+def load_tls(ca_pem: str | None) -> tuple[ssl.SSLContext | None, TrustStore]:
+    """The SSL context and signing trust store (blocking: run in an executor).
+
+    Without an extra CA the session's default context is used. Raises
+    ssl.SSLError or a SignatureError subclass for an unusable PEM.
+    """
+    trust = load_trust_store([ca_pem] if ca_pem else [], system=True)
+    if not ca_pem:
+        return None, trust
+    context = ssl.create_default_context()
+    context.load_verify_locations(cadata=ca_pem)
+    return context, trust
+
+
+def create_client(
+    hass: HomeAssistant, data: dict[str, Any], context: ssl.SSLContext | None
+) -> EbikeClient:
+    """The API client for the entry's (or the flow's) data."""
+    return EbikeClient(
+        async_get_clientsession(hass),
+        client_id=data[CONF_CLIENT_ID],
+        client_secret=data[CONF_CLIENT_SECRET],
+        token_url=data.get(CONF_TOKEN_URL) or PRODUCTION_TOKEN_URL,
+        api_url=data.get(CONF_API_URL) or PRODUCTION_API_URL,
+        ssl=context,
+    )
+
+
+def new_entry_secrets() -> dict[str, str]:
+    """The webhook id and static secret of a new entry."""
+    return {
+        CONF_WEBHOOK_ID: webhook.async_generate_id(),
+        CONF_WEBHOOK_SECRET: secrets.token_urlsafe(32),
+    }

@@ -1,0 +1,417 @@
+"""The fleet of ConnectModules and the state of every bike.
+
+Two sources feed the entities:
+
+* :class:`EbikeFleetCoordinator` polls the list of ConnectModules (every 15
+  minutes, and whenever a notification names a bike we do not know yet). It
+  adds devices for new bikes and removes the devices of bikes that left the
+  account. Its data (the modules with their features) backs the profile
+  selects and the sync status sensors.
+* :class:`BikeState` holds what the notifications told us about one bike. The
+  webhook handler updates it and wakes only that bike's entities. The last
+  applied BikeStatus and location are kept in a :class:`Store`, so everything
+  comes back after a restart, including the state that the transition
+  triggers compare against.
+
+Ordering rules (Bosch retries a failed delivery after 1, 2, 5, 180 and 480 s,
+so notifications arrive late, twice and out of order): a BikeStatus replaces
+the shown one only when its ``createdAt`` is newer; a location replaces the
+shown one only when its ``detectedAt`` is newer. A repeated delivery is
+therefore never applied twice, and a transition fires once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from custom_components.bosch_connect.const import DOMAIN, MANUFACTURER
+
+from .api import ConnectModule, EbikeClient, Feature
+from .const import (
+    BUS_EVENT,
+    FLEET_REFRESH,
+    TRIGGER_BCM_BATTERY_CRITICAL,
+    TRIGGER_CHARGER_CONNECTED,
+    TRIGGER_CHARGER_DISCONNECTED,
+    TRIGGER_CHARGING_FINISHED,
+    TRIGGER_STARTED_MOVING,
+    TRIGGER_STOPPED,
+)
+from .errors import EbikeAuthError, EbikeError, PayloadError
+from .payloads import BikeStatus, Location, LocationTracking, parse_events
+
+if TYPE_CHECKING:
+    from .signature import SignatureVerifier
+
+_LOGGER = logging.getLogger(__name__)
+
+SAVE_DELAY = 10.0
+BCM_CRITICAL = "CHARGE_CRITICAL"
+
+type EbikeConfigEntry = ConfigEntry[EbikeData]
+
+
+def device_identifier(bike_id: str) -> tuple[str, str]:
+    """The device registry identifier of a bike."""
+    return (DOMAIN, f"ebike_{bike_id}")
+
+
+@dataclass(slots=True)
+class Counters:
+    """What the webhook handler did (shown in diagnostics)."""
+
+    accepted: int = 0
+    applied: int = 0
+    ignored_old: int = 0
+    webhook_tests: int = 0
+    unknown_types: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    last_received: dt.datetime | None = None
+
+    def reject(self, reason: str) -> None:
+        """Count a rejected delivery."""
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+
+
+@dataclass(slots=True, eq=False)
+class BikeState:
+    """What the notifications told us about one bike."""
+
+    bike_id: str
+    status: BikeStatus | None = None
+    status_body: str | None = None
+    location: Location | None = None
+    location_body: str | None = None
+    last_report: dt.datetime | None = None
+    device_id: str | None = None
+    _listeners: list[CALLBACK_TYPE] = field(default_factory=list)
+    _event_listeners: list[Callable[[str], None]] = field(default_factory=list)
+
+    @property
+    def moving(self) -> bool | None:
+        """Whether the bike moves, from its newest location."""
+        return None if self.location is None else self.location.is_moving
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``update`` when this bike's state changes; returns the remover."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    @callback
+    def async_add_event_listener(self, fire: Callable[[str], None]) -> CALLBACK_TYPE:
+        """Call ``fire(trigger_type)`` for every transition of this bike."""
+        self._event_listeners.append(fire)
+        return lambda: self._event_listeners.remove(fire)
+
+    @callback
+    def notify(self) -> None:
+        """Wake this bike's entities."""
+        for update in self._listeners:
+            update()
+
+
+def transitions(old: BikeStatus | None, new: BikeStatus) -> list[str]:
+    """The trigger types that a new BikeStatus causes (none for the first one).
+
+    A field that the bike did not send (it was off) is not a transition.
+    """
+    if old is None:
+        return []
+    fired: list[str] = []
+    if (
+        old.is_charger_connected is not None
+        and new.is_charger_connected is not None
+        and old.is_charger_connected != new.is_charger_connected
+    ):
+        fired.append(
+            TRIGGER_CHARGER_CONNECTED
+            if new.is_charger_connected
+            else TRIGGER_CHARGER_DISCONNECTED
+        )
+    if old.is_charging and new.is_charging is False and new.is_charger_connected:
+        # Charging stopped with the charger still plugged in: the battery is full.
+        fired.append(TRIGGER_CHARGING_FINISHED)
+    if (
+        new.bcm_battery_status == BCM_CRITICAL
+        and old.bcm_battery_status != BCM_CRITICAL
+    ):
+        fired.append(TRIGGER_BCM_BATTERY_CRITICAL)
+    return fired
+
+
+class EbikeFleetCoordinator(DataUpdateCoordinator[dict[str, ConnectModule]]):
+    """The ConnectModules of the account, keyed by bike id."""
+
+    config_entry: EbikeConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: EbikeConfigEntry, client: EbikeClient
+    ) -> None:
+        """Poll the fleet every 15 minutes."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name="Bosch eBike fleet",
+            update_interval=FLEET_REFRESH,
+        )
+        self.client = client
+        self._new_bike_callbacks: list[Callable[[list[str]], None]] = []
+
+    async def _async_update_data(self) -> dict[str, ConnectModule]:
+        try:
+            modules = await self.client.list_connect_modules()
+        except EbikeAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="ebike_invalid_client"
+            ) from err
+        except EbikeError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="ebike_update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        return {module.bike_id: module for module in modules if module.bike_id}
+
+    @callback
+    def async_add_new_bike_callback(
+        self, add: Callable[[list[str]], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``add(bike_ids)`` when bikes join the account."""
+        self._new_bike_callbacks.append(add)
+        return lambda: self._new_bike_callbacks.remove(add)
+
+    @callback
+    def async_new_bikes(self, bike_ids: list[str]) -> None:
+        """Tell the platforms about bikes that joined."""
+        for add in self._new_bike_callbacks:
+            add(bike_ids)
+
+    @callback
+    def async_set_feature(self, bike_id: str, feature: Feature) -> None:
+        """Store a feature the API returned after a profile change."""
+        module = self.data.get(bike_id)
+        if module is None:
+            return
+        features = tuple(
+            feature if f.type == feature.type else f for f in module.features
+        )
+        if all(f.type != feature.type for f in module.features):
+            features += (feature,)
+        updated = dict(self.data)
+        updated[bike_id] = replace(module, features=features, sync_status="PENDING")
+        self.async_set_updated_data(updated)
+
+
+@dataclass(slots=True, eq=False)
+class EbikeData:
+    """Everything an eBike entry needs at runtime (``entry.runtime_data``)."""
+
+    hass: HomeAssistant
+    entry: EbikeConfigEntry
+    client: EbikeClient
+    verifier: SignatureVerifier
+    coordinator: EbikeFleetCoordinator
+    store: Store[dict[str, Any]]
+    webhook_secret: bytes
+    webhook_url: str | None = None
+    bikes: dict[str, BikeState] = field(default_factory=dict)
+    counters: Counters = field(default_factory=Counters)
+    known_bike_ids: set[str] = field(default_factory=set)
+    _module_refreshes: set[str] = field(default_factory=set)
+
+    def bike(self, bike_id: str) -> BikeState:
+        """The state of a bike (created on first use)."""
+        state = self.bikes.get(bike_id)
+        if state is None:
+            state = self.bikes[bike_id] = BikeState(bike_id)
+        return state
+
+    # --- applying notifications (the hot path) ---------------------------
+
+    @callback
+    def apply_bike_status(self, event: BikeStatus, body: str) -> bool:
+        """Apply a BikeStatus if it is newer than the shown one."""
+        bike = self.bike(event.bike_id)
+        old = bike.status
+        if old is not None and event.created_at <= old.created_at:
+            self.counters.ignored_old += 1
+            return False
+        bike.status = event
+        bike.status_body = body
+        self._reported(bike, event.created_at)
+        self._after_apply(bike, transitions(old, event))
+        return True
+
+    @callback
+    def apply_location(self, event: LocationTracking, body: str) -> bool:
+        """Apply the newest location of a LocationTracking if it is newer."""
+        latest = event.latest
+        bike = self.bike(event.bike_id)
+        old = bike.location
+        if latest is None or (
+            old is not None and latest.detected_at <= old.detected_at
+        ):
+            self.counters.ignored_old += 1
+            return False
+        bike.location = latest
+        bike.location_body = body
+        self._reported(bike, event.created_at)
+        fired: list[str] = []
+        if old is not None and old.is_moving != latest.is_moving:
+            fired.append(
+                TRIGGER_STARTED_MOVING if latest.is_moving else TRIGGER_STOPPED
+            )
+        self._after_apply(bike, fired)
+        return True
+
+    def _reported(self, bike: BikeState, created_at: dt.datetime) -> None:
+        if bike.last_report is None or created_at > bike.last_report:
+            bike.last_report = created_at
+
+    def _after_apply(self, bike: BikeState, fired: list[str]) -> None:
+        self.counters.applied += 1
+        self.store.async_delay_save(self.data_to_save, SAVE_DELAY)
+        if bike.bike_id not in self.known_bike_ids:
+            # A bike that joined since the last fleet refresh: fetch the fleet
+            # (debounced); its entities then start with this state.
+            self.hass.async_create_task(
+                self.coordinator.async_request_refresh(), eager_start=False
+            )
+            return
+        bike.notify()
+        for trigger in fired:
+            self._fire(bike, trigger)
+        self._refresh_pending_module(bike.bike_id)
+
+    def _fire(self, bike: BikeState, trigger: str) -> None:
+        for fire in bike._event_listeners:
+            fire(trigger)
+        if bike.device_id is not None:
+            self.hass.bus.async_fire(
+                BUS_EVENT, {"device_id": bike.device_id, "type": trigger}
+            )
+
+    def _refresh_pending_module(self, bike_id: str) -> None:
+        """A bike that reports is powered on: re-read a pending configuration."""
+        module = self.coordinator.data.get(bike_id)
+        if (
+            module is None
+            or module.sync_status != "PENDING"
+            or bike_id in self._module_refreshes
+        ):
+            return
+        self._module_refreshes.add(bike_id)
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_refresh_module(module),
+            f"bosch_connect ebike refresh module {module.id}",
+        )
+
+    async def _async_refresh_module(self, module: ConnectModule) -> None:
+        try:
+            fresh = await self.client.get_connect_module(module.id, module.etag)
+        except EbikeError as err:
+            _LOGGER.debug("Could not re-read a ConnectModule: %s", err)
+            return
+        finally:
+            self._module_refreshes.discard(module.bike_id)
+        if fresh is None or module.bike_id not in self.coordinator.data:
+            return
+        updated = dict(self.coordinator.data)
+        updated[module.bike_id] = fresh
+        self.coordinator.async_set_updated_data(updated)
+
+    # --- persistence ------------------------------------------------------
+
+    @callback
+    def data_to_save(self) -> dict[str, Any]:
+        """The raw bodies of the shown BikeStatus and location of every bike."""
+        return {
+            "bikes": {
+                bike_id: {"status": bike.status_body, "location": bike.location_body}
+                for bike_id, bike in self.bikes.items()
+                if bike.status_body or bike.location_body
+            }
+        }
+
+    async def async_load(self) -> None:
+        """Restore the last state of every bike."""
+        stored = await self.store.async_load()
+        if not stored:
+            return
+        for bike_id, saved in stored.get("bikes", {}).items():
+            bike = self.bike(bike_id)
+            for key in ("status", "location"):
+                body = saved.get(key)
+                if not body:
+                    continue
+                try:
+                    events = parse_events(body)
+                except PayloadError:
+                    continue
+                for event in events:
+                    if isinstance(event, BikeStatus) and event.bike_id == bike_id:
+                        bike.status, bike.status_body = event, body
+                        self._reported(bike, event.created_at)
+                    elif (
+                        isinstance(event, LocationTracking)
+                        and event.bike_id == bike_id
+                        and event.latest is not None
+                    ):
+                        bike.location, bike.location_body = event.latest, body
+                        self._reported(bike, event.created_at)
+
+    # --- fleet changes ----------------------------------------------------
+
+    @callback
+    def async_sync_devices(self) -> None:
+        """Create devices for new bikes, remove those gone from the account."""
+        registry = dr.async_get(self.hass)
+        modules = self.coordinator.data
+        new = [bike_id for bike_id in modules if bike_id not in self.known_bike_ids]
+        for bike_id in new:
+            module = modules[bike_id]
+            device = registry.async_get_or_create(
+                config_entry_id=self.entry.entry_id,
+                identifiers={device_identifier(bike_id)},
+                manufacturer=MANUFACTURER,
+                name=module.oem_bike_id or bike_id,
+                model=f"ConnectModule {module.product_code}"
+                if module.product_code
+                else "ConnectModule",
+                model_id=module.part_number,
+                serial_number=module.serial_number,
+            )
+            self.bike(bike_id).device_id = device.id
+        self.known_bike_ids.update(new)
+        gone = self.known_bike_ids - modules.keys()
+        for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
+            bike_ids = {
+                ident[1].removeprefix("ebike_")
+                for ident in device.identifiers
+                if ident[0] == DOMAIN
+            }
+            if bike_ids and not bike_ids & modules.keys():
+                registry.async_update_device(
+                    device.id, remove_config_entry_id=self.entry.entry_id
+                )
+        for bike_id in gone:
+            self.known_bike_ids.discard(bike_id)
+            self.bikes.pop(bike_id, None)
+        if new:
+            self.coordinator.async_new_bikes(new)
+            for bike_id in new:
+                self.bikes[bike_id].notify()

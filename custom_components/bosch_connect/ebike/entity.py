@@ -1,0 +1,72 @@
+"""The base of every eBike entity: one bike, woken only by that bike's news."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from custom_components.bosch_connect.entity import BoschConnectEntity
+
+from .api import ConnectModule
+from .coordinator import BikeState, EbikeConfigEntry, EbikeData, device_identifier
+
+
+class EbikeEntity(BoschConnectEntity):
+    """An entity of one bike."""
+
+    _attr_should_poll = False
+    # Also update when the fleet coordinator has news (modules, availability).
+    _listens_to_fleet = False
+
+    def __init__(self, runtime: EbikeData, bike_id: str, key: str) -> None:
+        self._runtime = runtime
+        self._bike: BikeState = runtime.bike(bike_id)
+        self._bike_id = bike_id
+        self._attr_unique_id = f"ebike_{bike_id}_{key}"
+        self._attr_device_info = DeviceInfo(identifiers={device_identifier(bike_id)})
+
+    @property
+    def module(self) -> ConnectModule | None:
+        """The bike's ConnectModule as last read from the fleet."""
+        return self._runtime.coordinator.data.get(self._bike_id)
+
+    @property
+    def available(self) -> bool:
+        """Available while the bike belongs to the account."""
+        return self._bike_id in self._runtime.coordinator.data
+
+    async def async_added_to_hass(self) -> None:
+        """Follow this bike (and the fleet where needed)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._bike.async_add_listener(self._handle_update))
+        if self._listens_to_fleet:
+            self.async_on_remove(
+                self._runtime.coordinator.async_add_listener(self._handle_update)
+            )
+
+    @callback
+    def _handle_update(self) -> None:
+        self.async_write_ha_state()
+
+
+def async_setup_bike_platform(
+    hass: HomeAssistant,
+    entry: EbikeConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+    build: Callable[[EbikeData, str], list[Entity]],
+) -> None:
+    """Add the entities of every bike now and of bikes that join later."""
+    runtime = entry.runtime_data
+
+    @callback
+    def add(bike_ids: list[str]) -> None:
+        async_add_entities(
+            [entity for bike_id in bike_ids for entity in build(runtime, bike_id)]
+        )
+
+    add(list(runtime.coordinator.data))
+    entry.async_on_unload(runtime.coordinator.async_add_new_bike_callback(add))

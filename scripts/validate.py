@@ -157,13 +157,70 @@ def check_translations(en: dict[str, Any], de: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_files() -> list[str]:
-    """Files HACS and the README rules expect."""
-    return [
+def check_files(root: Path = ROOT) -> list[str]:
+    """Files HACS and the README rules expect, not empty."""
+    problems = [
         f"missing {name}"
         for name in ("README.md", "info.md", "LICENSE", "hacs.json")
-        if not (ROOT / name).is_file()
+        if not (root / name).is_file() or not (root / name).read_text().strip()
     ]
+    license_file = root / "LICENSE"
+    if license_file.is_file() and "Apache License" not in license_file.read_text():
+        problems.append("LICENSE: not the Apache-2.0 text that pyproject.toml names")
+    return problems
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk; None if it is no PNG."""
+    head = path.read_bytes()[:24]
+    if len(head) < 24 or not head.startswith(PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def check_brand(brand: Path = INTEGRATION / "brand") -> list[str]:
+    """The brand images Home Assistant's brands rules ask for.
+
+    icon.png 256x256 and icon@2x.png 512x512 (square); logo.png with its
+    shortest side 128..256 and logo@2x.png 256..512; every ``dark_`` variant
+    present follows the same rules and has a light counterpart.
+    """
+    if not brand.is_dir():
+        return [f"brand: folder {brand.name}/ missing"]
+    problems = [
+        f"brand: missing {name}"
+        for name in ("icon.png", "icon@2x.png", "logo.png", "logo@2x.png")
+        if not (brand / name).is_file()
+    ]
+    rules: dict[str, tuple[int, int, bool]] = {
+        "icon.png": (256, 256, True),
+        "icon@2x.png": (512, 512, True),
+        "logo.png": (128, 256, False),
+        "logo@2x.png": (256, 512, False),
+    }
+    for path in sorted(brand.iterdir()):
+        name = path.name.removeprefix("dark_")
+        if name not in rules:
+            problems.append(f"brand: unexpected file {path.name}")
+            continue
+        if path.name.startswith("dark_") and not (brand / name).is_file():
+            problems.append(f"brand: {path.name} without {name}")
+        size = png_size(path)
+        if size is None:
+            problems.append(f"brand: {path.name} is not a PNG")
+            continue
+        low, high, square = rules[name]
+        width, height = size
+        if square and width != height:
+            problems.append(f"brand: {path.name} must be square, is {width}x{height}")
+        if not low <= min(width, height) <= high:
+            problems.append(
+                f"brand: {path.name} shortest side must be {low}..{high}, is {width}x{height}"
+            )
+    return problems
 
 
 def main() -> int:
@@ -177,11 +234,12 @@ def main() -> int:
         + check_hacs(hacs, manifest)
         + check_translations(en, de)
         + check_files()
+        + check_brand()
     )
     for problem in problems:
         print(problem)
     if not problems:
-        print("validate: manifest, hacs.json, translations and files are fine")
+        print("validate: manifest, hacs.json, translations, files and brand are fine")
     return 1 if problems else 0
 
 

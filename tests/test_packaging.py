@@ -71,3 +71,41 @@ def test_translation_rules(validate: ModuleType) -> None:
     problems = validate.check_translations(en, {"a": {"b": "Hallo {nom}"}})
     assert "translations: de.json lacks c" in problems
     assert "translations: placeholders differ in a.b" in problems
+
+
+def test_brand_images(validate: ModuleType, tmp_path: Path) -> None:
+    assert validate.check_brand() == []
+    assert validate.png_size(
+        ROOT / "custom_components/bosch_connect/brand/icon@2x.png"
+    ) == (512, 512)
+    assert validate.check_brand(tmp_path / "nothing") == [
+        "brand: folder nothing/ missing"
+    ]
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    source = ROOT / "custom_components/bosch_connect/brand"
+    (brand / "icon.png").write_bytes((source / "icon@2x.png").read_bytes())
+    (brand / "dark_logo.png").write_bytes((source / "logo.png").read_bytes())
+    (brand / "logo.png").write_text("not a png")
+    (brand / "extra.png").write_bytes(b"")
+    problems = validate.check_brand(brand)
+    assert "brand: missing icon@2x.png" in problems
+    assert "brand: missing logo@2x.png" in problems
+    assert "brand: logo.png is not a PNG" in problems
+    assert "brand: unexpected file extra.png" in problems
+    assert any(p.startswith("brand: icon.png shortest side") for p in problems)
+    assert "brand: dark_logo.png without logo.png" not in problems
+    (brand / "logo.png").unlink()
+    assert "brand: dark_logo.png without logo.png" in validate.check_brand(brand)
+
+
+def test_files_and_license(validate: ModuleType, tmp_path: Path) -> None:
+    assert validate.check_files() == []
+    (tmp_path / "README.md").write_text("# x\n")
+    (tmp_path / "info.md").write_text("   \n")
+    (tmp_path / "LICENSE").write_text("MIT License\n")
+    problems = validate.check_files(tmp_path)
+    assert "missing info.md" in problems
+    assert "missing hacs.json" in problems
+    assert "missing README.md" not in problems
+    assert any(p.startswith("LICENSE:") for p in problems)

@@ -210,3 +210,13 @@ async def refused_handshakes_are_expected(hass: HomeAssistant) -> None:
             loop.default_exception_handler(context)
 
     loop.set_exception_handler(filtered)
+
+
+@pytest.fixture
+def snapshot(snapshot: Any) -> Any:
+    """Snapshots with Home Assistant's serializer (ids and times masked)."""
+    from pytest_homeassistant_custom_component.syrupy import (
+        HomeAssistantSnapshotExtension,
+    )
+
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -160,12 +160,15 @@ def _number(resource: Resource | None) -> float | None:
 
 
 def _setpoint(resource: Resource | None, shown: Resource | None) -> Setpoint:
-    """A setpoint written to ``resource``, showing ``shown`` (or itself)."""
+    """A setpoint written to ``resource``, showing ``shown`` (or itself).
+
+    A sentinel in ``shown`` (the circuit is off) stays unknown.
+    """
     value = _number(shown) if shown is not None else _number(resource)
     if resource is None:
         return Setpoint(value=value)
     return Setpoint(
-        value=value if value is not None else _number(resource),
+        value=value,
         minimum=resource.min,
         maximum=resource.max,
         step=resource.step,

@@ -26,11 +26,17 @@ from .server import SimulatedService
 
 def build_services(options: Options) -> list[SimulatedService]:
     """Every simulated service, in the order they start."""
+    from .bosma import create as create_bosma  # noqa: PLC0415
     from .ebike import create as create_ebike  # noqa: PLC0415
     from .gateway import create as create_gateway  # noqa: PLC0415
     from .homecomfort import create as create_homecomfort  # noqa: PLC0415
 
-    return [create_gateway(options), create_homecomfort(options), create_ebike(options)]
+    return [
+        create_gateway(options),
+        create_homecomfort(options),
+        create_ebike(options),
+        create_bosma(options),
+    ]
 
 
 async def serve(options: Options, control_port: int) -> None:

@@ -20,17 +20,18 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 
-from .const import CONF_SERVICE, DOMAIN, SERVICE_EBIKE, SERVICE_GATEWAY
+from .bosma.flow import BosmaFlowMixin
+from .const import CONF_SERVICE, DOMAIN, SERVICE_BOSMA, SERVICE_EBIKE, SERVICE_GATEWAY
 from .ebike.flow import EbikeFlowMixin
 from .gateway.flow import GatewayFlowMixin
 from .registry import ROOMS
 
 # The services offered in the menu, in the order shown.
-MENU = [SERVICE_GATEWAY, SERVICE_EBIKE]
+MENU = [SERVICE_GATEWAY, SERVICE_EBIKE, SERVICE_BOSMA]
 
 
 class BoschConnectConfigFlow(
-    EbikeFlowMixin, GatewayFlowMixin, ConfigFlow, domain=DOMAIN
+    BosmaFlowMixin, EbikeFlowMixin, GatewayFlowMixin, ConfigFlow, domain=DOMAIN
 ):
     """Add a Bosch service to Home Assistant."""
 
@@ -48,6 +49,8 @@ class BoschConnectConfigFlow(
     ) -> ConfigFlowResult:
         """Start re-authentication of the service that failed."""
         match entry_data[CONF_SERVICE]:
+            case "bosma":
+                return await self.async_step_bosma_reauth(entry_data)
             case "ebike":
                 return await self.async_step_ebike_reauth(entry_data)
             case "gateway":
@@ -60,6 +63,8 @@ class BoschConnectConfigFlow(
     ) -> ConfigFlowResult:
         """Change the connection settings of an entry."""
         match self._get_reconfigure_entry().data[CONF_SERVICE]:
+            case "bosma":
+                return await self.async_step_bosma_reconfigure(user_input)
             case "ebike":
                 return await self.async_step_ebike_reconfigure(user_input)
             case "gateway":

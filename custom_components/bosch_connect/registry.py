@@ -6,12 +6,15 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from .bosma import ROOM as BOSMA_ROOM
 from .const import CONF_SERVICE
 from .ebike import ROOM as EBIKE_ROOM
 from .gateway import ROOM as GATEWAY_ROOM
 from .room import Room
 
-ROOMS: dict[str, Room] = {room.service: room for room in (GATEWAY_ROOM, EBIKE_ROOM)}
+ROOMS: dict[str, Room] = {
+    room.service: room for room in (GATEWAY_ROOM, EBIKE_ROOM, BOSMA_ROOM)
+}
 
 
 def room_for(entry: ConfigEntry[Any]) -> Room:

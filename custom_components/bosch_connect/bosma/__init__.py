@@ -1,0 +1,42 @@
+"""The Bosma service: cloud-to-cloud ticket authorization, shown as diagnostics."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_BOSMA
+from custom_components.bosch_connect.room import Room
+from custom_components.bosch_connect.services import async_setup_services
+
+from .api import BosmaClient
+from .coordinator import BosmaConfigEntry, BosmaCoordinator
+from .diagnostics import async_get_diagnostics
+from .errors import BosmaInvalidUrlError
+from .flow import account_from
+from .sensor import async_setup_sensors
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: BosmaConfigEntry) -> bool:
+    """Apply for a first ticket and set up the diagnostic sensors."""
+    try:
+        client = BosmaClient(async_get_clientsession(hass), account_from(entry.data))
+    except BosmaInvalidUrlError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="bosma_invalid_url"
+        ) from err
+    coordinator = BosmaCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    return True
+
+
+ROOM = Room(
+    service=SERVICE_BOSMA,
+    async_setup_entry=async_setup_entry,
+    platforms={Platform.SENSOR: async_setup_sensors},
+    async_get_diagnostics=async_get_diagnostics,
+    async_setup=async_setup_services,
+)

@@ -1,0 +1,124 @@
+"""Diagnostic sensors of a Bosma entry: last result, ticket age, clock skew."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory, UnitOfTime
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
+
+from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.entity import BoschConnectEntity
+
+from .const import CONF_CORP, RESULTS
+from .coordinator import BosmaConfigEntry, BosmaCoordinator, BosmaState
+
+
+@dataclass(frozen=True, kw_only=True)
+class BosmaSensorDescription(SensorEntityDescription):
+    """A Bosma sensor: how to read its value from the state."""
+
+    value: Callable[[BosmaState], Any]
+
+
+def _ticket_age(state: BosmaState) -> int | None:
+    if state.ticket is None:
+        return None
+    age = dt_util.utcnow() - state.ticket.issued_at
+    return max(0, int(age.total_seconds() // 60))
+
+
+def _skew(state: BosmaState) -> int | None:
+    return None if state.skew is None else round(state.skew)
+
+
+SENSORS: tuple[BosmaSensorDescription, ...] = (
+    BosmaSensorDescription(
+        key="last_result",
+        translation_key="bosma_last_result",
+        device_class=SensorDeviceClass.ENUM,
+        options=RESULTS,
+        value=lambda state: state.result,
+    ),
+    BosmaSensorDescription(
+        key="ticket_age",
+        translation_key="bosma_ticket_age",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        value=_ticket_age,
+    ),
+    BosmaSensorDescription(
+        key="clock_skew",
+        translation_key="bosma_clock_skew",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value=_skew,
+    ),
+)
+
+
+async def async_setup_sensors(
+    hass: HomeAssistant,
+    entry: BosmaConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the sensors of a Bosma entry."""
+    coordinator = entry.runtime_data
+    async_add_entities(BosmaSensor(coordinator, entry, d) for d in SENSORS)
+
+
+class BosmaSensor(
+    BoschConnectEntity, CoordinatorEntity[BosmaCoordinator], SensorEntity
+):
+    """One diagnostic value of the Bosma connection."""
+
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    entity_description: BosmaSensorDescription
+
+    def __init__(
+        self,
+        coordinator: BosmaCoordinator,
+        entry: BosmaConfigEntry,
+        description: BosmaSensorDescription,
+    ) -> None:
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"bosma_{entry.entry_id}")},
+            name=f"Bosma {entry.data[CONF_CORP]}",
+            manufacturer="Bosma",
+            model="Cloud authorization (applyToken)",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def native_value(self) -> Any:
+        """The value from the coordinator's state."""
+        return self.entity_description.value(self.coordinator.data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Code and message of the last answer (the last result sensor only)."""
+        if self.entity_description.key != "last_result":
+            return None
+        state = self.coordinator.data
+        return {
+            "code": state.code,
+            "message": state.message,
+            "checked_at": state.checked_at.isoformat(),
+        }

@@ -21,17 +21,30 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .bosma.flow import BosmaFlowMixin
-from .const import CONF_SERVICE, DOMAIN, SERVICE_BOSMA, SERVICE_EBIKE, SERVICE_GATEWAY
+from .const import (
+    CONF_SERVICE,
+    DOMAIN,
+    SERVICE_BOSMA,
+    SERVICE_EBIKE,
+    SERVICE_GATEWAY,
+    SERVICE_HOMECOMFORT,
+)
 from .ebike.flow import EbikeFlowMixin
 from .gateway.flow import GatewayFlowMixin
+from .homecomfort.flow import HomeComfortFlowMixin
 from .registry import ROOMS
 
 # The services offered in the menu, in the order shown.
-MENU = [SERVICE_GATEWAY, SERVICE_EBIKE, SERVICE_BOSMA]
+MENU = [SERVICE_GATEWAY, SERVICE_EBIKE, SERVICE_BOSMA, SERVICE_HOMECOMFORT]
 
 
 class BoschConnectConfigFlow(
-    BosmaFlowMixin, EbikeFlowMixin, GatewayFlowMixin, ConfigFlow, domain=DOMAIN
+    BosmaFlowMixin,
+    EbikeFlowMixin,
+    GatewayFlowMixin,
+    HomeComfortFlowMixin,
+    ConfigFlow,
+    domain=DOMAIN,
 ):
     """Add a Bosch service to Home Assistant."""
 
@@ -55,6 +68,8 @@ class BoschConnectConfigFlow(
                 return await self.async_step_ebike_reauth(entry_data)
             case "gateway":
                 return await self.async_step_gateway_reauth(entry_data)
+            case "homecomfort":
+                return await self.async_step_homecomfort_reauth(entry_data)
             case _:
                 return self.async_abort(reason="service_not_supported")
 
@@ -69,6 +84,8 @@ class BoschConnectConfigFlow(
                 return await self.async_step_ebike_reconfigure(user_input)
             case "gateway":
                 return await self.async_step_gateway_reconfigure(user_input)
+            case "homecomfort":
+                return await self.async_step_homecomfort_reconfigure(user_input)
             case _:
                 return self.async_abort(reason="service_not_supported")
 

@@ -10,10 +10,12 @@ from .bosma import ROOM as BOSMA_ROOM
 from .const import CONF_SERVICE
 from .ebike import ROOM as EBIKE_ROOM
 from .gateway import ROOM as GATEWAY_ROOM
+from .homecomfort import ROOM as HOMECOMFORT_ROOM
 from .room import Room
 
 ROOMS: dict[str, Room] = {
-    room.service: room for room in (GATEWAY_ROOM, EBIKE_ROOM, BOSMA_ROOM)
+    room.service: room
+    for room in (GATEWAY_ROOM, EBIKE_ROOM, BOSMA_ROOM, HOMECOMFORT_ROOM)
 }
 
 

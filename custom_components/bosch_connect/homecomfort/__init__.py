@@ -1,1 +1,104 @@
-"""Home Comfort Partner API (cloud)."""
+"""Home Comfort Partner API (cloud): heating through a key that renews itself.
+
+Set-up reads the key's own facts (``GET /api-keys/me``), then the coordinator
+polls the gateways under contract; each refresh first renews the key when it
+is due (see :mod:`.renewal`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_HOMECOMFORT
+from custom_components.bosch_connect.room import Room
+
+from .api import HomeComfortClient
+from .climate import async_setup_climate
+from .const import CONF_API_DOMAIN, CONF_API_KEY, CONF_USER_ID
+from .coordinator import (
+    HomeComfortConfigEntry,
+    HomeComfortCoordinator,
+    HomeComfortRuntimeData,
+)
+from .diagnostics import async_get_diagnostics
+from .errors import HomeComfortError, InvalidApiKeyError, IpNotAllowedError
+from .options import options_flow
+from .renewal import KeyManager
+from .sensor import async_setup_sensor
+from .water_heater import async_setup_water_heater
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HomeComfortConfigEntry) -> bool:
+    """Check the key, read everything once, keep the client and coordinator."""
+    client = HomeComfortClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_API_DOMAIN],
+        entry.data[CONF_API_KEY],
+        user_id=entry.data[CONF_USER_ID],
+    )
+    keys = KeyManager(hass, entry, client)
+    try:
+        await keys.async_load()
+    except InvalidApiKeyError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="homecomfort_key_rejected"
+        ) from err
+    except IpNotAllowedError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="homecomfort_ip_not_allowed"
+        ) from err
+    except HomeComfortError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="homecomfort_cannot_connect"
+        ) from err
+    coordinator = HomeComfortCoordinator(hass, entry, client, keys)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = HomeComfortRuntimeData(
+        client=client, keys=keys, coordinator=coordinator
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    return True
+
+
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: HomeComfortConfigEntry
+) -> None:
+    """Apply changed options in place.
+
+    A renewal also updates the entry (the new key): that must not reload it,
+    or the renewal would interrupt the entities it is meant to keep running.
+    """
+    entry.runtime_data.coordinator.apply_options()
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Remove the repair issues of the entry (the key stays with Bosch)."""
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if (
+            domain == DOMAIN
+            and entry.entry_id in issue_id
+            and issue_id.startswith("homecomfort_")
+        ):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+ROOM = Room(
+    service=SERVICE_HOMECOMFORT,
+    async_setup_entry=async_setup_entry,
+    platforms={
+        Platform.CLIMATE: async_setup_climate,
+        Platform.WATER_HEATER: async_setup_water_heater,
+        Platform.SENSOR: async_setup_sensor,
+    },
+    async_remove_entry=async_remove_entry,
+    async_get_diagnostics=async_get_diagnostics,
+    options_flow=options_flow,
+)

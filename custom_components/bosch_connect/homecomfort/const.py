@@ -1,0 +1,40 @@
+"""Constants of the Home Comfort Partner API service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+from homeassistant.const import CONF_API_KEY
+
+CONF_API_DOMAIN: Final = "api_domain"
+CONF_USER_ID: Final = "user_id"
+# When the key now in the entry was entered or received (ISO 8601, UTC): the
+# last fallback for its expiry when neither the key nor the API tells it.
+CONF_KEY_ENTERED_AT: Final = "key_entered_at"
+# The id of the key that a renewal replaced; deleted (with the new key) on the
+# next refresh, once the new key has surely been written to disk.
+CONF_PENDING_KEY_DELETION: Final = "pending_key_deletion"
+
+# Options
+CONF_SCAN_INTERVAL: Final = "scan_interval"  # minutes
+CONF_RENEW_DAYS: Final = "renew_days"
+DEFAULT_SCAN_INTERVAL: Final = 5
+MIN_SCAN_INTERVAL: Final = 1
+MAX_SCAN_INTERVAL: Final = 60
+DEFAULT_RENEW_DAYS: Final = 30
+MIN_RENEW_DAYS: Final = 8
+MAX_RENEW_DAYS: Final = 150
+
+# When renewal keeps failing this close to expiry, a repair issue says so.
+EXPIRY_WARNING: Final = timedelta(days=7)
+
+TITLE: Final = "Home Comfort Partner API"
+
+# Repair issues (ids get the entry id, and the gateway id, appended)
+ISSUE_RENEWAL_FAILED: Final = "homecomfort_renewal_failed"
+ISSUE_KEY_LIMIT: Final = "homecomfort_key_limit"
+ISSUE_CONSENT_MISSING: Final = "homecomfort_consent_missing"
+ISSUE_CONSENT_OUTDATED: Final = "homecomfort_consent_outdated"
+
+__all__ = ["CONF_API_KEY"]

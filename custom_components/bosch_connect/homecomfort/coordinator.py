@@ -1,0 +1,259 @@
+"""Polls the Partner API: contracts, then the heating of each active gateway.
+
+The API is "not intended to be used for polling data continuously", so the
+default interval is five minutes (an option). Each refresh first lets the
+:class:`~.renewal.KeyManager` renew the key when due. A gateway whose owner
+has not granted access (403) or has not accepted the latest consent (451)
+gets a repair issue and its entities become unavailable; the other gateways
+keep working, and the issue is cleared when the gateway answers again. A 429
+postpones the next refresh by what ``Retry-After`` asks.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+import datetime as dt
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from custom_components.bosch_connect.const import DOMAIN
+
+from .api import HomeComfortClient
+from .const import (
+    CONF_SCAN_INTERVAL,
+    CONF_USER_ID,
+    DEFAULT_SCAN_INTERVAL,
+    ISSUE_CONSENT_MISSING,
+    ISSUE_CONSENT_OUTDATED,
+)
+from .errors import (
+    ConsentMissingError,
+    ConsentOutdatedError,
+    GatewayAccessError,
+    HomeComfortConnectionError,
+    HomeComfortError,
+    InvalidApiKeyError,
+    IpNotAllowedError,
+    NotFoundError,
+    RateLimitedError,
+)
+from .models import Components, Contract, DhwCharge, DhwCircuit, HeatingCircuit
+from .renewal import KeyManager
+
+_LOGGER = logging.getLogger(__name__)
+
+type HomeComfortConfigEntry = ConfigEntry[HomeComfortRuntimeData]
+
+# Why a gateway's entities are unavailable.
+CONSENT_MISSING = "consent_missing"
+CONSENT_OUTDATED = "consent_outdated"
+ACCESS_DENIED = "access_denied"
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayData:
+    """One gateway under an active contract, as last read."""
+
+    contract: Contract
+    components: Components | None = None
+    heating: dict[str, HeatingCircuit] = field(default_factory=dict)
+    dhw: dict[str, DhwCircuit] = field(default_factory=dict)
+    charge: dict[str, DhwCharge] = field(default_factory=dict)
+    problem: str | None = None  # CONSENT_MISSING, CONSENT_OUTDATED, ACCESS_DENIED
+
+
+@dataclass(frozen=True, slots=True)
+class HomeComfortData:
+    """Everything a refresh read."""
+
+    gateways: dict[str, GatewayData]
+    key_expires: dt.datetime
+
+
+@dataclass(slots=True)
+class HomeComfortRuntimeData:
+    """What a loaded Home Comfort entry keeps."""
+
+    client: HomeComfortClient
+    keys: KeyManager
+    coordinator: HomeComfortCoordinator
+
+
+def scan_interval(entry: ConfigEntry[Any]) -> dt.timedelta:
+    """The polling interval from the entry's options (minutes)."""
+    return dt.timedelta(
+        minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+    )
+
+
+def _update_failed(key: str, **placeholders: str) -> UpdateFailed:
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders or None,
+    )
+
+
+class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
+    """Renews the key when due, then reads every active gateway."""
+
+    config_entry: HomeComfortConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: HomeComfortConfigEntry,
+        client: HomeComfortClient,
+        keys: KeyManager,
+    ) -> None:
+        """Poll at the interval of the entry's options."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} homecomfort",
+            update_interval=scan_interval(entry),
+        )
+        self.client = client
+        self.keys = keys
+        self.interval = scan_interval(entry)
+
+    def apply_options(self) -> None:
+        """Take a changed polling interval (no reload needed)."""
+        self.interval = scan_interval(self.config_entry)
+        self.update_interval = self.interval
+
+    async def _async_update_data(self) -> HomeComfortData:
+        try:
+            await self.keys.async_maintain()
+            contracts = await self.client.contracts()
+            user_id = self.config_entry.data[CONF_USER_ID]
+            previous = self.data.gateways if self.data else {}
+            gateways: dict[str, GatewayData] = {}
+            for contract in contracts:
+                if contract.user_id == user_id and contract.active:
+                    gateways[contract.gateway_id] = await self._read_gateway(
+                        contract, previous.get(contract.gateway_id)
+                    )
+        except InvalidApiKeyError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="homecomfort_key_rejected"
+            ) from err
+        except RateLimitedError as err:
+            # Back off as the API asks (at least the usual interval).
+            wait = dt.timedelta(seconds=err.retry_after)
+            self.update_interval = max(wait, self.interval)
+            raise _update_failed(
+                "homecomfort_rate_limited", seconds=f"{err.retry_after:.0f}"
+            ) from err
+        except IpNotAllowedError as err:
+            raise _update_failed("homecomfort_ip_not_allowed") from err
+        except HomeComfortConnectionError as err:
+            raise _update_failed("homecomfort_cannot_connect") from err
+        except HomeComfortError as err:
+            raise _update_failed(
+                "homecomfort_update_failed", error=type(err).__name__
+            ) from err
+        self.update_interval = self.interval
+        self._clear_consent_issues_of_gone_gateways(gateways)
+        return HomeComfortData(gateways=gateways, key_expires=self.keys.expires)
+
+    async def _read_gateway(
+        self, contract: Contract, previous: GatewayData | None
+    ) -> GatewayData:
+        gateway_id = contract.gateway_id
+        try:
+            components = await self.client.components(gateway_id)
+            heating = {
+                circuit: await self.client.heating_circuit(gateway_id, circuit)
+                for circuit in components.heating_circuits
+            }
+            dhw: dict[str, DhwCircuit] = {}
+            charge: dict[str, DhwCharge] = {}
+            for circuit in components.dhw_circuits:
+                dhw[circuit] = await self.client.dhw_circuit(gateway_id, circuit)
+                # Not every installation reports its charge.
+                with suppress(NotFoundError):
+                    charge[circuit] = await self.client.dhw_charge(gateway_id, circuit)
+        except GatewayAccessError as err:
+            problem = (
+                CONSENT_OUTDATED
+                if isinstance(err, ConsentOutdatedError)
+                else CONSENT_MISSING
+                if isinstance(err, ConsentMissingError)
+                else ACCESS_DENIED
+            )
+            self._consent_issue(gateway_id, problem)
+            if previous is None or previous.problem != problem:
+                _LOGGER.warning(
+                    "Home Comfort gateway %s refuses access (%s)", gateway_id, problem
+                )
+            # Keep what is known, so that the entities stay (unavailable).
+            return GatewayData(
+                contract=contract,
+                components=previous.components if previous else None,
+                heating=previous.heating if previous else {},
+                dhw=previous.dhw if previous else {},
+                charge=previous.charge if previous else {},
+                problem=problem,
+            )
+        self._consent_issue(gateway_id, None)
+        return GatewayData(
+            contract=contract,
+            components=components,
+            heating=heating,
+            dhw=dhw,
+            charge=charge,
+        )
+
+    def _issue_id(self, issue: str, gateway_id: str) -> str:
+        return f"{issue}_{self.config_entry.entry_id}_{gateway_id}"
+
+    def _consent_issue(self, gateway_id: str, problem: str | None) -> None:
+        """Raise the issue for ``problem`` (if a consent one), clear the others."""
+        for issue, kind in (
+            (ISSUE_CONSENT_MISSING, CONSENT_MISSING),
+            (ISSUE_CONSENT_OUTDATED, CONSENT_OUTDATED),
+        ):
+            issue_id = self._issue_id(issue, gateway_id)
+            if problem == kind:
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.ERROR,
+                    translation_key=issue,
+                    translation_placeholders={"gateway_id": gateway_id},
+                )
+            else:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def _clear_consent_issues_of_gone_gateways(
+        self, gateways: dict[str, GatewayData]
+    ) -> None:
+        for gateway_id in set(self.data.gateways if self.data else ()) - set(gateways):
+            self._consent_issue(gateway_id, None)
+
+    def store_heating(self, gateway_id: str, circuit: HeatingCircuit) -> None:
+        """Show a heating circuit as a write confirmed it."""
+        gateway = self.data.gateways[gateway_id]
+        heating = {**gateway.heating, circuit.id: circuit}
+        self._store(gateway_id, replace(gateway, heating=heating))
+
+    def store_dhw(self, gateway_id: str, circuit: DhwCircuit) -> None:
+        """Show a hot-water circuit as a write confirmed it."""
+        gateway = self.data.gateways[gateway_id]
+        dhw = {**gateway.dhw, circuit.id: circuit}
+        self._store(gateway_id, replace(gateway, dhw=dhw))
+
+    def _store(self, gateway_id: str, gateway: GatewayData) -> None:
+        gateways = {**self.data.gateways, gateway_id: gateway}
+        self.async_set_updated_data(replace(self.data, gateways=gateways))

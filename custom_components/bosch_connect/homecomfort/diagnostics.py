@@ -1,0 +1,70 @@
+"""Diagnostics of a Home Comfort entry, without key, user id or company id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_API_KEY, CONF_PENDING_KEY_DELETION, CONF_USER_ID
+from .coordinator import HomeComfortConfigEntry
+
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_USER_ID,
+    CONF_PENDING_KEY_DELETION,
+    "company_id",
+    "key_id",
+    "unique_id",
+    "api_key",
+}
+
+
+async def async_get_diagnostics(
+    hass: HomeAssistant, entry: HomeComfortConfigEntry
+) -> Mapping[str, Any]:
+    """Entry, key state and the last data read, redacted."""
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
+    keys = runtime.keys
+    key = keys.key
+    data = coordinator.data
+    local = dt_util.utcnow()
+    return async_redact_data(
+        {
+            "entry": {
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            "key": {
+                "key_id": key.key_id,
+                "embedded_expiry": key.expires is not None,
+                "expires": keys.expires.isoformat(),
+                "renew_before_days": keys.renew_before.days,
+                "renewals_since_start": keys.renewals,
+                "last_renewal_error": keys.last_error,
+                "info": asdict(keys.info) if keys.info else None,
+                "server_clock_offset_s": round(
+                    (runtime.client.server_now(local) - local).total_seconds()
+                ),
+            },
+            "coordinator": {
+                "last_update_success": coordinator.last_update_success,
+                "update_interval_s": (
+                    coordinator.update_interval.total_seconds()
+                    if coordinator.update_interval
+                    else None
+                ),
+            },
+            "gateways": {
+                gateway_id: asdict(gateway)
+                for gateway_id, gateway in (data.gateways if data else {}).items()
+            },
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,91 @@
+"""Entities of the Home Comfort service: a device per gateway, one for the account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from custom_components.bosch_connect.const import DOMAIN, MANUFACTURER
+from custom_components.bosch_connect.entity import BoschConnectEntity
+
+from .const import TITLE
+from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
+
+
+def gateway_device(gateway: GatewayData) -> DeviceInfo:
+    """A gateway under contract as a device."""
+    components = gateway.components
+    appliance = (
+        components.components[0] if components and components.components else None
+    )
+    gateway_id = gateway.contract.gateway_id
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"homecomfort-{gateway_id}")},
+        manufacturer=(
+            appliance.brand if appliance and appliance.brand else MANUFACTURER
+        ),
+        model=appliance.model if appliance and appliance.model else None,
+        model_id=gateway.contract.gateway_type,
+        serial_number=gateway_id,
+        sw_version=components.firmware if components else None,
+        name=f"Home Comfort {gateway_id}",
+    )
+
+
+def account_device(entry: HomeComfortConfigEntry) -> DeviceInfo:
+    """The Partner API account (key expiry lives here)."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"homecomfort-account-{entry.entry_id}")},
+        manufacturer=MANUFACTURER,
+        name=TITLE,
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class HomeComfortEntity(CoordinatorEntity[HomeComfortCoordinator], BoschConnectEntity):
+    """An entity of one gateway; unavailable while the gateway refuses access."""
+
+    def __init__(
+        self, coordinator: HomeComfortCoordinator, gateway_id: str, key: str
+    ) -> None:
+        """Attach the entity to the gateway's device."""
+        super().__init__(coordinator)
+        self.gateway_id = gateway_id
+        self._attr_unique_id = f"homecomfort-{gateway_id}-{key}"
+        self._attr_device_info = gateway_device(coordinator.data.gateways[gateway_id])
+
+    @property
+    def gateway(self) -> GatewayData | None:
+        """The gateway as last read (None when its contract is gone)."""
+        return self.coordinator.data.gateways.get(self.gateway_id)
+
+    @property
+    def available(self) -> bool:
+        """Available while the API answers and the gateway grants access."""
+        gateway = self.gateway
+        return super().available and gateway is not None and gateway.problem is None
+
+
+def track_entities(
+    entry: HomeComfortConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+    build: Callable[[HomeComfortCoordinator], Iterable[Entity]],
+) -> None:
+    """Add the entities ``build`` returns now, and new ones after each refresh."""
+    coordinator = entry.runtime_data.coordinator
+    known: set[str | None] = set()
+
+    @callback
+    def add_new() -> None:
+        new = [e for e in build(coordinator) if e.unique_id not in known]
+        known.update(e.unique_id for e in new)
+        if new:
+            async_add_entities(new)
+
+    add_new()
+    entry.async_on_unload(coordinator.async_add_listener(add_new))

@@ -1,0 +1,79 @@
+"""Options of a Home Comfort entry: polling interval and renewal threshold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_RENEW_DAYS,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_RENEW_DAYS,
+    DEFAULT_SCAN_INTERVAL,
+    MAX_RENEW_DAYS,
+    MAX_SCAN_INTERVAL,
+    MIN_RENEW_DAYS,
+    MIN_SCAN_INTERVAL,
+)
+
+
+def _number(low: int, high: int, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=1,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+class HomeComfortOptionsFlow(OptionsFlow):
+    """Change how often to poll and how early to renew the key."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Start with the service's own (namespaced) step."""
+        return await self.async_step_homecomfort_options()
+
+    async def async_step_homecomfort_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the interval (minutes) and the renewal threshold (days)."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                    CONF_RENEW_DAYS: int(user_input[CONF_RENEW_DAYS]),
+                }
+            )
+        options = self.config_entry.options
+        return self.async_show_form(
+            step_id="homecomfort_options",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(
+                        CONF_SCAN_INTERVAL,
+                        default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
+                    ): _number(MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, "min"),
+                    vol.Required(
+                        CONF_RENEW_DAYS,
+                        default=options.get(CONF_RENEW_DAYS, DEFAULT_RENEW_DAYS),
+                    ): _number(MIN_RENEW_DAYS, MAX_RENEW_DAYS, "d"),
+                }
+            ),
+        )
+
+
+def options_flow(entry: ConfigEntry[Any]) -> OptionsFlow:
+    """The options flow of a Home Comfort entry."""
+    return HomeComfortOptionsFlow()

@@ -1,0 +1,159 @@
+"""Sensors: what the heating endpoints report, and when the API key expires."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+import datetime as dt
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from custom_components.bosch_connect.entity import BoschConnectEntity
+
+from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
+from .entity import HomeComfortEntity, account_device, track_entities
+
+CHARGE_STATES = ["idle", "charging"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CircuitSensorDescription(SensorEntityDescription):
+    """A value of one circuit (``circuit`` is the circuit id)."""
+
+    kind: str  # "hc" or "dhw"
+    value: Callable[[GatewayData, str], float | str | None]
+    exists: Callable[[GatewayData, str], bool] = lambda gateway, circuit: True
+
+
+def _charge_status(gateway: GatewayData, circuit: str) -> str | None:
+    charge = gateway.charge.get(circuit)
+    status = (charge.status or "").lower() if charge else ""
+    return status if status in CHARGE_STATES else None
+
+
+SENSORS: tuple[CircuitSensorDescription, ...] = (
+    CircuitSensorDescription(
+        key="flow_temperature",
+        translation_key="homecomfort_flow_temperature",
+        kind="hc",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        value=lambda g, c: g.heating[c].flow_temperature if c in g.heating else None,
+        exists=lambda g, c: g.heating[c].flow_temperature is not None,
+    ),
+    CircuitSensorDescription(
+        key="humidity",
+        translation_key="homecomfort_humidity",
+        kind="hc",
+        device_class=SensorDeviceClass.HUMIDITY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value=lambda g, c: g.heating[c].humidity if c in g.heating else None,
+        exists=lambda g, c: g.heating[c].humidity is not None,
+    ),
+    CircuitSensorDescription(
+        key="charge_status",
+        translation_key="homecomfort_charge_status",
+        kind="dhw",
+        device_class=SensorDeviceClass.ENUM,
+        options=CHARGE_STATES,
+        value=_charge_status,
+        exists=lambda g, c: c in g.charge,
+    ),
+    CircuitSensorDescription(
+        key="charge_remaining",
+        translation_key="homecomfort_charge_remaining",
+        kind="dhw",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value=lambda g, c: g.charge[c].remaining_minutes if c in g.charge else None,
+        exists=lambda g, c: c in g.charge,
+    ),
+)
+
+
+def _circuit_sensors(
+    coordinator: HomeComfortCoordinator,
+) -> Iterator[CircuitSensor]:
+    for gateway_id, gateway in coordinator.data.gateways.items():
+        for description in SENSORS:
+            circuits = gateway.heating if description.kind == "hc" else gateway.dhw
+            for circuit in circuits:
+                if description.exists(gateway, circuit):
+                    yield CircuitSensor(coordinator, gateway_id, circuit, description)
+
+
+async def async_setup_sensor(
+    hass: HomeAssistant,
+    entry: HomeComfortConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the key-expiry sensor and the circuits' sensors."""
+    async_add_entities([KeyExpirySensor(entry.runtime_data.coordinator)])
+    track_entities(entry, async_add_entities, _circuit_sensors)
+
+
+class CircuitSensor(HomeComfortEntity, SensorEntity):
+    """One value of a heating or hot-water circuit."""
+
+    entity_description: CircuitSensorDescription
+
+    def __init__(
+        self,
+        coordinator: HomeComfortCoordinator,
+        gateway_id: str,
+        circuit: str,
+        description: CircuitSensorDescription,
+    ) -> None:
+        """Follow one value of one circuit."""
+        super().__init__(coordinator, gateway_id, f"{circuit}-{description.key}")
+        self.entity_description = description
+        self._circuit = circuit
+        self._attr_translation_placeholders = {
+            "circuit": circuit.removeprefix(description.kind)
+        }
+
+    @property
+    def native_value(self) -> float | str | None:
+        """The value as last read."""
+        gateway = self.gateway
+        return (
+            self.entity_description.value(gateway, self._circuit) if gateway else None
+        )
+
+
+class KeyExpirySensor(
+    CoordinatorEntity[HomeComfortCoordinator], BoschConnectEntity, SensorEntity
+):
+    """When the API key in use expires (it is renewed well before)."""
+
+    _attr_translation_key = "homecomfort_key_expires"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, coordinator: HomeComfortCoordinator) -> None:
+        """Attach to the account's service device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"homecomfort-{entry.entry_id}-key_expires"
+        self._attr_device_info = account_device(entry)
+
+    @property
+    def native_value(self) -> dt.datetime:
+        """The expiry of the key in use."""
+        return self.coordinator.keys.expires

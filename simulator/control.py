@@ -173,7 +173,11 @@ def make_control_app(services: Sequence[SimulatedService]) -> web.Application:
         if "text/html" in request.headers.get("Accept", ""):
             return web.Response(text=render_page(services), content_type="text/html")
         return web.json_response(
-            {"services": [s.name for s in services], "actions": _actions_json(services)}
+            {
+                "services": [s.name for s in services],
+                "actions": _actions_json(services),
+                "describe": {s.name: s.describe() for s in services},
+            }
         )
 
     app.router.add_get("/", index)

@@ -76,6 +76,7 @@ async def test_page_buttons_and_faults(socket_enabled: None) -> None:
             async with session.get(f"{control.url}/") as response:
                 listing = await response.json()
             assert listing["services"] == ["lamp"]
+            assert listing["describe"] == {"lamp": ["Lamp <on> at 127.0.0.1"]}
             assert listing["actions"]["lamp"][0] == {
                 "label": "Press twice",
                 "method": "POST",

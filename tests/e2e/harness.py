@@ -286,7 +286,7 @@ def start_home_assistant(workdir: Path) -> HomeAssistant:
         "Home Assistant",
         [str(VENV_BIN / "hass"), "-c", str(config), "--skip-pip"],
         workdir / "home-assistant.log",
-        env={"HASS_PORT": str(port)},
+        env={"HASS_PORT": str(port), "HASS_INTERNAL_URL": f"http://127.0.0.1:{port}"},
     )
     hass = HomeAssistant(process, config, port)
     wait_until(

@@ -131,39 +131,57 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
         self.update_interval = self.interval
 
     async def _async_update_data(self) -> HomeComfortData:
+        failure: HomeComfortError | None = None
+        gateways: dict[str, GatewayData] = {}
         try:
-            await self.keys.async_maintain()
-            contracts = await self.client.contracts()
-            user_id = self.config_entry.data[CONF_USER_ID]
-            previous = self.data.gateways if self.data else {}
-            gateways: dict[str, GatewayData] = {}
-            for contract in contracts:
-                if contract.user_id == user_id and contract.active:
-                    gateways[contract.gateway_id] = await self._read_gateway(
-                        contract, previous.get(contract.gateway_id)
-                    )
-        except InvalidApiKeyError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="homecomfort_key_rejected"
-            ) from err
-        except RateLimitedError as err:
-            # Back off as the API asks (at least the usual interval).
-            wait = dt.timedelta(seconds=err.retry_after)
-            self.update_interval = max(wait, self.interval)
-            raise _update_failed(
-                "homecomfort_rate_limited", seconds=f"{err.retry_after:.0f}"
-            ) from err
-        except IpNotAllowedError as err:
-            raise _update_failed("homecomfort_ip_not_allowed") from err
-        except HomeComfortConnectionError as err:
-            raise _update_failed("homecomfort_cannot_connect") from err
+            await self.keys.async_delete_replaced_key()
+            gateways = await self._read_gateways()
         except HomeComfortError as err:
-            raise _update_failed(
-                "homecomfort_update_failed", error=type(err).__name__
-            ) from err
+            failure = err
+        if not isinstance(failure, InvalidApiKeyError):
+            # Renew after the reads: their Date headers tell the API's time.
+            # A renewal that fails is retried next time (and is not an error
+            # of the data); a refused or expired key starts re-authentication.
+            try:
+                await self.keys.async_renew_if_due()
+            except InvalidApiKeyError as err:
+                failure = err
+        if failure is not None:
+            raise self._failed(failure) from failure
         self.update_interval = self.interval
         self._clear_consent_issues_of_gone_gateways(gateways)
         return HomeComfortData(gateways=gateways, key_expires=self.keys.expires)
+
+    async def _read_gateways(self) -> dict[str, GatewayData]:
+        contracts = await self.client.contracts()
+        user_id = self.config_entry.data[CONF_USER_ID]
+        previous = self.data.gateways if self.data else {}
+        gateways: dict[str, GatewayData] = {}
+        for contract in contracts:
+            if contract.user_id == user_id and contract.active:
+                gateways[contract.gateway_id] = await self._read_gateway(
+                    contract, previous.get(contract.gateway_id)
+                )
+        return gateways
+
+    def _failed(self, err: HomeComfortError) -> Exception:
+        """The Home Assistant error for a failed refresh."""
+        if isinstance(err, InvalidApiKeyError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="homecomfort_key_rejected"
+            )
+        if isinstance(err, RateLimitedError):
+            # Back off as the API asks (at least the usual interval).
+            wait = dt.timedelta(seconds=err.retry_after)
+            self.update_interval = max(wait, self.interval)
+            return _update_failed(
+                "homecomfort_rate_limited", seconds=f"{err.retry_after:.0f}"
+            )
+        if isinstance(err, IpNotAllowedError):
+            return _update_failed("homecomfort_ip_not_allowed")
+        if isinstance(err, HomeComfortConnectionError):
+            return _update_failed("homecomfort_cannot_connect")
+        return _update_failed("homecomfort_update_failed", error=type(err).__name__)
 
     async def _read_gateway(
         self, contract: Contract, previous: GatewayData | None

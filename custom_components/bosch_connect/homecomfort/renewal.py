@@ -2,14 +2,15 @@
 
 Bosch keys live six months; a partner renews with ``POST /api-keys`` (the old
 key stays valid until it expires) and cleans up with
-``DELETE /api-keys/{keyId}``. Here, at the start of every refresh and under a
-lock (so that concurrent refreshes renew once):
+``DELETE /api-keys/{keyId}``. Here, in every refresh and under a lock (so
+that concurrent refreshes renew once):
 
-1. If a previous renewal left an old key to delete, delete it now, with the
-   new key. This happens one refresh after the renewal, when the entry with
-   the new key has surely been written to disk; the key in use is never
-   deleted.
-2. If the key has less than ``renew_days`` left, ask for a new one, store it
+1. At the start: if a previous renewal left an old key to delete, delete it
+   now, with the new key. This happens one refresh after the renewal, when
+   the entry with the new key has surely been written to disk; the key in use
+   is never deleted.
+2. At the end (after the reads, whose ``Date`` headers tell the API's time):
+   if the key has less than ``renew_days`` left, ask for a new one, store it
    in the config entry *before* using it (together with the id of the old
    key, to delete next time), then use it. Should Home Assistant stop between
    the renewal and the store, the entry still holds the old key, which Bosch
@@ -115,10 +116,14 @@ class KeyManager:
     def _issue_id(self, issue: str) -> str:
         return f"{issue}_{self.entry.entry_id}"
 
-    async def async_maintain(self) -> None:
-        """Delete a replaced key, renew the key when due; once at a time."""
+    async def async_delete_replaced_key(self) -> None:
+        """Delete the key that the last renewal replaced (if any), with the new one."""
         async with self.lock:
             await self._delete_replaced_key()
+
+    async def async_renew_if_due(self) -> None:
+        """Renew the key when it has less than ``renew_days`` left; once at a time."""
+        async with self.lock:
             await self._renew_if_due()
 
     async def _delete_replaced_key(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
@@ -34,6 +34,16 @@ TO_REDACT = {
 }
 
 
+# Resources whose value identifies the gateway or the home network.
+SENSITIVE_RESOURCES = ("uuid", "serial", "mac", "ipv4", "ssid")
+
+
+def _redact_resource(path: str, raw: dict[str, Any]) -> dict[str, Any]:
+    if path.rsplit("/", 1)[-1] in SENSITIVE_RESOURCES and "value" in raw:
+        return {**raw, "value": REDACTED}
+    return raw
+
+
 async def async_get_diagnostics(
     hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> Mapping[str, Any]:
@@ -57,7 +67,7 @@ async def async_get_diagnostics(
             "paths": list(coordinator.layout.paths),
         }
         result["resources"] = {
-            path: dict(resource.raw)
+            path: _redact_resource(path, dict(resource.raw))
             for path, resource in sorted((coordinator.data or {}).items())
         }
     redacted: dict[str, Any] = async_redact_data(result, TO_REDACT)

@@ -23,7 +23,6 @@ from custom_components.bosch_connect.homecomfort.const import (
     CONF_KEY_ENTERED_AT,
     CONF_USER_ID,
 )
-
 from simulator.homecomfort import HomeComfortService, create
 from simulator.options import Options
 
@@ -96,3 +95,10 @@ async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """One refresh of the entry's coordinator, and everything it triggers."""
     await entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    """The state of an entity that must exist."""
+    found = hass.states.get(entity_id)
+    assert found is not None, entity_id
+    return found.state

@@ -111,12 +111,15 @@ async def test_answer_errors(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
-    # The key is never offered back in the form.
-    assert all(
-        CONF_API_KEY not in str(marker.description or {})
-        for marker in result["data_schema"].schema
-        if str(marker) == CONF_API_KEY
-    )
+    # The answers are offered back, except the key.
+    schema = result["data_schema"]
+    assert schema is not None
+    suggested = {
+        str(marker): (marker.description or {}).get("suggested_value")
+        for marker in schema.schema
+    }
+    assert suggested[CONF_API_KEY] is None
+    assert suggested[CONF_USER_ID] == _answers(hc_sim, **changes)[CONF_USER_ID]
     # Fixed answers go through.
     result = await hass.config_entries.flow.async_configure(flow_id, _answers(hc_sim))
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -27,7 +27,7 @@ from custom_components.bosch_connect.homecomfort.renewal import KeyManager
 from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService
 
-from .conftest import make_entry, refresh, setup_entry
+from .conftest import make_entry, refresh, setup_entry, state
 
 HC1 = "climate.home_comfort_101506113_heating_circuit_1"
 EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
@@ -76,8 +76,8 @@ async def test_renewal_at_the_threshold(
 
     new = hc_entry.data[CONF_API_KEY]
     assert new != old
-    assert ["POST /api-keys"] == [
-        r for r in requests_with_key(hc_sim, old) if r.startswith("POST")
+    assert [r for r in requests_with_key(hc_sim, old) if r.startswith("POST")] == [
+        "POST /api-keys"
     ]
     assert hc_entry.data[CONF_PENDING_KEY_DELETION] == old_id
     assert runtime.client.api_key == new
@@ -90,7 +90,7 @@ async def test_renewal_at_the_threshold(
     # No reload, nothing unavailable; the expiry sensor shows the new key.
     assert hc_entry.runtime_data is runtime
     assert hc_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get(HC1).state != STATE_UNAVAILABLE
+    assert state(hass, HC1) != STATE_UNAVAILABLE
     after = hass.states.get(EXPIRES)
     assert after is not None
     assert after.state != before.state
@@ -174,7 +174,7 @@ async def test_stop_between_renewal_and_store(
     assert new != old
     assert hc_entry.runtime_data.client.api_key == new
     assert len(hc_sim.valid_keys()) == 3  # old, the lost one, the stored one
-    assert hass.states.get(HC1).state != STATE_UNAVAILABLE
+    assert state(hass, HC1) != STATE_UNAVAILABLE
 
 
 async def test_concurrent_refreshes_renew_once(
@@ -244,7 +244,7 @@ async def test_ten_key_limit_repair(
         )
         is None
     )  # 20 days left: no alarm yet
-    assert hass.states.get(HC1).state != STATE_UNAVAILABLE
+    assert state(hass, HC1) != STATE_UNAVAILABLE
     # The user deletes an unused key: the next refresh renews, the issue goes.
     del hc_sim.keys[spare[0].key_id]
     await refresh(hass, hc_entry)
@@ -272,7 +272,7 @@ async def test_renewal_failure_close_to_expiry_repair(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["error"] == "HomeComfortConnectionError"
     # The key still works: the heating stays.
-    assert hass.states.get(HC1).state != STATE_UNAVAILABLE
+    assert state(hass, HC1) != STATE_UNAVAILABLE
     hc_sim.faults.clear()
     await refresh(hass, hc_entry)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
@@ -287,7 +287,7 @@ async def test_expiry_starts_reauth(
     await refresh(hass, hc_entry)
     flows = hc_entry.async_get_active_flows(hass, {SOURCE_REAUTH})
     assert len(list(flows)) == 1
-    assert hass.states.get(HC1).state == STATE_UNAVAILABLE
+    assert state(hass, HC1) == STATE_UNAVAILABLE
 
 
 async def test_a_key_refused_at_bosch_starts_reauth(

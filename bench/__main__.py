@@ -72,9 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run, print, write."""
     cfg, args = parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.verbose:
+        logging.getLogger("bench").setLevel(logging.INFO)
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
     report = Report()

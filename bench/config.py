@@ -17,6 +17,7 @@ class BenchConfig:
     bikes: int = 100
     fleet_sizes: tuple[int, ...] = (10, 100, 1000)
     fleet_events: int = 2000
+    floor_entities: int = 2000
     latency: float = 0.02
     refreshes: int = 5
     parallel_limits: tuple[int | None, ...] = (1, 4, None)
@@ -32,6 +33,7 @@ class BenchConfig:
             bikes=5,
             fleet_sizes=(3,),
             fleet_events=30,
+            floor_entities=50,
             latency=0.002,
             refreshes=1,
             parallel_limits=(1, None),

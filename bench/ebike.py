@@ -50,6 +50,7 @@ async def ebike_simulator(state_dir: Path, bikes: int) -> AsyncIterator[EbikeClo
             bikes=bikes,
             auto_send=False,
             client_id=f"bench-{secrets.token_hex(4)}",
+            seed=secrets.randbelow(1 << 30),  # own bike ids per account
         ),
     )
     await sim.start()

@@ -14,12 +14,16 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, replace
 import gc
+import importlib
 from pathlib import Path
 import resource
+import time
 import tracemalloc
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.loader import async_get_integration
+from homeassistant.setup import async_setup_component
 
 from .config import BenchConfig
 from .ebike import ebike_peer, ebike_simulator, setup_ebike
@@ -37,6 +41,7 @@ class FleetResult:
     bikes: int
     setup_s: float
     available_s: float
+    cpu_s: float
     entities: int
     enabled: int
     devices: int
@@ -95,6 +100,7 @@ async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResu
         bikes=bikes,
         setup_s=timing.setup_s,
         available_s=timing.available_s,
+        cpu_s=timing.cpu_s,
         entities=entities,
         enabled=timing.entities,
         devices=timing.devices,
@@ -123,3 +129,52 @@ async def _traced_setup(bikes: int, workdir: Path) -> int:
         finally:
             tracemalloc.stop()
     return after - before
+
+
+@dataclass(slots=True)
+class EntityFloor:
+    """What Home Assistant itself needs per entity (core ``input_boolean``)."""
+
+    entities: int
+    seconds: float
+    cpu_us_per_entity: float
+    bytes_per_entity: float
+
+
+async def entity_floor(count: int, workdir: Path) -> EntityFloor:
+    """Set up ``count`` input_booleans from YAML: time, CPU; then memory."""
+    config = {"input_boolean": {f"b{i}": {"name": f"Bench {i}"} for i in range(count)}}
+    async with running_hass(workdir / "floor") as bench:
+        await async_prepare(bench.hass)
+        gc.collect()
+        start, cpu = time.monotonic(), time.process_time()
+        if not await async_setup_component(bench.hass, "input_boolean", config):
+            raise RuntimeError("input_boolean failed to set up")
+        await bench.hass.async_block_till_done()
+        seconds, cpu_s = time.monotonic() - start, time.process_time() - cpu
+    async with running_hass(workdir / "floor-mem") as bench:
+        await async_prepare(bench.hass)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            await async_setup_component(bench.hass, "input_boolean", config)
+            await bench.hass.async_block_till_done()
+            gc.collect()
+            after = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+    return EntityFloor(
+        entities=count,
+        seconds=seconds,
+        cpu_us_per_entity=cpu_s / count * 1e6,
+        bytes_per_entity=(after - before) / count,
+    )
+
+
+async def async_prepare(hass: HomeAssistant) -> None:
+    """Import input_boolean before tracing (module code is not per entity)."""
+    await async_get_integration(hass, "input_boolean")
+    await hass.async_add_executor_job(
+        importlib.import_module, "homeassistant.components.input_boolean"
+    )

@@ -100,8 +100,50 @@ class IngestResult:
     statuses: list[int] = field(default_factory=list)
 
 
+class LoadGenerator:
+    """The load-generator process (``python -m bench.load``), reused per run."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+
+    @classmethod
+    async def start(cls) -> LoadGenerator:
+        """Start the process."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.load",
+            cwd=REPO,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def send(self, line: str) -> None:
+        """Write a line to the generator."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(line.encode() + b"\n")
+        await self._process.stdin.drain()
+
+    async def expect(self, word: str) -> None:
+        """Wait for the generator's next line; it must be ``word``."""
+        assert self._process.stdout is not None
+        line = await self._process.stdout.readline()
+        if line.strip() != word.encode():
+            raise RuntimeError(f"load generator said {line!r}, expected {word}")
+
+    async def close(self) -> None:
+        """End of input: the generator exits."""
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        if await self._process.wait() != 0:
+            raise RuntimeError("load generator failed")
+
+
 async def run_load(
+    generator: LoadGenerator,
     probe: StateProbe,
+    *,
     url: str,
     peer: Peer,
     events: int,
@@ -120,30 +162,13 @@ async def run_load(
         spec_path = Path(tmp) / "spec.json"
         result_path = Path(tmp) / "result.json"
         spec_path.write_text(json.dumps(spec))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.load",
-            str(spec_path),
-            str(result_path),
-            cwd=REPO,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert process.stdin is not None
-        assert process.stdout is not None
-        line = await process.stdout.readline()
-        if line.strip() != b"WARM":
-            await process.wait()
-            raise RuntimeError(f"load generator failed during warm-up ({line!r})")
+        await generator.send(f"{spec_path} {result_path}")
+        await generator.expect("WARM")
         await asyncio.sleep(0.2)  # let the warm-up's state writes settle
         cpu_before = time.process_time()
-        process.stdin.write(b"GO\n")
-        await process.stdin.drain()
-        line = await process.stdout.readline()
+        await generator.send("GO")
+        await generator.expect("DONE")
         cpu_after = time.process_time()
-        if await process.wait() != 0 or line.strip() != b"DONE":
-            raise RuntimeError("load generator failed")
         result = json.loads(result_path.read_text())
     await asyncio.sleep(0.05)  # state written by tasks after the last response
     start: float = result["start"]

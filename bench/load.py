@@ -1,10 +1,11 @@
 """Load generator: posts prepared requests with bounded concurrency.
 
-Runs as its own process (``python -m bench.load SPEC RESULT``) so that the
-client's CPU time is not charged to the Home Assistant under test. Protocol
-with the parent on stdin/stdout: after the warm-up requests it prints
+Runs as its own process (``python -m bench.load``) so that the client's CPU
+time is not charged to the Home Assistant under test. Protocol with the
+parent on stdin/stdout, once per run: the parent writes a line
+``SPEC_PATH RESULT_PATH``; the generator posts the warm-up requests, prints
 ``WARM`` and waits for a line on stdin; then it posts the measured requests,
-writes the result file and prints ``DONE``.
+writes the result file and prints ``DONE``. End of input ends the process.
 
 Every request carries ``X-Bench-Seq`` so that Home Assistant-side timestamps
 (state written) can be joined with the send time. ``time.monotonic`` is
@@ -72,6 +73,7 @@ async def _post_all(
 
 async def run(spec: Spec, result_path: Path) -> None:
     """Warm up, wait for the go, post the measured requests, write the result."""
+    loop = asyncio.get_running_loop()
     connector = aiohttp.TCPConnector(limit=spec["concurrency"])
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -79,7 +81,6 @@ async def run(spec: Spec, result_path: Path) -> None:
             session, spec["url"], spec["warmup"], spec["concurrency"]
         )
         print("WARM", flush=True)
-        loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, sys.stdin.readline)
         start = time.monotonic()
         done = await _post_all(
@@ -96,12 +97,14 @@ async def run(spec: Spec, result_path: Path) -> None:
     print("DONE", flush=True)
 
 
-def main(argv: list[str]) -> int:
-    """Entry point: ``python -m bench.load SPEC RESULT``."""
-    spec: Spec = json.loads(Path(argv[0]).read_text())
-    asyncio.run(run(spec, Path(argv[1])))
-    return 0
+async def serve() -> None:
+    """Runs, one per ``SPEC_PATH RESULT_PATH`` line, until end of input."""
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        spec_path, result_path = line.split()
+        spec: Spec = json.loads(await asyncio.to_thread(Path(spec_path).read_text))
+        await run(spec, Path(result_path))
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    asyncio.run(serve())

@@ -57,6 +57,7 @@ class Report:
     load_after: tuple[float, float, float] | None = None
     seconds: float = 0.0
     failed: list[str] = field(default_factory=list)
+    durations: dict[str, float] = field(default_factory=dict)
 
     def section(self, title: str) -> Section:
         """Start a new section."""
@@ -70,7 +71,11 @@ class Report:
 
     def markdown(self) -> str:
         """The whole report."""
-        lines = [f"Run of {self.started:%Y-%m-%d %H:%M} UTC, {self.seconds:.0f} s.", ""]
+        took = ", ".join(f"{name} {s:.0f} s" for name, s in self.durations.items())
+        lines = [
+            f"Run of {self.started:%Y-%m-%d %H:%M} UTC, {self.seconds:.0f} s ({took}).",
+            "",
+        ]
         lines += ["### Machine", "", *machine_lines(self), ""]
         if self.targets:
             lines += ["### Targets", ""]

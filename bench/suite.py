@@ -7,6 +7,7 @@ import contextlib
 import logging
 from pathlib import Path
 import tempfile
+import time
 import traceback
 
 from .config import BenchConfig
@@ -14,6 +15,7 @@ from .entries import Unavailable
 from .hass import running_hass
 from .ingest import (
     IngestResult,
+    LoadGenerator,
     Peer,
     StateProbe,
     run_load,
@@ -93,12 +95,25 @@ async def measure_peers(
 ) -> dict[str, IngestResult]:
     """Interleave the peers over the rounds (rotating the order); medians."""
     runs: dict[str, list[IngestResult]] = {peer.name: [] for peer in hass_peers}
-    for round_no in range(cfg.rounds):
-        shift = round_no % len(hass_peers)
-        for peer in hass_peers[shift:] + hass_peers[:shift]:
-            result = await run_load(probe, url, peer, events, cfg.concurrency)
-            _LOGGER.info("%s round %d: %.0f events/s", peer.name, round_no, result.rate)
-            runs[peer.name].append(result)
+    generator = await LoadGenerator.start()
+    try:
+        for round_no in range(cfg.rounds):
+            shift = round_no % len(hass_peers)
+            for peer in hass_peers[shift:] + hass_peers[:shift]:
+                result = await run_load(
+                    generator,
+                    probe,
+                    url=url,
+                    peer=peer,
+                    events=events,
+                    concurrency=cfg.concurrency,
+                )
+                _LOGGER.info(
+                    "%s round %d: %.0f events/s", peer.name, round_no, result.rate
+                )
+                runs[peer.name].append(result)
+    finally:
+        await generator.close()
     return {name: _median_result(name, r) for name, r in runs.items()}
 
 
@@ -127,6 +142,7 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
             peers.append(ebike.ebike_peer(EBIKE, sim))
         except (ImportError, Unavailable) as err:
             ebike_missing = f"{type(err).__name__}: {err}"
+        _LOGGER.info("peers ready")
         results = await measure_peers(cfg, probe, bench.url, peers, cfg.events)
     section.lines += [
         f"{cfg.events:,} requests per peer and round, {cfg.rounds} rounds "
@@ -253,6 +269,7 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
     except ImportError as err:
         raise Unavailable(f"eBike code missing: {err}") from err
     results = [await fleet.measure_size(cfg, n, workdir) for n in cfg.fleet_sizes]
+    floor = await fleet.entity_floor(cfg.floor_entities, workdir)
     section = report.section("2. Fleet scale (one eBike entry)")
     section.lines += [
         "Per size a fresh Home Assistant: *setup* = `async_add` of the entry "
@@ -299,6 +316,18 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
         ),
     ]
     small, big = results[0], results[-1]
+    per_bike = big.enabled / big.bikes
+    section.lines += [
+        "",
+        f"Home Assistant's own floor, core `input_boolean` x {floor.entities:,} from "
+        f"YAML (no device): {floor.cpu_us_per_entity:,.0f} µs CPU and "
+        f"{floor.bytes_per_entity / 1024:.1f} KB per entity. Our entry at "
+        f"{big.bikes:,} bikes: {big.cpu_s / big.enabled * 1e6:,.0f} µs setup CPU and "
+        f"{big.traced_bytes / big.entities / 1024:.1f} KB per entity, "
+        f"{per_bike:.1f} enabled entities per bike. At that entity count the floor "
+        f"alone is {floor.cpu_us_per_entity * per_bike * 1000 / 1e6:.1f} s CPU for 1,000 bikes and "
+        f"{floor.bytes_per_entity * per_bike / 1024:.0f} KB per bike.",
+    ]
     if big.bikes > small.bikes:
         growth = big.bikes / small.bikes
         marginal = (big.traced_bytes - small.traced_bytes) / (big.bikes - small.bikes)
@@ -334,10 +363,53 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
         )
 
 
+async def section_coldstart(cfg: BenchConfig, report: Report, workdir: Path) -> None:
+    """4. Cold start of each entry kind against its simulator."""
+    from .coldstart import measure_cold_starts  # noqa: PLC0415
+
+    async with running_hass(workdir / "coldstart") as bench:
+        results = await measure_cold_starts(bench.hass, workdir)
+    section = report.section("4. Cold start of each entry kind")
+    section.lines += [
+        "One Home Assistant; our domain and the entity components it forwards to "
+        "set up beforehand. From `async_add` of the entry (as its config flow "
+        "makes it, against the simulator on 127.0.0.1, no added latency) to the "
+        "end of setup, and to every enabled entity having a state other than "
+        "unavailable. Single run each.",
+        "",
+        *table(
+            [
+                "entry kind",
+                "setup s",
+                "all available s",
+                "CPU s",
+                "enabled entities",
+                "devices",
+                "still unavailable",
+            ],
+            [
+                [r.service, *(["-"] * 5), f"not measured: {r.missing}"]
+                if r.timing is None
+                else [
+                    r.service,
+                    fmt(r.timing.setup_s, 3),
+                    fmt(r.timing.available_s, 3),
+                    fmt(r.timing.cpu_s, 3),
+                    fmt(r.timing.entities),
+                    fmt(r.timing.devices),
+                    fmt(r.timing.unavailable),
+                ]
+                for r in results
+            ],
+        ),
+    ]
+
+
 SECTIONS: dict[str, Callable[[BenchConfig, Report, Path], Awaitable[None]]] = {
     "ingest": section_ingest,
     "fleet": section_fleet,
     "gateway": section_gateway,
+    "coldstart": section_coldstart,
 }
 
 
@@ -349,6 +421,8 @@ async def run_sections(cfg: BenchConfig, report: Report) -> None:
             if run is None:
                 report.section(f"{name}: not implemented yet")
                 continue
+            started = time.monotonic()
+            _LOGGER.info("section %s", name)
             try:
                 await run(cfg, report, Path(tmp))
             except Unavailable as err:
@@ -359,3 +433,4 @@ async def run_sections(cfg: BenchConfig, report: Report) -> None:
                 section = report.section(f"{name}: FAILED")
                 section.lines += ["```", traceback.format_exc().rstrip(), "```"]
                 _LOGGER.exception("section %s failed", name)
+            report.durations[name] = time.monotonic() - started

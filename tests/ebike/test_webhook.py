@@ -153,6 +153,7 @@ async def test_rejections(
     hass: HomeAssistant,
     ebike_entry: Any,
     ebike_sim: EbikeCloud,
+    *,
     fault: str,
     status: int,
     reason: str,

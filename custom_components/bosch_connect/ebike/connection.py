@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import ssl
 from typing import Any
@@ -22,11 +23,14 @@ from .const import (
 from .signature import TrustStore, load_trust_store
 
 
+@functools.lru_cache(maxsize=4)
 def load_tls(ca_pem: str | None) -> tuple[ssl.SSLContext | None, TrustStore]:
     """The SSL context and signing trust store (blocking: run in an executor).
 
     Without an extra CA the session's default context is used. Raises
-    ssl.SSLError or a SignatureError subclass for an unusable PEM.
+    ssl.SSLError or a SignatureError subclass for an unusable PEM. Cached:
+    reading the system's CA bundle takes a while and the result never changes
+    during a run (neither object is modified after it was made).
     """
     trust = load_trust_store([ca_pem] if ca_pem else [], system=True)
     if not ca_pem:

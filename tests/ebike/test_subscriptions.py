@@ -1,0 +1,288 @@
+"""Our subscription at Bosch: creation, 409 own/foreign/replace, mending, removal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from aiohttp.test_utils import TestServer
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.ebike.api import (
+    EbikeClient,
+    WebhookAuthentication,
+)
+from custom_components.bosch_connect.ebike.subscriptions import (
+    NoUsableUrlError,
+    async_webhook_url,
+)
+from simulator.ebike import EbikeCloud, EbikeSettings
+from simulator.faults import Fault
+
+from .conftest import WebhookReceiver
+
+
+@pytest.fixture
+def ebike_settings() -> EbikeSettings:
+    return EbikeSettings(auto_send=False)
+
+
+async def _setup(hass: HomeAssistant, data: dict[str, Any]) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Bosch eBike", unique_id="ebike_x", data=data
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEntry:
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"{kind}_{entry.entry_id}")
+    assert issue is not None
+    return issue
+
+
+async def test_own_subscription_found_by_url_is_updated(
+    hass: HomeAssistant,
+    ebike_entry: MockConfigEntry,
+    ebike_sim: EbikeCloud,
+    ebike_client: EbikeClient,
+) -> None:
+    """A webhook at our URL is ours even when its id was not stored."""
+    hook = next(iter(ebike_sim.webhooks.values()))
+    assert await hass.config_entries.async_unload(ebike_entry.entry_id)
+    await ebike_client.update_webhook(
+        hook.id,
+        hook.url,
+        ["BIKE_STATUS"],
+        WebhookAuthentication("X-HA-Webhook-Secret", "stale", "HEADER"),
+    )
+    hass.config_entries.async_update_entry(
+        ebike_entry, data={**ebike_entry.data, "subscription_ids": []}
+    )
+    tests_before = len(ebike_sim.deliveries)
+    assert await hass.config_entries.async_setup(ebike_entry.entry_id)
+    await hass.async_block_till_done()
+    assert list(ebike_sim.webhooks) == [hook.id]
+    assert sorted(hook.event_types) == ["BIKE_STATUS", "LOCATION_TRACKING"]
+    assert hook.authentication["secret"] == ebike_entry.data["webhook_secret"]
+    assert ebike_entry.data["subscription_ids"] == [hook.id]
+    # The secret changed, so Bosch tested the URL again, and we answered 200.
+    assert [d.status for d in ebike_sim.deliveries[tests_before:]] == [200]
+
+
+async def test_mending_at_start(
+    hass: HomeAssistant,
+    ebike_entry: MockConfigEntry,
+    ebike_sim: EbikeCloud,
+    ebike_client: EbikeClient,
+    ha_url: str,
+) -> None:
+    """Deleted at Bosch or pointing to an old URL: fixed at the next start."""
+    assert await hass.config_entries.async_unload(ebike_entry.entry_id)
+    ebike_sim.webhooks.clear()
+    assert await hass.config_entries.async_setup(ebike_entry.entry_id)
+    await hass.async_block_till_done()
+    (hook,) = ebike_sim.webhooks.values()
+    assert ebike_entry.data["subscription_ids"] == [hook.id]
+
+    # Home Assistant moved to another address (its HTTP app on another port).
+    assert await hass.config_entries.async_unload(ebike_entry.entry_id)
+    server = TestServer(hass.http.app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        moved = str(server.make_url("/")).rstrip("/")
+        assert moved != ha_url
+        await hass.config.async_update(external_url=moved)
+        assert await hass.config_entries.async_setup(ebike_entry.entry_id)
+        await hass.async_block_till_done()
+        assert list(ebike_sim.webhooks) == [hook.id]
+        assert hook.url.startswith(moved)
+        # A notification reaches Home Assistant at the new address.
+        delivery = await ebike_sim.deliver_now(ebike_sim.bikes[0], "BIKE_STATUS")
+        assert delivery.url.startswith(moved)
+        assert delivery.status == 200
+    finally:
+        await server.close()
+
+
+async def test_unchanged_subscription_left_alone(
+    hass: HomeAssistant, ebike_entry: MockConfigEntry, ebike_sim: EbikeCloud
+) -> None:
+    assert await hass.config_entries.async_reload(ebike_entry.entry_id)
+    await hass.async_block_till_done()
+    assert not ebike_sim.faults.requests("/notification/v1/webhooks/", "PUT")
+    assert len(ebike_sim.faults.requests("/notification/v1/webhooks", "POST")) == 1
+
+
+async def test_foreign_subscription_raises_issue(
+    hass: HomeAssistant,
+    ha_url: str,
+    *,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+    ebike_client: EbikeClient,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    await ebike_client.create_webhook(webhook_receiver.url, ["LOCATION_TRACKING"])
+    entry = await _setup(hass, ebike_entry_data)
+    assert entry.state is ConfigEntryState.LOADED
+    issue = _issue(hass, "ebike_subscription_taken", entry)
+    assert issue.translation_placeholders == {
+        "url": webhook_receiver.url,
+        "event_types": "LOCATION_TRACKING",
+    }
+    assert len(ebike_sim.webhooks) == 1
+
+    # The user ticks "replace": the next start takes the event type over.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "replace_subscriptions": True}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(ebike_sim.webhooks) == 1
+    (hook,) = ebike_sim.webhooks.values()
+    assert hook.url.startswith(ha_url)
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"ebike_subscription_taken_{entry.entry_id}"
+        )
+        is None
+    )
+
+
+async def test_removal_deletes_subscription(
+    hass: HomeAssistant,
+    ebike_entry: MockConfigEntry,
+    ebike_sim: EbikeCloud,
+    ebike_client: EbikeClient,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    await ebike_client.create_webhook(webhook_receiver.url, ["BIKE_PROFILE"])
+    assert len(ebike_sim.webhooks) == 2
+    await hass.config_entries.async_remove(ebike_entry.entry_id)
+    await hass.async_block_till_done()
+    # Only ours is gone.
+    assert [h.url for h in ebike_sim.webhooks.values()] == [webhook_receiver.url]
+
+
+async def test_removal_when_bosch_unreachable(
+    hass: HomeAssistant,
+    ebike_entry: MockConfigEntry,
+    ebike_sim: EbikeCloud,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ebike_sim.faults.set("/notification", Fault(status=503))
+    await hass.config_entries.async_remove(ebike_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "delete it in the Bosch partner portal" in caplog.text
+    assert ebike_entry.data["webhook_secret"] not in caplog.text
+
+
+async def test_no_usable_url_raises_issue(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    await hass.config.async_update(external_url=None, internal_url=None)
+    hass.config.api = None
+    entry = await _setup(hass, ebike_entry_data)
+    assert entry.state is ConfigEntryState.LOADED
+    _issue(hass, "ebike_no_https_url", entry)
+    assert not ebike_sim.webhooks
+
+
+async def test_webhook_test_refused_raises_issue(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    """Bosch's WebhookTest fails (here: signed with an expired certificate)."""
+    ebike_sim.use_signing_cert("expired")
+    entry = await _setup(hass, ebike_entry_data)
+    issue = _issue(hass, "ebike_webhook_rejected", entry)
+    assert issue.translation_placeholders["base_url"] == ha_url
+    assert "webhook_id" not in str(issue.translation_placeholders)
+    assert entry.data["webhook_id"] not in str(issue.translation_placeholders)
+    assert not ebike_sim.webhooks
+
+
+async def test_temporary_failure_retried(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    ebike_sim.faults.set("/notification/v1/webhooks", Fault(status=503, count=1))
+    entry = await _setup(hass, ebike_entry_data)
+    assert entry.state is ConfigEntryState.LOADED
+    assert not ebike_sim.webhooks
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=301))
+    await hass.async_block_till_done()
+    assert len(ebike_sim.webhooks) == 1
+
+
+async def test_cloudhook(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    """With Home Assistant Cloud, Bosch posts to the cloudhook (relayed here)."""
+    relayed = f"{ha_url}/api/webhook/{ebike_entry_data['webhook_id']}"
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_create_cloudhook",
+            AsyncMock(return_value=relayed),
+        ) as create,
+        patch(
+            "homeassistant.components.cloud.async_delete_cloudhook", AsyncMock()
+        ) as delete,
+    ):
+        entry = await _setup(hass, ebike_entry_data)
+        create.assert_awaited_once()
+        assert entry.data["cloudhook_url"] == relayed
+        (hook,) = ebike_sim.webhooks.values()
+        assert hook.url == relayed
+        await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+        delete.assert_awaited_once_with(hass, ebike_entry_data["webhook_id"])
+    assert not ebike_sim.webhooks
+
+
+async def test_webhook_url_rules(hass: HomeAssistant) -> None:
+    """Plain http and internal URLs only when the API is on this machine."""
+    await hass.config.async_update(
+        external_url="http://example.com:8123", internal_url="http://10.0.0.2:8123"
+    )
+    with pytest.raises(NoUsableUrlError):
+        await async_webhook_url(
+            hass, "abc", "https://api.bosch-ebike.com", None, create_cloudhook=True
+        )
+    url, cloudhook = await async_webhook_url(
+        hass, "abc", "https://localhost:8450", None, create_cloudhook=True
+    )
+    assert (url, cloudhook) == ("http://example.com:8123/api/webhook/abc", None)
+    await hass.config.async_update(external_url="https://ha.example.com")
+    url, _ = await async_webhook_url(
+        hass, "abc", "https://api.bosch-ebike.com", None, create_cloudhook=True
+    )
+    assert url == "https://ha.example.com/api/webhook/abc"

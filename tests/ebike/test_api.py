@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.bosch_connect.ebike.api import (
@@ -475,3 +478,106 @@ def test_model_parsing_is_tolerant() -> None:
     hook = Webhook.from_json({"id": "1", "eventTypes": "BIKE_STATUS"})
     assert hook.event_types == ()
     assert hook.authentication_name is None
+
+
+# --- answers the simulator never gives (a crafted server on loopback) -----------------
+
+
+@pytest.fixture
+async def crafted(
+    socket_enabled: None,
+) -> AsyncGenerator[dict[str, tuple[int, str, bytes]]]:
+    """path -> (status, content type, body) served over real http on 127.0.0.1."""
+    from simulator.server import Listener
+
+    answers: dict[str, tuple[int, str, bytes]] = {}
+
+    async def handle(request: web.Request) -> web.Response:
+        status, content_type, body = answers[request.path]
+        return web.Response(status=status, body=body, content_type=content_type)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    listener = Listener(app)
+    await listener.start()
+    answers["__url__"] = (0, "", listener.url.encode())
+    try:
+        yield answers
+    finally:
+        await listener.stop()
+
+
+def crafted_client(
+    session: aiohttp.ClientSession, answers: dict[str, tuple[int, str, bytes]]
+) -> EbikeClient:
+    url = answers["__url__"][2].decode()
+    answers["/token"] = (
+        200,
+        "application/json",
+        b'{"access_token": "t", "expires_in": "soon"}',
+    )
+    return EbikeClient(
+        session,
+        client_id="a",
+        client_secret="b",
+        token_url=f"{url}/token",
+        api_url=url,
+    )
+
+
+JSON_TYPE = "application/json"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "status"),
+    [
+        ((400, JSON_TYPE, b'{"error": "invalid_client"}'), EbikeAuthError, None),
+        ((400, JSON_TYPE, b'{"error": "invalid_request"}'), EbikeApiError, 400),
+        ((400, "text/plain", b"broken"), EbikeApiError, 400),
+        ((500, JSON_TYPE, b"{not json"), EbikeApiError, 500),
+        ((200, JSON_TYPE, b'{"token_type": "Bearer"}'), EbikeApiError, 200),
+        ((200, JSON_TYPE, b"[1]"), EbikeApiError, 200),
+        ((200, JSON_TYPE, b"not json"), EbikeApiError, 200),
+    ],
+)
+async def test_token_endpoint_answers(
+    ebike_session: aiohttp.ClientSession,
+    crafted: dict[str, tuple[int, str, bytes]],
+    answer: tuple[int, str, bytes],
+    error: type[Exception],
+    status: int | None,
+) -> None:
+    client = crafted_client(ebike_session, crafted)
+    crafted["/token"] = answer
+    with pytest.raises(error) as caught:
+        await client.async_get_token()
+    if status is not None:
+        assert isinstance(caught.value, EbikeApiError)
+        assert caught.value.status == status
+
+
+async def test_odd_api_answers(
+    ebike_session: aiohttp.ClientSession,
+    crafted: dict[str, tuple[int, str, bytes]],
+) -> None:
+    client = crafted_client(ebike_session, crafted)
+    assert await client.async_get_token() == "t"  # expires_in not a number: 300 s
+    modules = "/connect-module/v1/connect-modules"
+    crafted[modules] = (200, JSON_TYPE, b'{"connectModules": null}')
+    assert await client.list_connect_modules() == []
+    crafted[modules] = (200, JSON_TYPE, b'{"connectModules": {}}')
+    with pytest.raises(EbikeApiError, match="not a list"):
+        await client.list_connect_modules()
+    crafted["/notification/v1/webhooks"] = (200, JSON_TYPE, b'{"webhooks": 3}')
+    with pytest.raises(EbikeApiError, match="not a list"):
+        await client.list_webhooks()
+    crafted[modules] = (403, "text/plain", b"  Forbidden for this client  ")
+    with pytest.raises(EbikeApiError) as caught:
+        await client.list_connect_modules()
+    assert caught.value.detail == "Forbidden for this client"
+    crafted[modules] = (503, "application/problem+json", b"<html>")
+    with pytest.raises(EbikeApiError) as caught:
+        await client.list_connect_modules()
+    assert caught.value.detail == ""
+    client.invalidate_token()
+    assert client.token_expires_at is None

@@ -408,3 +408,108 @@ def test_load_trust_store() -> None:
     der = base64.b64encode(root.cert.public_bytes(serialization.Encoding.DER))
     with pytest.raises(CertificateError):  # base64 text is not DER
         load_trust_store([der], system=False)
+
+
+def test_system_bundle_falls_back_to_certifi(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    from custom_components.bosch_connect.ebike import signature
+
+    missing = ssl.DefaultVerifyPaths(
+        cafile=None,
+        capath=None,
+        openssl_cafile_env="",
+        openssl_cafile="/nonexistent/ca.pem",
+        openssl_capath_env="",
+        openssl_capath="",
+    )
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: missing)
+    assert len(load_trust_store().anchors) > 10
+    monkeypatch.setattr(signature.certifi, "where", lambda: "/nonexistent/certifi.pem")
+    assert load_trust_store().anchors == ()
+
+
+def test_a_ca_without_basic_constraints_is_no_issuer(
+    ebike_session: aiohttp.ClientSession,
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    from simulator.pki import Issued, new_key
+
+    key = new_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bare")])
+    now = dt.datetime.now(dt.UTC)
+    bare = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    leaf = issue("signer", issuer=Issued(cert=bare, key=key), key_kind="rsa")
+    verifier = _verifier(ebike_session, TrustStore((bare,)))
+    with pytest.raises(CertificateError, match="issuer"):
+        verifier._validate(leaf.cert_pem.encode())
+
+
+async def test_concurrent_first_notifications_fetch_once(
+    ebike_sim: EbikeCloud,
+    webhook_receiver: WebhookReceiver,
+    verifier: SignatureVerifier,
+) -> None:
+    import asyncio
+
+    received = await notification(ebike_sim, webhook_receiver)
+    await asyncio.gather(
+        *(verifier.async_verify(received.body, received.headers) for _ in range(3))
+    )
+    assert cert_fetches(ebike_sim) == 1
+
+
+async def test_cache_is_bounded(
+    ebike_sim: EbikeCloud,
+    webhook_receiver: WebhookReceiver,
+    verifier: SignatureVerifier,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from custom_components.bosch_connect.ebike import signature
+
+    monkeypatch.setattr(signature, "MAX_CACHED", 0)
+    received = await notification(ebike_sim, webhook_receiver)
+    await verifier.async_verify(received.body, received.headers)
+    assert verifier.verify_cached(received.body, received.headers) is False
+    await verifier.async_verify(received.body, received.headers)
+    assert cert_fetches(ebike_sim) == 2
+
+
+async def test_oversized_certificate_download(
+    ebike_sim: EbikeCloud,
+    webhook_receiver: WebhookReceiver,
+    verifier: SignatureVerifier,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from custom_components.bosch_connect.ebike import signature
+
+    monkeypatch.setattr(signature, "MAX_CERT_BYTES", 100)
+    received = await notification(ebike_sim, webhook_receiver)
+    with pytest.raises(CertificateError, match="too large"):
+        await verifier.async_verify(received.body, received.headers)
+
+
+def test_a_ca_with_the_same_name_but_another_key_is_no_issuer(
+    ebike_session: aiohttp.ClientSession,
+) -> None:
+    root = issue("Root", ca=True)
+    impostor = issue("Root", ca=True)  # same subject, different key
+    leaf = issue("signer", issuer=root, key_kind="rsa")
+    verifier = _verifier(ebike_session, TrustStore((impostor.cert,)))
+    with pytest.raises(CertificateError, match="issuer"):
+        verifier._validate(leaf.cert_pem.encode())
+    assert _verifier(ebike_session, TrustStore((root.cert,)))._validate(
+        leaf.cert_pem.encode()
+    )

@@ -30,6 +30,7 @@ from ssl import SSLContext
 import time
 
 import aiohttp
+import certifi
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -83,21 +84,17 @@ class TrustStore:
 
 
 def _system_bundle() -> bytes:
+    """The CA bundle of the system (OpenSSL default paths), else certifi's."""
     paths = ssl.get_default_verify_paths()
-    for candidate in (paths.cafile, paths.openssl_cafile):
-        if candidate:
-            try:
-                with open(candidate, "rb") as handle:
-                    return handle.read()
-            except OSError:
-                continue
-    try:
-        import certifi  # noqa: PLC0415
-
-        with open(certifi.where(), "rb") as handle:
-            return handle.read()
-    except (ImportError, OSError):
-        return b""
+    for candidate in (paths.cafile, paths.openssl_cafile, certifi.where()):
+        if not candidate:
+            continue
+        try:
+            with open(candidate, "rb") as handle:
+                return handle.read()
+        except OSError:
+            continue
+    return b""
 
 
 def load_trust_store(

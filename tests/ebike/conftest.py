@@ -189,7 +189,7 @@ async def ha_url(hass: HomeAssistant, hass_client_no_auth: Any) -> str:
     Home Assistant's external URL (plain http on loopback, which the eBike
     service accepts only because the simulator's API is on loopback too).
     """
-    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+    from homeassistant.setup import async_setup_component
 
     assert await async_setup_component(hass, "http", {})
     assert await async_setup_component(hass, "webhook", {})
@@ -231,7 +231,7 @@ async def ebike_entry(
     ebike_entry_data: dict[str, Any],
 ) -> Any:
     """A set-up eBike entry subscribed at the simulator."""
-    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+    from pytest_homeassistant_custom_component.common import (
         MockConfigEntry,
     )
 
@@ -245,3 +245,13 @@ async def ebike_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+@pytest.fixture
+def snapshot(snapshot: Any) -> Any:
+    """Home Assistant's snapshot format, stored in tests/ebike/snapshots/."""
+    from pytest_homeassistant_custom_component.syrupy import (
+        HomeAssistantSnapshotExtension,
+    )
+
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

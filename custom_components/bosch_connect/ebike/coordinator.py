@@ -314,7 +314,7 @@ class EbikeData:
         ):
             return
         self._module_refreshes.add(bike_id)
-        self.entry.async_create_background_task(
+        self.entry.async_create_task(
             self.hass,
             self._async_refresh_module(module),
             f"bosch_connect ebike refresh module {module.id}",

@@ -1,0 +1,185 @@
+"""Entities of a bike (snapshots), profile selects, new and removed bikes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bosch_connect.const import DOMAIN
+from simulator.ebike import EbikeCloud, EbikeSettings
+
+from .helpers import entity_id, state
+
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)")
+
+
+@pytest.fixture
+def ebike_settings() -> EbikeSettings:
+    return EbikeSettings(auto_send=False)
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, str):
+        return ISO.sub("<time>", value)
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_stable(v) for v in value]
+    return value
+
+
+def _entities(hass: HomeAssistant, entry: Any) -> dict[str, Any]:
+    registry = er.async_get(hass)
+    out: dict[str, Any] = {}
+    for reg in sorted(
+        er.async_entries_for_config_entry(registry, entry.entry_id),
+        key=lambda e: e.entity_id,
+    ):
+        current = hass.states.get(reg.entity_id)
+        out[reg.entity_id] = {
+            "unique_id": reg.unique_id,
+            "translation_key": reg.translation_key,
+            "entity_category": reg.entity_category,
+            "original_device_class": reg.original_device_class,
+            "unit": reg.unit_of_measurement,
+            "state": _stable(current.state) if current else None,
+            "attributes": _stable(dict(current.attributes)) if current else None,
+        }
+    return out
+
+
+async def test_entities_snapshot(
+    hass: HomeAssistant,
+    ebike_entry: Any,
+    ebike_sim: EbikeCloud,
+    snapshot: SnapshotAssertion,
+) -> None:
+    bike = ebike_sim.bikes[0]
+    await ebike_sim.power_on(bike)
+    assert (await ebike_sim.deliver_now(bike, "BIKE_STATUS")).status == 200
+    assert (await ebike_sim.deliver_now(bike, "LOCATION_TRACKING")).status == 200
+    await hass.async_block_till_done()
+    assert _entities(hass, ebike_entry) == snapshot(name="entities")
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), ebike_entry.entry_id
+    )
+    assert sorted(
+        (
+            {
+                "name": d.name,
+                "manufacturer": d.manufacturer,
+                "model": d.model,
+                "model_id": d.model_id,
+                "serial_number": d.serial_number,
+            }
+            for d in devices
+        ),
+        key=lambda d: str(d["name"]),
+    ) == snapshot(name="devices")
+
+
+async def test_profile_change_applied_at_power_on(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    bike = ebike_sim.bikes[0]
+    status_select = entity_id(hass, "select", bike, "bike_status_profile")
+    location_select = entity_id(hass, "select", bike, "location_tracking_profile")
+    assert hass.states.get(status_select).state == "none"
+    assert "fleet" in hass.states.get(status_select).attributes["options"]
+
+    for select, option in ((status_select, "default"), (location_select, "fleet")):
+        await hass.services.async_call(
+            SELECT_DOMAIN,
+            SERVICE_SELECT_OPTION,
+            {ATTR_ENTITY_ID: select, ATTR_OPTION: option},
+            blocking=True,
+        )
+    assert bike.features["LOCATION_TRACKING"].requested == "FLEET"
+    location = hass.states.get(location_select)
+    assert location.state == "fleet"
+    assert location.attributes["applied_profile"] == "none"
+    assert location.attributes["status"] == "pending"
+    assert state(hass, "sensor", bike, "sync_status").state == "pending"
+
+    # Power-on: the BCM applies the configuration and reports; the report makes
+    # Home Assistant re-read the pending module.
+    await ebike_sim.power_on(bike)
+    await hass.async_block_till_done()
+    location = hass.states.get(location_select)
+    assert location.attributes["applied_profile"] == "fleet"
+    assert location.attributes["status"] == "enabled"
+    assert state(hass, "sensor", bike, "sync_status").state == "success"
+    assert state(hass, "sensor", bike, "state_of_charge").state != "unknown"
+
+
+async def test_profile_refused(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    bike = ebike_sim.bikes[0]
+    select = entity_id(hass, "select", bike, "location_tracking_profile")
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SELECT_DOMAIN,
+            SERVICE_SELECT_OPTION,
+            {ATTR_ENTITY_ID: select, ATTR_OPTION: "charging"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "ebike_profile_failed"
+    assert hass.states.get(select).state == "none"
+
+
+async def test_new_bike_appears_and_gone_bike_removed(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    devices = dr.async_get(hass)
+    assert len(dr.async_entries_for_config_entry(devices, ebike_entry.entry_id)) == 2
+    ebike_sim.set_fleet_size(3)
+    newcomer = ebike_sim.bikes[2]
+    # Its first notification names a bike we do not know: the fleet is re-read.
+    assert (await ebike_sim.deliver_now(newcomer, "BIKE_STATUS")).status == 200
+    await hass.async_block_till_done()
+    assert len(dr.async_entries_for_config_entry(devices, ebike_entry.entry_id)) == 3
+    assert state(hass, "sensor", newcomer, "bcm_battery_status").state == "charge_ok"
+
+    ebike_sim.set_fleet_size(1)
+    await ebike_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    remaining = dr.async_entries_for_config_entry(devices, ebike_entry.entry_id)
+    assert [d.name for d in remaining] == [ebike_sim.bikes[0].oem_bike_id]
+    registry = er.async_get(hass)
+    assert not registry.async_get_entity_id(
+        "sensor", DOMAIN, f"ebike_{newcomer.bike_id}_odometer"
+    )
+
+
+async def test_fleet_unavailable_then_back(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    from simulator.faults import Fault
+
+    bike = ebike_sim.bikes[0]
+    select = entity_id(hass, "select", bike, "bike_status_profile")
+    ebike_sim.faults.set("/connect-module", Fault(status=503))
+    await ebike_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(select).state == "unavailable"
+    # Notifications still arrive and are shown.
+    assert (await ebike_sim.deliver_now(bike, "BIKE_STATUS")).status == 200
+    await hass.async_block_till_done()
+    assert state(hass, "sensor", bike, "bcm_battery_status").state == "charge_ok"
+    ebike_sim.faults.clear()
+    await ebike_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(select).state == "none"

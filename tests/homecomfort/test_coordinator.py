@@ -70,6 +70,7 @@ async def test_only_active_contracts_of_the_user(
     ],
 )
 async def test_consent_repair_and_recovery(
+    *,
     hass: HomeAssistant,
     hc_sim: HomeComfortService,
     hc_entry: MockConfigEntry,
@@ -116,7 +117,8 @@ async def test_other_refusals_of_a_gateway(
     async def components(gateway_id: str) -> Components:
         if gateway_id == HOUSE:
             raise UserIdMismatchError("mismatch", gateway_id)
-        return await real(gateway_id)
+        found: Components = await real(gateway_id)
+        return found
 
     with patch.object(client, "components", components):
         await refresh(hass, hc_entry)

@@ -36,7 +36,7 @@ from yarl import URL
 from simulator.faults import Faults
 from simulator.options import Options
 from simulator.pki import Issued, issue
-from simulator.server import Listener, make_app
+from simulator.server import ControlAction, Listener, make_app
 
 from .delivery import (
     ALGORITHM,
@@ -342,6 +342,73 @@ class EbikeCloud:
             f"  Extra trusted CA (paste this PEM file): {self.ca_pem_path}",
             f"  Bikes: {len(self.bikes)}; control: POST /ebike/bikes/0/power "
             '{"on": true}, POST /ebike/bikes/0/ride {}, POST /ebike/clock {"scale": 30}',
+        ]
+
+    def info(self) -> dict[str, Any]:
+        """What a test or the e2e suite needs to configure Home Assistant."""
+        return {
+            "token_url": self.token_url,
+            "api_url": self.api_url,
+            "port": int(self.api_url.rsplit(":", 1)[1]),
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "ca_pem_path": str(self.ca_pem_path),
+            "ca_pem": self.ca_pem,
+            "cert_url": self.cert_url,
+            "bikes": [
+                {
+                    "index": bike.index,
+                    "bikeId": bike.bike_id,
+                    "oemBikeId": bike.oem_bike_id,
+                    "moduleId": bike.module_id,
+                }
+                for bike in self.bikes
+            ],
+        }
+
+    def control_actions(self) -> list[ControlAction]:
+        """Buttons on the control page."""
+        return [
+            ControlAction("Power bike 0 on", "POST", "/bikes/0/power", {"on": True}),
+            ControlAction("Power bike 0 off", "POST", "/bikes/0/power", {"on": False}),
+            ControlAction("Ride bike 0 (a 5 km loop)", "POST", "/bikes/0/ride", {}),
+            ControlAction("Stop bike 0", "DELETE", "/bikes/0/ride"),
+            ControlAction(
+                "Connect charger to bike 0",
+                "POST",
+                "/bikes/0/charger",
+                {"connected": True},
+            ),
+            ControlAction(
+                "Disconnect charger of bike 0",
+                "POST",
+                "/bikes/0/charger",
+                {"connected": False},
+            ),
+            ControlAction(
+                "BCM battery critical (bike 0)",
+                "POST",
+                "/bikes/0/bcm-battery",
+                {"status": "CHARGE_CRITICAL"},
+            ),
+            ControlAction(
+                "Send BIKE_STATUS of bike 0 now",
+                "POST",
+                "/bikes/0/send",
+                {"type": "BIKE_STATUS"},
+            ),
+            ControlAction(
+                "Send LOCATION_TRACKING of bike 0 now",
+                "POST",
+                "/bikes/0/send",
+                {"type": "LOCATION_TRACKING"},
+            ),
+            ControlAction("Time x30", "POST", "/clock", {"scale": 30}),
+            ControlAction("Real time", "POST", "/clock", {"scale": 1}),
+            ControlAction("Advance clock 10 min", "POST", "/clock", {"advance": 600}),
+            ControlAction(
+                "Fail next sync of bike 0", "POST", "/bikes/0/fail-next-sync"
+            ),
         ]
 
     # --- clock -----------------------------------------------------------------
@@ -1163,6 +1230,9 @@ class EbikeCloud:
                 {"scale": self.clock.scale, "now": iso(self.clock.time())}
             )
 
+        async def info(request: web.Request) -> web.Response:
+            return web.json_response(self.info())
+
         async def deliveries(request: web.Request) -> web.Response:
             return web.json_response([d.to_json() for d in self.deliveries])
 
@@ -1202,6 +1272,7 @@ class EbikeCloud:
             )
 
         return [
+            web.get("/info", info),
             web.get("/bikes", bikes),
             web.post("/bikes/{bike}/power", power),
             web.post("/bikes/{bike}/ride", ride),

@@ -205,14 +205,22 @@ class GatewaySimulator:
         )
         self._zeroconf = AsyncZeroconf(interfaces=[HOST])
         # The type name is longer than the 15 bytes python-zeroconf checks.
-        await self._zeroconf.async_register_service(self.service_info, strict=False)
+        # Another gateway with our name on the link gets us renamed, as a
+        # real mDNS responder would; the announcement finishes before we return.
+        broadcast = await self._zeroconf.async_register_service(
+            self.service_info, strict=False, allow_name_change=True
+        )
+        await broadcast
         return self.service_info
 
     async def stop_zeroconf(self) -> None:
         """Withdraw the advertisement."""
         if self._zeroconf is not None:
             if self.service_info is not None:
-                await self._zeroconf.async_unregister_service(self.service_info)
+                goodbye = await self._zeroconf.async_unregister_service(
+                    self.service_info
+                )
+                await goodbye
             await self._zeroconf.async_close()
             self._zeroconf = None
 

@@ -31,6 +31,18 @@ from simulator.gateway.tokens import DEMO_CLIENT_ID
 from simulator.options import Options
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Enable custom integrations only for tests that use ``hass``.
+
+    Overrides the autouse fixture of tests/conftest.py for this folder: the
+    protocol and simulator tests need no Home Assistant instance, and making
+    one per test (hundreds of parser cases) costs most of their run time.
+    """
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
 @pytest.fixture(scope="session")
 def gateway_pki_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One PKI for the whole session (making eleven keys per test is slow)."""

@@ -347,3 +347,36 @@ async def test_tls_1_3_only_client_is_refused(gateway_sim: GatewaySimulator) -> 
     with pytest.raises((ssl.SSLError, ConnectionError)):
         await _handshake(gateway_sim, context)
     assert gateway_sim.refused_handshakes == ["SSLError"]  # the gateway said no
+
+
+async def test_port_that_does_not_speak_tls(
+    gateway_session: aiohttp.ClientSession,
+    gateway_ssl_context: ssl.SSLContext,
+    socket_enabled: None,
+) -> None:
+    """Plain HTTP where the gateway's TLS port should be: a TLS error."""
+
+    async def answer(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.read(100)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = GatewayClient(
+        gateway_session,
+        "127.0.0.1",
+        api_port=port,
+        auth_port=port,
+        ssl_context=gateway_ssl_context,
+        token="t",
+    )
+    try:
+        with pytest.raises(GatewayTlsError):
+            await client.get("/gateway/brand")
+    finally:
+        server.close()
+        await server.wait_closed()

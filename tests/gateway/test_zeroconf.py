@@ -1,0 +1,91 @@
+"""A real python-zeroconf browser finds the simulated gateway's announcement.
+
+Multicast on loopback: the browser binds to 127.0.0.1 like the simulator;
+``gateway_sim`` enables sockets (pytest-socket blocks the multicast address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+import random
+import shutil
+
+from zeroconf import ServiceStateChange, Zeroconf
+from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+from custom_components.bosch_connect.gateway.txt import SERVICE_TYPE, parse_txt
+from simulator.gateway import GatewaySimulator, Identity
+from simulator.options import Options
+
+MANIFEST = (
+    Path(__file__).resolve().parents[2]
+    / "custom_components"
+    / "bosch_connect"
+    / "manifest.json"
+)
+
+
+def manifest_service_type() -> str:
+    """The zeroconf type Home Assistant listens for, from the manifest."""
+    (entry,) = json.loads(MANIFEST.read_text())["zeroconf"]
+    return entry if isinstance(entry, str) else entry["type"]
+
+
+async def test_browser_finds_the_gateway(
+    sim_options: Options, socket_enabled: None, gateway_pki_folder: Path
+) -> None:
+    service_type = manifest_service_type()
+    assert service_type == SERVICE_TYPE
+    # A uuid of its own: other test runs (or the demo) may advertise too.
+    uuid = str(random.randint(10**8, 10**9 - 1))
+    shutil.copytree(gateway_pki_folder, sim_options.state_dir / "gateway")
+    sim_options.zeroconf = True  # as in the demo: advertised from the start
+    gateway_sim = GatewaySimulator(sim_options, identity=Identity(uuid=uuid))
+    await gateway_sim.start()
+    assert "not advertised" not in "\n".join(gateway_sim.describe())
+    try:
+        await _browse(gateway_sim, service_type, uuid)
+    finally:
+        await gateway_sim.stop()
+    assert gateway_sim.state()["zeroconf"] is False
+
+
+async def _browse(gateway_sim: GatewaySimulator, service_type: str, uuid: str) -> None:
+    info = gateway_sim.service_info
+    assert info is not None
+    assert info.name == f"k40rf-{uuid}.{service_type}"
+    found: asyncio.Queue[str] = asyncio.Queue()
+
+    def on_change(
+        zeroconf: Zeroconf,
+        service_type: str,
+        name: str,
+        state_change: ServiceStateChange,
+    ) -> None:
+        if state_change is ServiceStateChange.Added and uuid in name:
+            found.put_nowait(name)
+
+    browser_zc = AsyncZeroconf(interfaces=["127.0.0.1"])
+    browser = AsyncServiceBrowser(
+        browser_zc.zeroconf, [service_type], handlers=[on_change]
+    )
+    try:
+        name = await asyncio.wait_for(found.get(), timeout=10)
+        assert name == f"k40rf-{uuid}.{service_type}"
+        resolved = AsyncServiceInfo(service_type, name)
+        assert await resolved.async_request(browser_zc.zeroconf, 3000)
+        assert resolved.port == gateway_sim.api_port
+        assert resolved.parsed_addresses() == ["127.0.0.1"]
+        announcement = parse_txt(resolved.properties)
+        assert announcement.authport == gateway_sim.auth_port
+        assert (announcement.model, announcement.brand) == ("K40RF", "Bosch")
+        assert announcement.uuid == uuid
+        assert announcement.serial == "99994370000527738114013"
+        assert announcement.txtvers == 1
+        assert announcement.instance == f"k40rf-{uuid}"
+    finally:
+        await browser.async_cancel()
+        await browser_zc.async_close()
+    assert gateway_sim.state()["zeroconf"] is True

@@ -15,10 +15,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 import pytest
 
-from .harness import PASSWORD, SCREENSHOTS, USERNAME, HomeAssistant, Simulator
+from .harness import (
+    PASSWORD,
+    SCREENSHOTS,
+    USERNAME,
+    HomeAssistant,
+    Simulator,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -57,12 +64,8 @@ def test_gateway_is_discovered(page: Page, home_assistant: HomeAssistant) -> Non
 
 def test_add_integration_menu(page: Page, home_assistant: HomeAssistant) -> None:
     """Add integration -> Bosch Connect shows the menu of services."""
-    page.get_by_role("button", name="Add integration").click()
-    page.get_by_label("Search for a brand name").fill("Bosch Connect")
-    page.get_by_text("Bosch Connect", exact=True).last.click()
     # With a discovered gateway waiting, Home Assistant asks first.
-    page.get_by_text("Setup another instance of Bosch Connect").click()
-    dialog = page.locator("dialog-data-entry-flow")
+    dialog = _open_service_menu(page, home_assistant)
     expect(dialog.get_by_text("Home Comfort gateway").first).to_be_visible()
     shot(page, "03-service-menu")
     dialog.get_by_label("Close").first.click()
@@ -127,3 +130,88 @@ def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
     page.goto(f"{home_assistant.url}/lovelace/0")
     expect(page.get_by_text(name).first).to_be_visible()
     shot(page, "08-overview-climate")
+
+
+def _describe(simulator: Simulator, service: str) -> dict[str, str]:
+    """``Label: value`` lines of a service's description on the control server."""
+    lines = simulator.control("GET", "/")["describe"][service]
+    fields = {}
+    for line in lines:
+        label, sep, value = line.strip().partition(": ")
+        if sep:
+            fields[label.strip()] = value.strip()
+    return fields
+
+
+def _open_service_menu(page: Page, home_assistant: HomeAssistant) -> Locator:
+    dashboard = f"{home_assistant.url}/config/integrations/dashboard"
+    if page.url != dashboard:
+        page.goto(dashboard)
+    page.get_by_role("button", name="Add integration").click()
+    page.get_by_label("Search for a brand name").fill("Bosch Connect")
+    page.get_by_text("Bosch Connect", exact=True).last.click()
+    another = page.get_by_text("Setup another instance of Bosch Connect")
+    dialog = page.locator("dialog-data-entry-flow")
+    menu = dialog.get_by_text("Add a Bosch service")
+    expect(another.or_(menu).first).to_be_visible()
+    if another.is_visible():
+        another.click()
+    expect(menu).to_be_visible()
+    return dialog
+
+
+def test_ebike_account(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """Menu -> eBike: client credentials, the simulator's URLs and CA."""
+    ebike = _describe(simulator, "ebike")
+    dialog = _open_service_menu(page, home_assistant)
+    dialog.get_by_text("eBike fleet with Bosch ConnectModule").click()
+    expect(dialog.get_by_text("Bosch eBike Cloud API")).to_be_visible()
+    dialog.get_by_label("Client ID").fill(ebike["Client ID"])
+    dialog.get_by_label("Client secret").fill(ebike["Client secret"])
+    dialog.get_by_text("Advanced settings").click()
+    dialog.get_by_label("Token URL").fill(ebike["Token URL"])
+    dialog.get_by_label("API URL").fill(ebike["API URL"])
+    dialog.get_by_label("Additional trusted CA certificate (PEM)").fill(
+        _pem(ebike["Extra trusted CA (paste this PEM file)"])
+    )
+    dialog.get_by_label("Client ID").scroll_into_view_if_needed()
+    shot(page, "09-ebike-account")
+    _submit(page)
+    expect(dialog.get_by_text("Success")).to_be_visible(timeout=30_000)
+    shot(page, "10-ebike-created")
+    dialog.get_by_role("button", name="Finish").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_bike_on_the_map(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """A ride of the simulated bike puts its tracker on the map."""
+    simulator.control("POST", "/ebike/bikes/0/power", {"on": True})
+    simulator.control("POST", "/ebike/bikes/0/ride", {})
+    simulator.control("POST", "/ebike/bikes/0/send", {"type": "LOCATION_TRACKING"})
+
+    def located() -> list[dict[str, object]]:
+        return [
+            state
+            for state in home_assistant.api("GET", "/api/states")
+            if state["entity_id"].startswith("device_tracker.")
+            and state["attributes"].get("latitude") is not None
+        ]
+
+    wait_until("a bike with a position", lambda: bool(located()), 45)
+    page.goto(f"{home_assistant.url}/map")
+    expect(page.locator("ha-entity-marker").first).to_be_visible(timeout=30_000)
+    shot(page, "11-map-bike")
+
+
+def test_simulator_control_page(page: Page, simulator: Simulator) -> None:
+    """The simulator's control page: buttons of every service, fault switches."""
+    page.goto(f"{simulator.control_url}/")
+    gateway = page.locator("#service-gateway")
+    expect(gateway.get_by_role("button", name="Switch fault on")).to_be_visible()
+    gateway.get_by_role("button").first.click()
+    expect(page.locator("#log")).to_contain_text("POST /gateway/")
+    shot(page, "12-simulator-control")

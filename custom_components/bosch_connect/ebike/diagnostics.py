@@ -62,7 +62,7 @@ async def async_get_diagnostics(
     coordinator = runtime.coordinator
     redacted: Mapping[str, Any] = async_redact_data(
         {
-            "entry": {"data": dict(entry.data), "title": entry.title},
+            "entry": {"data": dict(entry.data)},
             "webhook_url": runtime.webhook_url,
             "fleet": {
                 "last_update_success": coordinator.last_update_success,

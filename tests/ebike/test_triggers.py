@@ -1,0 +1,134 @@
+"""Transitions: event entity and device triggers, each fired once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import automation
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_get_device_automations,
+    async_mock_service,
+)
+
+from custom_components.bosch_connect import device_trigger
+from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.ebike.const import TRIGGER_TYPES
+from simulator.ebike import EbikeCloud, EbikeSettings
+
+from .helpers import state
+
+
+@pytest.fixture
+def ebike_settings() -> EbikeSettings:
+    return EbikeSettings(auto_send=False)
+
+
+def _device_id(hass: HomeAssistant, bike_id: str) -> str:
+    device = dr.async_get(hass).async_get_device({(DOMAIN, f"ebike_{bike_id}")})
+    assert device is not None
+    return device.id
+
+
+async def test_triggers_listed(hass: HomeAssistant, ebike_entry: Any) -> None:
+    bike_id = next(iter(ebike_entry.runtime_data.coordinator.data))
+    device_id = _device_id(hass, bike_id)
+    triggers = await async_get_device_automations(
+        hass, DeviceAutomationType.TRIGGER, device_id
+    )
+    ours = sorted(t["type"] for t in triggers if t["domain"] == DOMAIN)
+    assert ours == sorted(TRIGGER_TYPES)
+
+    other = dr.async_get(hass).async_get_or_create(
+        config_entry_id=ebike_entry.entry_id, identifiers={(DOMAIN, "gateway_x")}
+    )
+    assert await device_trigger.async_get_triggers(hass, other.id) == []
+    with pytest.raises(InvalidDeviceAutomationConfig):
+        await device_trigger.async_validate_trigger_config(
+            hass,
+            {
+                "platform": "device",
+                "domain": DOMAIN,
+                "device_id": other.id,
+                "type": "stopped",
+            },
+        )
+
+
+async def test_transitions_fire_once(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    bike = ebike_sim.bikes[0]
+    device_id = _device_id(hass, bike.bike_id)
+    calls: list[ServiceCall] = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "trigger": {
+                        "platform": "device",
+                        "domain": DOMAIN,
+                        "device_id": device_id,
+                        "type": trigger_type,
+                    },
+                    "action": {
+                        "service": "test.automation",
+                        "data": {"type": trigger_type},
+                    },
+                }
+                for trigger_type in TRIGGER_TYPES
+            ]
+        },
+    )
+
+    async def send(event_type: str = "BIKE_STATUS") -> None:
+        ebike_sim.advance(10)
+        assert (await ebike_sim.deliver_now(bike, event_type)).status == 200
+        await hass.async_block_till_done()
+
+    def fired() -> list[str]:
+        return [call.data["type"] for call in calls]
+
+    await ebike_sim.power_on(bike)
+    await send()
+    await send("LOCATION_TRACKING")
+    assert fired() == []  # the first report is a baseline, not a transition
+
+    await ebike_sim.set_charger(bike, True)
+    ebike_sim.delivery_faults.duplicate = True
+    await send()
+    ebike_sim.delivery_faults.duplicate = False
+    assert fired() == ["charger_connected"]
+    event = state(hass, "event", bike, "event")
+    assert event.attributes["event_type"] == "charger_connected"
+
+    ebike_sim.advance(4 * 3600)  # charged to 100 %
+    await send()
+    assert fired()[1:] == ["charging_finished"]
+
+    await ebike_sim.set_charger(bike, False)
+    await send()
+    assert fired()[2:] == ["charger_disconnected"]
+
+    await ebike_sim.set_bcm_battery(bike, "CHARGE_CRITICAL")
+    await send()
+    await send()  # still critical: no second trigger
+    assert fired()[3:] == ["bcm_battery_critical"]
+
+    await ebike_sim.start_ride(bike)
+    ebike_sim.advance(30)
+    await send("LOCATION_TRACKING")
+    assert fired()[4:] == ["started_moving"]
+    ebike_sim.stop_ride(bike)
+    await send("LOCATION_TRACKING")
+    assert fired()[5:] == ["stopped"]
+    assert state(hass, "event", bike, "event").attributes["event_type"] == "stopped"

@@ -371,32 +371,32 @@ async def test_http_url_refused_without_allow_http(
     assert webhook_receiver.received == []
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"url": "not a url", "eventTypes": ["BIKE_STATUS"]},
-        {"url": "https://example.com", "eventTypes": []},
-        {"url": "https://example.com", "eventTypes": ["BIKE_STATUS", "BIKE_STATUS"]},
-        {"url": "https://example.com", "eventTypes": ["TELEPORT"]},
-        {
-            "url": "https://example.com",
-            "eventTypes": ["BIKE_STATUS"],
-            "authentication": {"name": "a", "secret": "b", "location": "BODY"},
-        },
-        {"url": "https://example.com", "eventTypes": ["BIKE_STATUS"], "description": 3},
-        ["not", "an", "object"],
-    ],
-)
+INVALID_WEBHOOKS = [
+    {"url": "not a url", "eventTypes": ["BIKE_STATUS"]},
+    {"url": "https://example.com", "eventTypes": []},
+    {"url": "https://example.com", "eventTypes": ["BIKE_STATUS", "BIKE_STATUS"]},
+    {"url": "https://example.com", "eventTypes": ["TELEPORT"]},
+    {
+        "url": "https://example.com",
+        "eventTypes": ["BIKE_STATUS"],
+        "authentication": {"name": "a", "secret": "b", "location": "BODY"},
+    },
+    {"url": "https://example.com", "eventTypes": ["BIKE_STATUS"], "description": 3},
+    ["not", "an", "object"],
+]
+
+
 async def test_invalid_webhook_bodies(
-    ebike_sim: EbikeCloud, ebike_client: EbikeClient, body: object
+    ebike_sim: EbikeCloud, ebike_client: EbikeClient
 ) -> None:
-    response = await ebike_client._call(
-        "POST", f"{ebike_client.notification_url}/webhooks", json_body=body
-    )
-    assert response.status == 400
-    problem = response.json_object()
-    assert {"type", "detail", "requestId"} <= set(problem)
-    assert response.headers["Content-Type"].startswith("application/problem+json")
+    for body in INVALID_WEBHOOKS:
+        response = await ebike_client._call(
+            "POST", f"{ebike_client.notification_url}/webhooks", json_body=body
+        )
+        assert response.status == 400, body
+        problem = response.json_object()
+        assert {"type", "detail", "requestId"} <= set(problem)
+        assert response.headers["Content-Type"].startswith("application/problem+json")
 
 
 async def test_conflict_update_delete(
@@ -528,32 +528,29 @@ def crafted_client(
 JSON_TYPE = "application/json"
 
 
-@pytest.mark.parametrize(
-    ("answer", "error", "status"),
-    [
-        ((400, JSON_TYPE, b'{"error": "invalid_client"}'), EbikeAuthError, None),
-        ((400, JSON_TYPE, b'{"error": "invalid_request"}'), EbikeApiError, 400),
-        ((400, "text/plain", b"broken"), EbikeApiError, 400),
-        ((500, JSON_TYPE, b"{not json"), EbikeApiError, 500),
-        ((200, JSON_TYPE, b'{"token_type": "Bearer"}'), EbikeApiError, 200),
-        ((200, JSON_TYPE, b"[1]"), EbikeApiError, 200),
-        ((200, JSON_TYPE, b"not json"), EbikeApiError, 200),
-    ],
-)
+TOKEN_ANSWERS: list[tuple[tuple[int, str, bytes], type[Exception], int | None]] = [
+    ((400, JSON_TYPE, b'{"error": "invalid_client"}'), EbikeAuthError, None),
+    ((400, JSON_TYPE, b'{"error": "invalid_request"}'), EbikeApiError, 400),
+    ((400, "text/plain", b"broken"), EbikeApiError, 400),
+    ((500, JSON_TYPE, b"{not json"), EbikeApiError, 500),
+    ((200, JSON_TYPE, b'{"token_type": "Bearer"}'), EbikeApiError, 200),
+    ((200, JSON_TYPE, b"[1]"), EbikeApiError, 200),
+    ((200, JSON_TYPE, b"not json"), EbikeApiError, 200),
+]
+
+
 async def test_token_endpoint_answers(
     ebike_session: aiohttp.ClientSession,
     crafted: dict[str, tuple[int, str, bytes]],
-    answer: tuple[int, str, bytes],
-    error: type[Exception],
-    status: int | None,
 ) -> None:
     client = crafted_client(ebike_session, crafted)
-    crafted["/token"] = answer
-    with pytest.raises(error) as caught:
-        await client.async_get_token()
-    if status is not None:
-        assert isinstance(caught.value, EbikeApiError)
-        assert caught.value.status == status
+    for answer, error, status in TOKEN_ANSWERS:
+        crafted["/token"] = answer
+        with pytest.raises(error) as caught:
+            await client.async_get_token()
+        if status is not None:
+            assert isinstance(caught.value, EbikeApiError)
+            assert caught.value.status == status
 
 
 async def test_odd_api_answers(

@@ -101,7 +101,10 @@ async def test_manual_flow_creates_entry(
 ) -> None:
     """Host by hand, credentials, a press that is missing, then one that works."""
     flow_id = await _to_proximity(
-        hass, gateway_sim, gateway_credentials, scopes="service.read, service.level1.write"
+        hass,
+        gateway_sim,
+        gateway_credentials,
+        scopes="service.read, service.level1.write",
     )
     # Submitting without pressing the buttons: the gateway answers 412.
     result = await hass.config_entries.flow.async_configure(flow_id, {})
@@ -189,6 +192,23 @@ async def test_entry_created_when_names_cannot_be_read(
     assert result["data"]["token"] == gateway_sim.tokens.tokens[0].access_token
 
 
+async def test_manual_entry_of_gateway_without_uuid_resource(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    gateway_credentials: dict[str, str],
+) -> None:
+    """A gateway that does not serve /gateway/uuid is added without a unique id."""
+    gateway_sim.remove("/gateway/uuid")
+    flow_id = await _to_proximity(hass, gateway_sim, gateway_credentials)
+    gateway_sim.press()
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id is None
+    assert result["data"]["brand"] == "Bosch"
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
 def _expired(sim: GatewaySimulator) -> tuple[str, str]:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
     cert = issue(
@@ -222,7 +242,9 @@ async def test_credentials_checked_before_connecting(  # noqa: PLR0917
     """Each kind of bad PEM gets its own error on its own field."""
     creds = dict(gateway_credentials)
     if case == "garbage_cert":
-        creds["client_cert"] = "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"
+        creds["client_cert"] = (
+            "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----"
+        )
     elif case == "garbage_key":
         creds["client_key"] = "not a key"
     elif case == "garbage_root":
@@ -269,7 +291,10 @@ async def test_credentials_that_openssl_refuses(
     ("changes", "error"),
     [
         ({"client_id": "unknown-client"}, "gateway_invalid_client"),
-        ({"client_id": READ_ONLY_CLIENT_ID, "scopes": "service.level1.write"}, "gateway_invalid_client"),
+        (
+            {"client_id": READ_ONLY_CLIENT_ID, "scopes": "service.level1.write"},
+            "gateway_invalid_client",
+        ),
         ({"client_name": ""}, "gateway_token_rejected_400"),
         ({"client_id": ""}, "gateway_token_rejected_500"),
     ],
@@ -489,7 +514,9 @@ async def test_reauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert gateway_sim.token_count == 1
-    assert loaded_gateway_entry.data["token"] == gateway_sim.tokens.tokens[0].access_token
+    assert (
+        loaded_gateway_entry.data["token"] == gateway_sim.tokens.tokens[0].access_token
+    )
     assert loaded_gateway_entry.state is ConfigEntryState.LOADED
 
 

@@ -237,3 +237,50 @@ async def test_options_change_polling_interval(
     assert not gateway_sim.faults.requests(method="GET")
     await _later(hass, timedelta(seconds=301))
     assert gateway_sim.faults.requests(method="GET")
+
+
+async def test_smaller_installation(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    gateway_entry: MockConfigEntry,
+) -> None:
+    """A circuit without modes or writable setpoint, a tank without levels."""
+    for name in ("operationMode", "manualRoomSetpoint"):
+        gateway_sim.remove(f"/heatingCircuits/hc1/{name}")
+    for level in ("high", "low", "eco"):
+        gateway_sim.remove(f"/dhwCircuits/dhw1/temperatureLevels/{level}")
+    leaves = gateway_sim.resources.leaves
+    leaves["/heatSources/emon/chConsumption"]["values"] = [
+        {"burner": 1000.0},
+        {"electricity": 25.5},
+    ]
+    leaves["/heatSources/emon/dhwConsumption"]["values"] = []
+    assert await hass.config_entries.async_setup(gateway_entry.entry_id)
+    await hass.async_block_till_done()
+
+    hc1 = hass.states.get(HC1)
+    assert hc1.state == "heat"
+    assert hc1.attributes["hvac_modes"] == ["heat"]
+    assert hc1.attributes["supported_features"] == 0
+    assert "temperature" not in hc1.attributes  # read-only setpoint: not shown
+    dhw1 = hass.states.get(DHW1)
+    assert dhw1.attributes["supported_features"] == 10  # modes and on/off only
+    assert dhw1.attributes["temperature"] == 60.0
+    heating = hass.states.get("sensor.bosch_k40rf_heating_energy_consumption")
+    assert float(heating.state) == 1025.5  # no total: the sum of the parts
+    hot_water = hass.states.get("sensor.bosch_k40rf_hot_water_energy_consumption")
+    assert hot_water.state == "unknown"
+
+    # A circuit that stops answering altogether becomes unavailable.
+    for path in list(leaves):
+        if path.startswith("/heatingCircuits/hc2/"):
+            gateway_sim.remove(path)
+    for path in list(leaves):
+        if path.startswith("/dhwCircuits/"):
+            gateway_sim.remove(path)
+    await gateway_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get("climate.bosch_k40rf_heating_circuit_2").state == (
+        STATE_UNAVAILABLE
+    )
+    assert hass.states.get(DHW1).state == STATE_UNAVAILABLE

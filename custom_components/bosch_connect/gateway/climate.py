@@ -12,7 +12,6 @@ from custom_components.bosch_connect.heating.model import HeatingCircuitState
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
 from .entity import GatewayEntity
 from .layout import (
-    HC_CURRENT_SETPOINT,
     HC_MANUAL_SETPOINT,
     HC_OPERATION_MODE,
     HC_RESOURCES,
@@ -71,8 +70,7 @@ class GatewayClimate(GatewayEntity, HeatingCircuitClimate):
         thermostat does when its dial is turned.
         """
         path = setpoint_path(self.coordinator.data, self._circuit)
-        if path is None:  # the base refuses non-writable setpoints first
-            path = hc_path(self._circuit, HC_CURRENT_SETPOINT)
+        assert path is not None  # the base refuses a setpoint that is not writable
         await self.async_write_resource(path, value, self._paths())
         circuit = self.circuit
         manual = self._mode_map.hvac.get(HVACMode.HEAT)

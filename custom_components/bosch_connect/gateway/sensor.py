@@ -199,9 +199,8 @@ class GatewaySensor(GatewayEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The value; a sentinel (open or shorted sensor) is unknown."""
-        if (resource := self._resource) is None:
-            return None
-        return self.entity_description.value_fn(resource)
+        resource = self._resource
+        return None if resource is None else self.entity_description.value_fn(resource)
 
     @property
     def native_unit_of_measurement(self) -> str | None:

@@ -13,7 +13,6 @@ from .entity import GatewayEntity
 from .layout import (
     DHW_OPERATION_MODE,
     DHW_RESOURCES,
-    DHW_SETPOINT,
     dhw_path,
     hot_water,
     hot_water_setpoint_path,
@@ -64,8 +63,7 @@ class GatewayWaterHeater(GatewayEntity, HotWaterHeater):
     async def async_write_target_temperature(self, value: float) -> None:
         """Write the hot-water setpoint."""
         path = hot_water_setpoint_path(self.coordinator.data, self._circuit)
-        if path is None:  # the base refuses non-writable setpoints first
-            path = dhw_path(self._circuit, DHW_SETPOINT)
+        assert path is not None  # the base refuses a setpoint that is not writable
         await self.async_write_resource(path, value, self._paths())
 
     async def async_write_mode(self, raw_mode: str) -> None:

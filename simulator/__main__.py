@@ -30,12 +30,14 @@ def build_services(options: Options) -> list[SimulatedService]:
     from .ebike import create as create_ebike  # noqa: PLC0415
     from .gateway import create as create_gateway  # noqa: PLC0415
     from .homecomfort import create as create_homecomfort  # noqa: PLC0415
+    from .rollouts import create as create_rollouts  # noqa: PLC0415
 
     return [
         create_gateway(options),
         create_homecomfort(options),
         create_ebike(options),
         create_bosma(options),
+        create_rollouts(options),
     ]
 
 

@@ -21,6 +21,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .bosma.flow import BosmaFlowMixin
+from .rollouts.flow import RolloutsFlowMixin
 from .const import (
     CONF_SERVICE,
     DOMAIN,
@@ -28,6 +29,7 @@ from .const import (
     SERVICE_EBIKE,
     SERVICE_GATEWAY,
     SERVICE_HOMECOMFORT,
+    SERVICE_ROLLOUTS,
 )
 from .ebike.flow import EbikeFlowMixin
 from .gateway.flow import GatewayFlowMixin
@@ -35,10 +37,17 @@ from .homecomfort.flow import HomeComfortFlowMixin
 from .registry import ROOMS
 
 # The services offered in the menu, in the order shown.
-MENU = [SERVICE_GATEWAY, SERVICE_EBIKE, SERVICE_BOSMA, SERVICE_HOMECOMFORT]
+MENU = [
+    SERVICE_GATEWAY,
+    SERVICE_EBIKE,
+    SERVICE_BOSMA,
+    SERVICE_HOMECOMFORT,
+    SERVICE_ROLLOUTS,
+]
 
 
 class BoschConnectConfigFlow(
+    RolloutsFlowMixin,
     BosmaFlowMixin,
     EbikeFlowMixin,
     GatewayFlowMixin,
@@ -62,6 +71,8 @@ class BoschConnectConfigFlow(
     ) -> ConfigFlowResult:
         """Start re-authentication of the service that failed."""
         match entry_data[CONF_SERVICE]:
+            case "rollouts":
+                return await self.async_step_rollouts_reauth(entry_data)
             case "bosma":
                 return await self.async_step_bosma_reauth(entry_data)
             case "ebike":
@@ -78,6 +89,8 @@ class BoschConnectConfigFlow(
     ) -> ConfigFlowResult:
         """Change the connection settings of an entry."""
         match self._get_reconfigure_entry().data[CONF_SERVICE]:
+            case "rollouts":
+                return await self.async_step_rollouts_reconfigure(user_input)
             case "bosma":
                 return await self.async_step_bosma_reconfigure(user_input)
             case "ebike":

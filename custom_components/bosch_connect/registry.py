@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 
 from .bosma import ROOM as BOSMA_ROOM
+from .rollouts import ROOM as ROLLOUTS_ROOM
 from .const import CONF_SERVICE
 from .ebike import ROOM as EBIKE_ROOM
 from .gateway import ROOM as GATEWAY_ROOM
@@ -15,7 +16,7 @@ from .room import Room
 
 ROOMS: dict[str, Room] = {
     room.service: room
-    for room in (GATEWAY_ROOM, EBIKE_ROOM, BOSMA_ROOM, HOMECOMFORT_ROOM)
+    for room in (GATEWAY_ROOM, EBIKE_ROOM, BOSMA_ROOM, HOMECOMFORT_ROOM, ROLLOUTS_ROOM)
 }
 
 

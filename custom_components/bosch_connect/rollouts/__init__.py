@@ -1,0 +1,78 @@
+"""The Bosch IoT Rollouts service (Eclipse hawkBit): diagnostics of a tenant."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_ROLLOUTS
+from custom_components.bosch_connect.room import Room
+
+from .api import DdiClient, ManagementClient
+from .binary_sensor import async_setup_binary_sensors
+from .const import (
+    CONF_BASE_URL,
+    CONF_CONTROLLER_ID,
+    CONF_DDI_TOKEN,
+    CONF_DDI_URL,
+    CONF_TENANT,
+)
+from .coordinator import (
+    DdiCoordinator,
+    ManagementCoordinator,
+    RolloutsConfigEntry,
+    RolloutsData,
+)
+from .diagnostics import async_get_diagnostics
+from .errors import RolloutsInvalidUrlError
+from .flow import credentials_from, ddi_token_type
+from .sensor import async_setup_sensors
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> bool:
+    """Read the tenant (and poll the DDI target) once, then set up the entities."""
+    session = async_get_clientsession(hass)
+    data = entry.data
+    try:
+        management = ManagementClient(
+            session, data[CONF_BASE_URL], data[CONF_TENANT], credentials_from(data)
+        )
+        ddi = (
+            DdiClient(
+                session,
+                data[CONF_DDI_URL],
+                data[CONF_TENANT],
+                data[CONF_CONTROLLER_ID],
+                token_type=ddi_token_type(data),
+                token=data[CONF_DDI_TOKEN],
+            )
+            if data.get(CONF_CONTROLLER_ID)
+            else None
+        )
+    except RolloutsInvalidUrlError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="rollouts_invalid_url"
+        ) from err
+    management_coordinator = ManagementCoordinator(hass, entry, management)
+    await management_coordinator.async_config_entry_first_refresh()
+    ddi_coordinator = None
+    if ddi is not None:
+        ddi_coordinator = DdiCoordinator(hass, entry, ddi)
+        await ddi_coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = RolloutsData(
+        management=management_coordinator, ddi=ddi_coordinator
+    )
+    return True
+
+
+ROOM = Room(
+    service=SERVICE_ROLLOUTS,
+    async_setup_entry=async_setup_entry,
+    platforms={
+        Platform.BINARY_SENSOR: async_setup_binary_sensors,
+        Platform.SENSOR: async_setup_sensors,
+    },
+    async_get_diagnostics=async_get_diagnostics,
+)

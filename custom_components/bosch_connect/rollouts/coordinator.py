@@ -1,0 +1,137 @@
+"""Coordinators of a Rollouts entry: the tenant (Management API) and the DDI target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import datetime as dt
+import logging
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from custom_components.bosch_connect.const import DOMAIN
+
+from .api import DdiClient, ManagementClient
+from .const import DDI_MAX_INTERVAL, DDI_MIN_INTERVAL, UPDATE_INTERVAL
+from .errors import (
+    RolloutsAuthError,
+    RolloutsClientRegisteredError,
+    RolloutsDdiAuthError,
+    RolloutsError,
+    RolloutsForbiddenError,
+    RolloutsInvalidClientError,
+    RolloutsInvalidUrlError,
+    RolloutsNotFoundError,
+)
+from .models import Deployment, Poll, TenantSummary
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RolloutsData:
+    """What a loaded Rollouts entry holds."""
+
+    management: ManagementCoordinator
+    ddi: DdiCoordinator | None
+
+
+type RolloutsConfigEntry = ConfigEntry[RolloutsData]
+
+
+def error_key(err: RolloutsError) -> str:
+    """The translation key (exceptions and flow errors) that explains ``err``."""
+    match err:
+        case RolloutsInvalidUrlError():
+            return "rollouts_invalid_url"
+        case RolloutsInvalidClientError():
+            return "rollouts_invalid_client"
+        case RolloutsAuthError():
+            return "rollouts_invalid_auth"
+        case RolloutsClientRegisteredError():
+            return "rollouts_client_registered"
+        case RolloutsForbiddenError():
+            return "rollouts_forbidden"
+        case RolloutsDdiAuthError():
+            return "rollouts_ddi_unauthorized"
+        case RolloutsNotFoundError():
+            return "rollouts_not_found"
+    return "rollouts_cannot_connect"
+
+
+class ManagementCoordinator(DataUpdateCoordinator[TenantSummary]):
+    """Reads the tenant's targets and distribution sets every five minutes."""
+
+    config_entry: RolloutsConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: RolloutsConfigEntry, client: ManagementClient
+    ) -> None:
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"Rollouts {client.tenant}",
+            update_interval=UPDATE_INTERVAL,
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> TenantSummary:
+        try:
+            return await self.client.summary()
+        except RolloutsAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key=error_key(err)
+            ) from err
+        except RolloutsError as err:
+            placeholders = {}
+            if isinstance(err, RolloutsClientRegisteredError):
+                placeholders["client_id"] = err.client_id
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=error_key(err),
+                translation_placeholders=placeholders,
+            ) from err
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DdiState:
+    """The last DDI poll of the target."""
+
+    poll: Poll
+    deployment: Deployment | None
+    polled_at: dt.datetime
+
+
+class DdiCoordinator(DataUpdateCoordinator[DdiState]):
+    """Polls the DDI API as the target, at the interval the server asks for."""
+
+    config_entry: RolloutsConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: RolloutsConfigEntry, client: DdiClient
+    ) -> None:
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"Rollouts DDI {client.controller_id}",
+            update_interval=UPDATE_INTERVAL,
+        )
+        self.client = client
+
+    async def _async_update_data(self) -> DdiState:
+        try:
+            poll = await self.client.poll()
+            deployment = await self.client.deployment(poll)
+        except RolloutsError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=error_key(err),
+                translation_placeholders={"controller_id": self.client.controller_id},
+            ) from err
+        self.update_interval = min(max(poll.sleep, DDI_MIN_INTERVAL), DDI_MAX_INTERVAL)
+        return DdiState(poll=poll, deployment=deployment, polled_at=dt_util.utcnow())

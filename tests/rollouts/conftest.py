@@ -1,0 +1,96 @@
+"""Fixtures of the Rollouts tests: a real simulated Bosch IoT Rollouts on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN, SERVICE_ROLLOUTS
+from simulator.options import Options
+from simulator.rollouts import RolloutsCloud, create
+from simulator.rollouts.service import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_CONTROLLER,
+    DEMO_PASSWORD,
+    DEMO_TARGET_TOKEN,
+    DEMO_TENANT,
+    DEMO_USER,
+)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer (ids and times masked)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def rollouts(
+    sim_options: Options, socket_enabled: None
+) -> AsyncIterator[RolloutsCloud]:
+    """The simulated Bosch IoT Rollouts, serving http on 127.0.0.1."""
+    cloud = create(sim_options)
+    await cloud.start()
+    yield cloud
+    await cloud.stop()
+
+
+def basic_data(cloud: RolloutsCloud, **changes: Any) -> dict[str, Any]:
+    """Entry data of a Basic-auth tenant with the demo DDI target."""
+    return {
+        CONF_SERVICE: SERVICE_ROLLOUTS,
+        "base_url": cloud.base_url,
+        "tenant": DEMO_TENANT,
+        "auth_method": "basic",
+        "username": DEMO_USER,
+        "password": DEMO_PASSWORD,
+        "ddi_url": cloud.base_url,
+        "controller_id": DEMO_CONTROLLER,
+        "token_type": "target",
+        "ddi_token": DEMO_TARGET_TOKEN,
+        **changes,
+    }
+
+
+def oauth_data(cloud: RolloutsCloud, **changes: Any) -> dict[str, Any]:
+    """Entry data of an OAuth2 tenant without DDI."""
+    return {
+        CONF_SERVICE: SERVICE_ROLLOUTS,
+        "base_url": cloud.base_url,
+        "tenant": DEMO_TENANT,
+        "auth_method": "oauth",
+        "token_url": cloud.token_url,
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+        "scope": "",
+        **changes,
+    }
+
+
+def grant(cloud: RolloutsCloud, client_id: str = DEMO_CLIENT_ID) -> None:
+    """An administrator grants the registered client its permissions."""
+    principal = cloud.tenants[DEMO_TENANT].principals[client_id]
+    principal.permissions = {"READ_TARGET", "READ_REPOSITORY"}
+
+
+@pytest.fixture
+def rollouts_entry(hass: HomeAssistant, rollouts: RolloutsCloud) -> MockConfigEntry:
+    """A Basic-auth Rollouts entry with the DDI target (not set up yet)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        entry_id="01JROLLOUTS000000000000000A",
+        title=f"Rollouts {DEMO_TENANT}",
+        unique_id=f"127.0.0.1:{rollouts.listener.port}_demo".lower()  # type: ignore[union-attr]
+        if rollouts.listener
+        else None,
+        data=basic_data(rollouts),
+    )
+    entry.add_to_hass(hass)
+    return entry

@@ -1,0 +1,246 @@
+"""A Rollouts entry in Home Assistant: entities, faults, DDI, re-auth, diagnostics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
+from simulator.faults import Fault
+from simulator.rollouts import RolloutsCloud
+from simulator.rollouts.service import (
+    DEMO_CLIENT_SECRET,
+    DEMO_CONTROLLER,
+    DEMO_PASSWORD,
+    DEMO_TARGET_TOKEN,
+    DEMO_TENANT,
+)
+
+from .conftest import grant, oauth_data
+
+FROZEN = "2026-03-01 12:00:00+00:00"
+REACHABLE = "binary_sensor.rollouts_demo_management_api"
+TARGETS = "sensor.rollouts_demo_targets"
+PENDING = "sensor.rollouts_demo_targets_pending"
+OVERDUE = "sensor.rollouts_demo_overdue_targets"
+DEPLOYMENT = "binary_sensor.target_ha_demo_device_deployment_pending"
+POLLING = "sensor.target_ha_demo_device_polling_interval"
+LAST_POLL = "sensor.target_ha_demo_device_last_poll"
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, minutes: float
+) -> None:
+    freezer.tick(dt.timedelta(minutes=minutes))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+@pytest.mark.freeze_time(FROZEN)
+@pytest.mark.usefixtures("freezer")
+async def test_entities(
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    entries = er.async_entries_for_config_entry(
+        entity_registry, rollouts_entry.entry_id
+    )
+    assert len(entries) == 12
+    for entry in sorted(entries, key=lambda e: e.entity_id):
+        assert entry == snapshot(name=f"{entry.entity_id}-entry")
+        assert hass.states.get(entry.entity_id) == snapshot(
+            name=f"{entry.entity_id}-state"
+        )
+    # The security token never shows up in a state.
+    for entry in entries:
+        state = hass.states.get(entry.entity_id)
+        assert DEMO_TARGET_TOKEN not in str(state.as_dict())  # type: ignore[union-attr]
+
+
+@pytest.mark.freeze_time(FROZEN)
+async def test_faults_unavailable_then_recover(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    assert _state(hass, REACHABLE) == STATE_ON
+    rollouts.faults.set(f"/{DEMO_TENANT}/rest", Fault(status=503))
+    caplog.clear()
+    await _tick(hass, freezer, 5)
+    await _tick(hass, freezer, 5)
+    assert _state(hass, TARGETS) == STATE_UNAVAILABLE
+    assert _state(hass, REACHABLE) == STATE_OFF
+    # DDI still works: its entities stay.
+    assert _state(hass, POLLING) == "300"
+    failures = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and "Rollouts DEMO" in r.getMessage()
+    ]
+    assert len(failures) == 1
+
+    rollouts.faults.clear()
+    await _tick(hass, freezer, 5)
+    assert _state(hass, TARGETS) == "7"
+    assert _state(hass, REACHABLE) == STATE_ON
+
+
+@pytest.mark.freeze_time(FROZEN)
+async def test_statuses_and_deployments_follow_the_tenant(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    assert _state(hass, DEPLOYMENT) == STATE_OFF
+    assert _state(hass, PENDING) == "1"
+    action = rollouts.assign(DEMO_TENANT, DEMO_CONTROLLER, 2)
+    rollouts.tenants[DEMO_TENANT].targets["device-001"].overdue = True
+    rollouts.tenants[DEMO_TENANT].polling_seconds = 120
+    await _tick(hass, freezer, 5)
+    state = hass.states.get(DEPLOYMENT)
+    assert state is not None
+    assert state.state == STATE_ON
+    assert state.attributes["action_id"] == str(action.id)
+    assert state.attributes["versions"] == ["Gateway firmware 1.1.0"]
+    assert _state(hass, PENDING) == "2"
+    assert _state(hass, OVERDUE) == "2"
+    assert _state(hass, POLLING) == "120"
+    # The DDI coordinator follows the new polling interval.
+    assert rollouts_entry.runtime_data.ddi.update_interval == dt.timedelta(minutes=2)  # type: ignore[union-attr]
+    assert _state(hass, LAST_POLL) == "2026-03-01T12:05:00+00:00"
+
+    rollouts.cancel(DEMO_TENANT, DEMO_CONTROLLER)
+    await _tick(hass, freezer, 2)
+    assert _state(hass, DEPLOYMENT) == STATE_OFF
+
+
+@pytest.mark.freeze_time(FROZEN)
+async def test_disabled_token_type_makes_ddi_unavailable(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    rollouts.tenants[DEMO_TENANT].target_token_enabled = False
+    await _tick(hass, freezer, 5)
+    assert _state(hass, DEPLOYMENT) == STATE_UNAVAILABLE
+    assert _state(hass, POLLING) == STATE_UNAVAILABLE
+    assert _state(hass, TARGETS) == "7"
+    rollouts.tenants[DEMO_TENANT].target_token_enabled = True
+    await _tick(hass, freezer, 5)
+    assert _state(hass, DEPLOYMENT) == STATE_OFF
+
+
+@pytest.mark.freeze_time(FROZEN)
+async def test_refused_credentials_start_reauth(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    rollouts.tenants[DEMO_TENANT].users["admin"] = "changed"
+    await _tick(hass, freezer, 5)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.freeze_time(FROZEN)
+async def test_revoked_permissions_are_a_failure_not_reauth(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data=oauth_data(rollouts), title="R")
+    entry.add_to_hass(hass)
+    # The client's first call registers it: not ready until permissions are granted.
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    grant(rollouts)
+    await _tick(hass, freezer, 1)
+    assert entry.state is ConfigEntryState.LOADED
+    assert _state(hass, "sensor.rollouts_demo_targets") == "7"
+    rollouts.tenants[DEMO_TENANT].principals["home-assistant"].permissions = set()
+    await _tick(hass, freezer, 5)
+    assert _state(hass, "sensor.rollouts_demo_targets") == STATE_UNAVAILABLE
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert DEMO_CLIENT_SECRET not in str(
+        await async_get_config_entry_diagnostics(hass, entry)
+    )
+
+
+async def test_setup_errors(
+    hass: HomeAssistant, rollouts: RolloutsCloud, rollouts_entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(
+        rollouts_entry, data={**rollouts_entry.data, "ddi_url": "http://ddi.example"}
+    )
+    await hass.config_entries.async_setup(rollouts_entry.entry_id)
+    assert rollouts_entry.state is ConfigEntryState.SETUP_RETRY
+    await hass.config_entries.async_unload(rollouts_entry.entry_id)
+    hass.config_entries.async_update_entry(
+        rollouts_entry, data={**rollouts_entry.data, "ddi_url": rollouts.base_url}
+    )
+    rollouts.tenants[DEMO_TENANT].gateway_token_enabled = False
+    rollouts.tenants[DEMO_TENANT].target_token_enabled = False
+    await hass.config_entries.async_setup(rollouts_entry.entry_id)
+    assert rollouts_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_diagnostics_redact_secrets(
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+) -> None:
+    rollouts.assign(DEMO_TENANT, DEMO_CONTROLLER, 3)
+    await _setup(hass, rollouts_entry)
+    diagnostics = await async_get_config_entry_diagnostics(hass, rollouts_entry)
+    text = str(diagnostics)
+    assert DEMO_PASSWORD not in text
+    assert DEMO_TARGET_TOKEN not in text
+    assert diagnostics["entry"]["data"]["password"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["ddi_token"] == "**REDACTED**"
+    assert diagnostics["management"]["summary"]["targets"] == 7
+    assert list(diagnostics["ddi"]["deployment"]["chunks"]) == [
+        {"part": "os", "name": "Apps", "version": "7"}
+    ]
+    assert diagnostics["ddi"]["poll"]["sleep"] == "0:05:00"
+    assert await hass.config_entries.async_unload(rollouts_entry.entry_id)

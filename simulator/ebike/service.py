@@ -253,6 +253,7 @@ class EbikeCloud:
         self._signing_kind = "valid"
         self._cert_ids = {kind: str(uuid.uuid4()) for kind in SIGNING_CERTS}
         self._held: Delivery | None = None
+        self._webhook_lock = asyncio.Lock()
         self._tick = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
@@ -749,15 +750,16 @@ class EbikeCloud:
         if fields is None:
             assert refusal is not None
             return refusal
-        if (conflict := self._conflict(fields["event_types"], None)) is not None:
-            return conflict
-        if (failed := await self._test_webhook(fields)) is not None:
-            return failed
-        now = self.clock.time()
-        hook = WebhookRecord(
-            id=str(uuid.uuid4()), created_at=now, updated_at=now, **fields
-        )
-        self.webhooks[hook.id] = hook
+        async with self._webhook_lock:  # one subscription change at a time
+            if (conflict := self._conflict(fields["event_types"], None)) is not None:
+                return conflict
+            if (failed := await self._test_webhook(fields)) is not None:
+                return failed
+            now = self.clock.time()
+            hook = WebhookRecord(
+                id=str(uuid.uuid4()), created_at=now, updated_at=now, **fields
+            )
+            self.webhooks[hook.id] = hook
         return self._created(hook, 201)
 
     async def _list_webhooks(self, request: web.Request) -> web.Response:
@@ -789,18 +791,20 @@ class EbikeCloud:
         if fields is None:
             assert refusal is not None
             return refusal
-        if (conflict := self._conflict(fields["event_types"], hook.id)) is not None:
-            return conflict
-        changed = (
-            fields["url"] != hook.url or fields["authentication"] != hook.authentication
-        )
-        if changed and (failed := await self._test_webhook(fields)) is not None:
-            return failed
-        hook.url = fields["url"]
-        hook.event_types = fields["event_types"]
-        hook.description = fields["description"]
-        hook.authentication = fields["authentication"]
-        hook.updated_at = self.clock.time()
+        async with self._webhook_lock:
+            if (conflict := self._conflict(fields["event_types"], hook.id)) is not None:
+                return conflict
+            changed = (
+                fields["url"] != hook.url
+                or fields["authentication"] != hook.authentication
+            )
+            if changed and (failed := await self._test_webhook(fields)) is not None:
+                return failed
+            hook.url = fields["url"]
+            hook.event_types = fields["event_types"]
+            hook.description = fields["description"]
+            hook.authentication = fields["authentication"]
+            hook.updated_at = self.clock.time()
         return self._created(hook, 200)
 
     async def _delete_webhook(self, request: web.Request) -> web.Response:

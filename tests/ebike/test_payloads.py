@@ -252,7 +252,7 @@ def test_unknown_event_types_are_events_not_errors() -> None:
 
 
 def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    data = json.loads(json.dumps(base))
+    data: dict[str, Any] = json.loads(json.dumps(base))
     *parents, last = path.split(".")
     target = data
     for key in parents:

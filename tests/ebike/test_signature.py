@@ -421,11 +421,11 @@ def test_load_trust_store() -> None:
 def test_system_bundle_falls_back_to_certifi(monkeypatch: pytest.MonkeyPatch) -> None:
     import ssl
 
-    from custom_components.bosch_connect.ebike import signature
+    import certifi
 
     missing = ssl.DefaultVerifyPaths(
-        cafile=None,
-        capath=None,
+        cafile=None,  # type: ignore[arg-type]
+        capath=None,  # type: ignore[arg-type]
         openssl_cafile_env="",
         openssl_cafile="/nonexistent/ca.pem",
         openssl_capath_env="",
@@ -433,7 +433,7 @@ def test_system_bundle_falls_back_to_certifi(monkeypatch: pytest.MonkeyPatch) ->
     )
     monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: missing)
     assert len(load_trust_store().anchors) > 10
-    monkeypatch.setattr(signature.certifi, "where", lambda: "/nonexistent/certifi.pem")
+    monkeypatch.setattr(certifi, "where", lambda: "/nonexistent/certifi.pem")
     assert load_trust_store().anchors == ()
 
 

@@ -95,7 +95,8 @@ def page(browser: Browser, home_assistant: HomeAssistant) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": 1280, "height": 860}, locale="en-US", color_scheme="light"
     )
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(30_000)
+    context.set_default_navigation_timeout(60_000)
     yield context.new_page()
     context.close()
 

@@ -51,7 +51,7 @@ def test_login(page: Page, home_assistant: HomeAssistant) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     shot(page, "01-login")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{home_assistant.url}/lovelace/**")
+    page.wait_for_url(f"{home_assistant.url}/lovelace/**", timeout=60_000)
 
 
 def test_gateway_is_discovered(page: Page, home_assistant: HomeAssistant) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from homeassistant.components.climate import (
+from homeassistant.components.climate.const import (
     ATTR_HVAC_MODE,
     ATTR_PRESET_MODE,
     DOMAIN as CLIMATE_DOMAIN,
@@ -16,10 +16,10 @@ from homeassistant.components.climate import (
 )
 from homeassistant.components.water_heater import (
     ATTR_OPERATION_MODE,
-    DOMAIN as WATER_HEATER_DOMAIN,
     SERVICE_SET_OPERATION_MODE,
     SERVICE_SET_TEMPERATURE as WH_SET_TEMPERATURE,
 )
+from homeassistant.components.water_heater.const import DOMAIN as WATER_HEATER_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError

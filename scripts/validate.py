@@ -170,6 +170,31 @@ def check_files(root: Path = ROOT) -> list[str]:
     return problems
 
 
+def check_services(services: dict[str, Any], en: dict[str, Any]) -> list[str]:
+    """hassfest's services rule: every action and field has a name and description."""
+    problems = []
+    translated = en.get("services", {})
+    for service, spec in (services or {}).items():
+        strings = translated.get(service, {})
+        problems += [
+            f"services: {service} has no translated {key}"
+            for key in ("name", "description")
+            if not strings.get(key)
+        ]
+        for field in (spec or {}).get("fields", {}) or {}:
+            field_strings = strings.get("fields", {}).get(field, {})
+            problems += [
+                f"services: field {service}.{field} has no translated {key}"
+                for key in ("name", "description")
+                if not field_strings.get(key)
+            ]
+    problems += [
+        f"services: translations for unknown action {service}"
+        for service in sorted(translated.keys() - (services or {}).keys())
+    ]
+    return problems
+
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -223,6 +248,16 @@ def check_brand(brand: Path = INTEGRATION / "brand") -> list[str]:
     return problems
 
 
+def _services_yaml() -> dict[str, Any]:
+    path = INTEGRATION / "services.yaml"
+    if not path.is_file():
+        return {}
+    import yaml  # noqa: PLC0415 (PyYAML comes with Home Assistant)
+
+    data = yaml.safe_load(path.read_text())
+    return data if isinstance(data, dict) else {}
+
+
 def main() -> int:
     """Run every check; print problems."""
     manifest = json.loads((INTEGRATION / "manifest.json").read_text())
@@ -235,11 +270,14 @@ def main() -> int:
         + check_translations(en, de)
         + check_files()
         + check_brand()
+        + check_services(_services_yaml(), en)
     )
     for problem in problems:
         print(problem)
     if not problems:
-        print("validate: manifest, hacs.json, translations, files and brand are fine")
+        print(
+            "validate: manifest, hacs.json, translations, services, files and brand are fine"
+        )
     return 1 if problems else 0
 
 

@@ -109,3 +109,22 @@ def test_files_and_license(validate: ModuleType, tmp_path: Path) -> None:
     assert "missing hacs.json" in problems
     assert "missing README.md" not in problems
     assert any(p.startswith("LICENSE:") for p in problems)
+
+
+def test_services_rule(validate: ModuleType) -> None:
+    services = {"ping": {"fields": {"target": {"required": True}}}}
+    good = {
+        "services": {
+            "ping": {
+                "name": "Ping",
+                "description": "Pings.",
+                "fields": {"target": {"name": "Target", "description": "Whom."}},
+            }
+        }
+    }
+    assert validate.check_services(services, good) == []
+    bad = {"services": {"ping": {"name": "Ping"}, "gone": {"name": "Gone"}}}
+    problems = validate.check_services(services, bad)
+    assert "services: ping has no translated description" in problems
+    assert "services: field ping.target has no translated name" in problems
+    assert "services: translations for unknown action gone" in problems

@@ -862,16 +862,10 @@ class EbikeCloud:
             del headers["X-Bosch-Sig"]
         return headers
 
-    def _new_delivery(
-        self,
-        *,
-        hook: WebhookRecord | None,
-        url: str,
-        event_type: str,
-        bike_id: str | None,
-        body: bytes,
-        authentication: dict[str, str] | None,
-    ) -> Delivery:
+    def _address(
+        self, url: str, body: bytes, authentication: dict[str, str] | None
+    ) -> tuple[str, dict[str, str]]:
+        """The signed headers and the URL (with static authentication) of a POST."""
         headers = self._headers(body)
         target = URL(url)
         if authentication is not None:
@@ -882,10 +876,37 @@ class EbikeCloud:
                 headers[authentication["name"]] = secret
             else:
                 target = target.update_query({authentication["name"]: secret})
+        return str(target), headers
+
+    def signed_request(
+        self, event_type: str, body: bytes
+    ) -> tuple[str, dict[str, str]]:
+        """(url, headers) of a notification exactly as it would be delivered.
+
+        For load generators: sign ``body`` for the webhook that subscribes
+        ``event_type`` (static authentication and fault switches included),
+        without recording a delivery. Raises NoSubscriberError.
+        """
+        hook = self.subscriber(event_type)
+        if hook is None:
+            raise NoSubscriberError(event_type)
+        return self._address(hook.url, body, hook.authentication)
+
+    def _new_delivery(
+        self,
+        *,
+        hook: WebhookRecord | None,
+        url: str,
+        event_type: str,
+        bike_id: str | None,
+        body: bytes,
+        authentication: dict[str, str] | None,
+    ) -> Delivery:
+        target, headers = self._address(url, body, authentication)
         delivery = Delivery(
             id=len(self.deliveries) + 1,
             webhook_id=hook.id if hook else None,
-            url=str(target),
+            url=target,
             event_type=event_type,
             bike_id=bike_id,
             body=body,

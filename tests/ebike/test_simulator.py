@@ -606,3 +606,38 @@ async def test_quiet_account_sends_nothing_by_itself(fast_sim: EbikeCloud) -> No
     await asyncio.sleep(0.05)
     assert fast_sim.deliveries == []
     assert len(fast_sim.bikes) == 1
+
+
+async def test_signed_request_for_load_generators(
+    ebike_sim: EbikeCloud,
+    ebike_client: EbikeClient,
+    ebike_session: aiohttp.ClientSession,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    from custom_components.bosch_connect.ebike.api import WebhookAuthentication
+    from custom_components.bosch_connect.ebike.signature import (
+        SignatureVerifier,
+        load_trust_store,
+    )
+
+    with pytest.raises(NoSubscriberError):
+        ebike_sim.signed_request("BIKE_STATUS", b"{}")
+    _, cert_url = await ebike_client.create_webhook(
+        webhook_receiver.url, TYPES, WebhookAuthentication("key", "v", "QUERY")
+    )
+    body = ebike_sim.build_body(ebike_sim.bikes[0], "BIKE_STATUS")
+    url, headers = ebike_sim.signed_request("BIKE_STATUS", body)
+    assert url.endswith("?key=v")
+    deliveries = len(ebike_sim.deliveries)
+    async with ebike_session.post(url, data=body, headers=headers) as response:
+        assert response.status == 200
+    assert len(ebike_sim.deliveries) == deliveries  # nothing recorded
+    received = webhook_receiver.received[-1]
+    verifier = SignatureVerifier(
+        ebike_session,
+        api_url=ebike_sim.api_url,
+        trust=load_trust_store([ebike_sim.ca_pem], system=False),
+        ssl=ebike_sim.ssl_context(),
+        allowed_cert_urls=[cert_url or ""],
+    )
+    await verifier.async_verify(received.body, received.headers)

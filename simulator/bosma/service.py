@@ -29,7 +29,7 @@ from simulator.server import ControlAction, Listener, make_app
 
 BASE_PATH = "/bosma-smart-global"
 APPLY_TOKEN = "/sdk/globalcorpuser/applyToken"
-DEFAULT_PORT = 8451
+DEFAULT_PORT = 8480
 MAX_SKEW = 300
 TICKET_LIFETIME = 7200
 

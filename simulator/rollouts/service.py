@@ -34,7 +34,7 @@ from simulator.options import Options
 from simulator.pki import issue
 from simulator.server import ControlAction, Listener, make_app
 
-DEFAULT_PORT = 8450
+DEFAULT_PORT = 8470
 TOKEN_PATH = "/oauth/token"
 MAX_LIMIT = 500
 TOKEN_LIFETIME = 3600

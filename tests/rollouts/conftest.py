@@ -87,9 +87,7 @@ def rollouts_entry(hass: HomeAssistant, rollouts: RolloutsCloud) -> MockConfigEn
         domain=DOMAIN,
         entry_id="01JROLLOUTS000000000000000A",
         title=f"Rollouts {DEMO_TENANT}",
-        unique_id=f"127.0.0.1:{rollouts.listener.port}_demo".lower()  # type: ignore[union-attr]
-        if rollouts.listener
-        else None,
+        unique_id=f"{rollouts.base_url.removeprefix('http://')}_demo",
         data=basic_data(rollouts),
     )
     entry.add_to_hass(hass)

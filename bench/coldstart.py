@@ -23,6 +23,8 @@ from custom_components.bosch_connect.const import (
     SERVICE_BOSMA,
     SERVICE_EBIKE,
     SERVICE_GATEWAY,
+    SERVICE_HOMECOMFORT,
+    SERVICE_ROLLOUTS,
 )
 from custom_components.bosch_connect.registry import ROOMS
 from simulator.clock import Clock
@@ -89,10 +91,76 @@ async def _bosma(
     return make_entry(data, title="bosma", unique_id=_unique_id(data))
 
 
+async def _homecomfort(
+    hass: HomeAssistant, stack: contextlib.AsyncExitStack, workdir: Path
+) -> ConfigEntry:
+    import datetime as dt  # noqa: PLC0415
+
+    from homeassistant.const import CONF_API_KEY  # noqa: PLC0415
+
+    from custom_components.bosch_connect.homecomfort import (  # noqa: PLC0415
+        const as hc_const,
+    )
+    from simulator.homecomfort import create  # noqa: PLC0415
+
+    sim = create(
+        Options(state_dir=workdir / "cold-homecomfort", clock=Clock(), allow_http=True)
+    )
+    await sim.start()
+    stack.push_async_callback(sim.stop)
+    data = {
+        CONF_SERVICE: SERVICE_HOMECOMFORT,
+        hc_const.CONF_API_DOMAIN: sim.url,
+        CONF_API_KEY: sim.key,
+        hc_const.CONF_USER_ID: sim.user_id,
+        hc_const.CONF_KEY_ENTERED_AT: dt.datetime.now(dt.UTC).isoformat(),
+    }
+    return make_entry(
+        data, title="homecomfort", unique_id=f"{sim.company_id}_{sim.user_id}"
+    )
+
+
+async def _rollouts(
+    hass: HomeAssistant, stack: contextlib.AsyncExitStack, workdir: Path
+) -> ConfigEntry:
+    from custom_components.bosch_connect.rollouts import (  # noqa: PLC0415
+        const as ro_const,
+    )
+    from simulator.rollouts import create  # noqa: PLC0415
+    from simulator.rollouts.service import (  # noqa: PLC0415
+        DEMO_CONTROLLER,
+        DEMO_PASSWORD,
+        DEMO_TARGET_TOKEN,
+        DEMO_TENANT,
+        DEMO_USER,
+    )
+
+    cloud = create(
+        Options(state_dir=workdir / "cold-rollouts", clock=Clock(), allow_http=True)
+    )
+    await cloud.start()
+    stack.push_async_callback(cloud.stop)
+    data = {
+        CONF_SERVICE: SERVICE_ROLLOUTS,
+        ro_const.CONF_BASE_URL: cloud.base_url,
+        ro_const.CONF_TENANT: DEMO_TENANT,
+        ro_const.CONF_AUTH_METHOD: "basic",
+        ro_const.CONF_USERNAME: DEMO_USER,
+        ro_const.CONF_PASSWORD: DEMO_PASSWORD,
+        ro_const.CONF_DDI_URL: cloud.base_url,
+        ro_const.CONF_CONTROLLER_ID: DEMO_CONTROLLER,
+        ro_const.CONF_TOKEN_TYPE: "target",
+        ro_const.CONF_DDI_TOKEN: DEMO_TARGET_TOKEN,
+    }
+    return make_entry(data, title="rollouts", unique_id=f"bench_{DEMO_TENANT}")
+
+
 KINDS: dict[str, Prepare] = {
     SERVICE_GATEWAY: _gateway,
     SERVICE_EBIKE: _ebike,
     SERVICE_BOSMA: _bosma,
+    SERVICE_HOMECOMFORT: _homecomfort,
+    SERVICE_ROLLOUTS: _rollouts,
 }
 
 

@@ -13,9 +13,11 @@ accepted event writes entity state.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 import copy
+from dataclasses import dataclass
 import json
 from pathlib import Path
 import secrets
@@ -39,6 +41,7 @@ from .load import PreparedRequest
 
 BIKE_STATUS = "BIKE_STATUS"
 LOCATION_TRACKING = "LOCATION_TRACKING"
+EVENT_TYPES = (BIKE_STATUS, LOCATION_TRACKING)
 
 
 @contextlib.asynccontextmanager
@@ -75,6 +78,14 @@ def ebike_entry_data(sim: EbikeCloud) -> dict[str, Any]:
     }
 
 
+@dataclass(slots=True)
+class Subscribed:
+    """When the integration's subscription existed at the simulator."""
+
+    seconds: float | None  # after the setup call; None: not within the wait
+    mended: bool  # the bench had to run the integration's own mend once
+
+
 async def setup_ebike(hass: HomeAssistant, sim: EbikeCloud) -> tuple[Any, SetupTiming]:
     """Add an eBike entry for the simulator's account; time it."""
     require_room(SERVICE_EBIKE)
@@ -83,6 +94,33 @@ async def setup_ebike(hass: HomeAssistant, sim: EbikeCloud) -> tuple[Any, SetupT
     )
     timing = await add_and_wait(hass, entry)
     return entry, timing
+
+
+def _subscribed(sim: EbikeCloud) -> bool:
+    return all(sim.subscriber(kind) is not None for kind in EVENT_TYPES)
+
+
+async def wait_subscribed(
+    hass: HomeAssistant, sim: EbikeCloud, entry: Any, started: float, wait_s: float
+) -> Subscribed:
+    """Wait for both subscriptions; if they never come, mend once like a restart.
+
+    The integration subscribes in the background after setup; Bosch (the
+    simulator) tests the URL first. The time is counted from ``started``.
+    """
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if _subscribed(sim):
+            return Subscribed(seconds=time.monotonic() - started, mended=False)
+        await asyncio.sleep(0.05)
+    from custom_components.bosch_connect.ebike import (  # noqa: PLC0415
+        _async_subscribe,
+    )
+
+    await _async_subscribe(hass, entry)
+    if not _subscribed(sim):
+        raise RuntimeError("the eBike entry could not subscribe at the simulator")
+    return Subscribed(seconds=None, mended=True)
 
 
 class EbikeEvents:

@@ -26,11 +26,18 @@ from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_setup_component
 
 from .config import BenchConfig
-from .ebike import ebike_peer, ebike_simulator, setup_ebike
+from .ebike import (
+    Subscribed,
+    ebike_peer,
+    ebike_simulator,
+    setup_ebike,
+    wait_subscribed,
+)
 from .hass import running_hass
 from .ingest import IngestResult, StateProbe, setup_noop
 
 EBIKE = "eBike webhook"
+SUBSCRIBE_WAIT = 15.0  # seconds to wait for the subscription after setup
 NOOP = "no-op webhook"
 
 
@@ -47,6 +54,7 @@ class FleetResult:
     devices: int
     traced_bytes: int
     rss_bytes: int
+    subscribed: Subscribed
     ingest: IngestResult
     noop: IngestResult
 
@@ -81,9 +89,11 @@ async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResu
         )
         gc.collect()
         rss_before = _rss()
+        started = time.monotonic()
         entry, timing = await setup_ebike(hass, sim)
         gc.collect()
         rss = _rss() - rss_before
+        subscribed = await wait_subscribed(hass, sim, entry, started, SUBSCRIBE_WAIT)
         entities = _registry_count(hass, entry.entry_id)
         probe = StateProbe(hass)
         stack.callback(probe.close)
@@ -106,6 +116,7 @@ async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResu
         devices=timing.devices,
         traced_bytes=traced,
         rss_bytes=rss,
+        subscribed=subscribed,
         ingest=results[EBIKE],
         noop=results[NOOP],
     )

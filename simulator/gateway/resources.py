@@ -325,29 +325,40 @@ class ResourceTree:
         self._follow(path)
         return None
 
+    def _value(self, path: str) -> Any:
+        leaf = self.leaves.get(path)
+        return None if leaf is None else leaf.get("value")
+
+    def _set(self, path: str, value: Any) -> None:
+        if path in self.leaves:
+            self.leaves[path]["value"] = value
+
     def _follow(self, path: str) -> None:
-        """What a real controller derives from a written setting."""
-        parts = path.split("/")
+        """What a real controller derives from a written setting.
+
+        Tolerates installations without some of the resources (tests remove
+        them to model smaller systems).
+        """
+        base = "/".join(path.split("/")[:3])
         if path.startswith("/heatingCircuits/"):
-            base = "/".join(parts[:3])
-            mode = self.leaves[f"{base}/operationMode"]["value"]
-            current = self.leaves[f"{base}/currentRoomSetpoint"]
+            mode = self._value(f"{base}/operationMode")
+            manual = self._value(f"{base}/manualRoomSetpoint")
+            current = self._value(f"{base}/currentRoomSetpoint")
             if mode == "off":
-                current["value"] = 0
-            elif mode == "manual" or current["value"] == 0:
-                current["value"] = self.leaves[f"{base}/manualRoomSetpoint"]["value"]
-        if path.startswith("/dhwCircuits/"):
-            base = "/".join(parts[:3])
-            mode = self.leaves[f"{base}/operationMode"]["value"]
-            level = mode if mode in ("low", "high", "eco") else None
-            if mode == "ownprogram":
-                level = "high"
-            self.leaves[f"{base}/currentTemperatureLevel"]["value"] = level or "off"
-            self.leaves[f"{base}/currentSetpoint"]["value"] = (
-                self.leaves[f"{base}/temperatureLevels/{level}"]["value"]
-                if level
-                else 0.0
+                self._set(f"{base}/currentRoomSetpoint", 0)
+            elif manual is not None and (mode == "manual" or current == 0):
+                self._set(f"{base}/currentRoomSetpoint", manual)
+        elif path.startswith("/dhwCircuits/"):
+            mode = self._value(f"{base}/operationMode")
+            level = "high" if mode == "ownprogram" else mode
+            if level not in ("low", "high", "eco"):
+                level = None
+            self._set(f"{base}/currentTemperatureLevel", level or "off")
+            setpoint = (
+                self._value(f"{base}/temperatureLevels/{level}") if level else 0.0
             )
+            if setpoint is not None:
+                self._set(f"{base}/currentSetpoint", setpoint)
 
     def set_raw(self, path: str, value: Any) -> None:
         """Set a value without any check (control server, tests)."""

@@ -525,3 +525,18 @@ async def test_parallel_clients_share_a_session(
         *(gateway_authed_client.get("/gateway/brand") for _ in range(6))
     )
     assert {r.value for r in results} == {"Bosch"}
+
+
+async def test_auth_port_faults(
+    gateway_client: GatewayClient, gateway_sim: GatewaySimulator
+) -> None:
+    """Faults on the auth port: a dropped token request is a connection error."""
+    gateway_sim.faults.set("/auth/token", Fault(drop=True, count=1))
+    gateway_sim.press()
+    with pytest.raises(GatewayConnectionError):
+        await gateway_client.request_token(DEMO_CLIENT_ID, "Home Assistant")
+    assert gateway_sim.token_count == 0
+    # The dropped request never reached the token endpoint: the window is open.
+    assert gateway_sim.tokens.window_open
+    token = await gateway_client.request_token(DEMO_CLIENT_ID, "Home Assistant")
+    assert token.can_write

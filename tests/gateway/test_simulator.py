@@ -330,3 +330,25 @@ def test_describe_and_actions(gateway_sim: GatewaySimulator) -> None:
 def test_key_files_are_private(gateway_sim: GatewaySimulator) -> None:
     mode = gateway_sim.pki.client_key_path.stat().st_mode & 0o777
     assert mode == 0o600
+
+
+async def test_cli_press(
+    gateway_sim: GatewaySimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m simulator press`` opens the window of a running gateway."""
+    import asyncio
+
+    from simulator.__main__ import main
+
+    control = Listener(make_control_app([gateway_sim]))
+    await control.start()
+    try:
+        assert not gateway_sim.tokens.window_open
+        code = await asyncio.get_running_loop().run_in_executor(
+            None, main, ["--control-port", str(control.port), "press"]
+        )
+        assert code == 0
+        assert gateway_sim.tokens.window_open
+        assert '"pressed": true' in capsys.readouterr().out
+    finally:
+        await control.stop()

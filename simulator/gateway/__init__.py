@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
+
 from simulator.options import Options
 
 from .service import GatewaySimulator, Identity
 
+UUID_ENV = "SIMULATOR_GATEWAY_UUID"
+SERIAL_ENV = "SIMULATOR_GATEWAY_SERIAL"
+
+
+def identity_from_env() -> Identity:
+    """The default identity, or uuid/serial from the environment.
+
+    A second simulator next to a running demo (the e2e) sets another uuid so
+    that Home Assistant does not take one gateway for the other.
+    """
+    default = Identity()
+    return Identity(
+        uuid=os.environ.get(UUID_ENV) or default.uuid,
+        serial=os.environ.get(SERIAL_ENV) or default.serial,
+    )
+
 
 def create(options: Options) -> GatewaySimulator:
     """The gateway simulator for ``python -m simulator`` and the tests."""
-    return GatewaySimulator(options)
+    return GatewaySimulator(options, identity=identity_from_env())
 
 
-__all__ = ["GatewaySimulator", "Identity", "create"]
+__all__ = ["GatewaySimulator", "Identity", "create", "identity_from_env"]

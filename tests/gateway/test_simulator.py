@@ -352,3 +352,18 @@ async def test_cli_press(
         assert '"pressed": true' in capsys.readouterr().out
     finally:
         await control.stop()
+
+
+def test_identity_from_environment(
+    sim_options: Options, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIMULATOR_GATEWAY_UUID", "555000111")
+    monkeypatch.setenv("SIMULATOR_GATEWAY_SERIAL", "12345")
+    sim = create(sim_options)
+    assert sim.identity.instance == "k40rf-555000111"
+    assert sim.info()["uuid"] == "555000111"
+    assert sim.info()["serial"] == "12345"
+    assert sim.resources.leaves["/gateway/uuid"]["value"] == "555000111"
+    monkeypatch.delenv("SIMULATOR_GATEWAY_UUID")
+    monkeypatch.delenv("SIMULATOR_GATEWAY_SERIAL")
+    assert create(sim_options).identity.uuid == "101042019"

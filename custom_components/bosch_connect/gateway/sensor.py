@@ -92,7 +92,7 @@ class GatewaySensorDescription(SensorEntityDescription):
 def _temperature(key: str, path: str) -> GatewaySensorDescription:
     return GatewaySensorDescription(
         key=key,
-        translation_key=key,
+        translation_key=f"gateway_{key}",
         path=path,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -103,7 +103,7 @@ def _temperature(key: str, path: str) -> GatewaySensorDescription:
 def _energy_sensor(key: str, path: str) -> GatewaySensorDescription:
     return GatewaySensorDescription(
         key=key,
-        translation_key=key,
+        translation_key=f"gateway_{key}",
         path=path,
         device_class=SensorDeviceClass.ENERGY,
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -119,7 +119,7 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
     _temperature("return_temperature", RETURN_TEMPERATURE),
     GatewaySensorDescription(
         key="system_pressure",
-        translation_key="system_pressure",
+        translation_key="gateway_system_pressure",
         path=SYSTEM_PRESSURE,
         device_class=SensorDeviceClass.PRESSURE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -127,7 +127,7 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
     ),
     GatewaySensorDescription(
         key="modulation",
-        translation_key="modulation",
+        translation_key="gateway_modulation",
         path=MODULATION,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
@@ -137,21 +137,21 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
     _energy_sensor("energy_hot_water", ENERGY_HOT_WATER),
     GatewaySensorDescription(
         key="firmware",
-        translation_key="firmware",
+        translation_key="gateway_firmware",
         path=FIRMWARE,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_text,
     ),
     GatewaySensorDescription(
         key="hardware",
-        translation_key="hardware",
+        translation_key="gateway_hardware",
         path=HARDWARE,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_text,
     ),
     GatewaySensorDescription(
         key="notifications",
-        translation_key="notifications",
+        translation_key="gateway_notifications",
         path=NOTIFICATIONS,
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,

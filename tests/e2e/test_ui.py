@@ -132,17 +132,6 @@ def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
     shot(page, "08-overview-climate")
 
 
-def _describe(simulator: Simulator, service: str) -> dict[str, str]:
-    """``Label: value`` lines of a service's description on the control server."""
-    lines = simulator.control("GET", "/")["describe"][service]
-    fields = {}
-    for line in lines:
-        label, sep, value = line.strip().partition(": ")
-        if sep:
-            fields[label.strip()] = value.strip()
-    return fields
-
-
 def _open_service_menu(page: Page, home_assistant: HomeAssistant) -> Locator:
     dashboard = f"{home_assistant.url}/config/integrations/dashboard"
     if page.url != dashboard:
@@ -164,17 +153,17 @@ def test_ebike_account(
     page: Page, home_assistant: HomeAssistant, simulator: Simulator
 ) -> None:
     """Menu -> eBike: client credentials, the simulator's URLs and CA."""
-    ebike = _describe(simulator, "ebike")
+    ebike = simulator.control("GET", "/ebike/info")
     dialog = _open_service_menu(page, home_assistant)
     dialog.get_by_text("eBike fleet with Bosch ConnectModule").click()
     expect(dialog.get_by_text("Bosch eBike Cloud API")).to_be_visible()
-    dialog.get_by_label("Client ID").fill(ebike["Client ID"])
-    dialog.get_by_label("Client secret").fill(ebike["Client secret"])
+    dialog.get_by_label("Client ID").fill(ebike["client_id"])
+    dialog.get_by_label("Client secret").fill(ebike["client_secret"])
     dialog.get_by_text("Advanced settings").click()
-    dialog.get_by_label("Token URL").fill(ebike["Token URL"])
-    dialog.get_by_label("API URL").fill(ebike["API URL"])
+    dialog.get_by_label("Token URL").fill(ebike["token_url"])
+    dialog.get_by_label("API URL").fill(ebike["api_url"])
     dialog.get_by_label("Additional trusted CA certificate (PEM)").fill(
-        _pem(ebike["Extra trusted CA (paste this PEM file)"])
+        _pem(ebike["ca_pem_path"])
     )
     dialog.get_by_label("Client ID").scroll_into_view_if_needed()
     shot(page, "09-ebike-account")

@@ -158,6 +158,7 @@ class SignatureVerifier:
     _allowed: set[str] = field(default_factory=set, init=False)
     _cache: OrderedDict[str, _Cached] = field(default_factory=OrderedDict, init=False)
     _failed: dict[str, float] = field(default_factory=dict, init=False)
+    _known: dict[str, str] = field(default_factory=dict, init=False)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -217,9 +218,14 @@ class SignatureVerifier:
             raise MissingSignatureError("signature is not base64") from err
         if not raw:
             raise MissingSignatureError("signature is empty")
-        if not self.is_allowed(cert_url):
-            raise CertificateUrlNotAllowedError("certificate URL is not allowed")
-        return raw, str(URL(cert_url))
+        url = self._known.get(cert_url)
+        if url is None:
+            if not self.is_allowed(cert_url):
+                raise CertificateUrlNotAllowedError("certificate URL is not allowed")
+            url = str(URL(cert_url))
+            if len(self._known) < MAX_CACHED:  # the hot path parses no URL
+                self._known[cert_url] = url
+        return raw, url
 
     def verify_cached(self, body: bytes, headers: Mapping[str, str]) -> bool:
         """Verify without network; False when the certificate is not cached yet.

@@ -398,3 +398,61 @@ async def test_https_mode(
     # The keys survive a restart of the simulator (state_dir).
     again = create(Options(state_dir=tmp_path, clock=Clock(), allow_http=True))
     assert again.key == sim.key
+
+
+@pytest.mark.parametrize(
+    ("date", "known"),
+    [
+        (None, False),
+        ("not a date", False),
+        ("Sun, 22 Nov 2026 06:00:00", False),  # no zone
+        ("Sun, 22 Nov 2026 06:00:00 GMT", True),
+    ],
+)
+async def test_server_clock_from_date_header(
+    http: aiohttp.ClientSession, socket_enabled: None, date: str | None, known: bool
+) -> None:
+    """Only a well-formed, zoned Date header moves the client's notion of now."""
+
+    async def contracts(request: web.Request) -> web.Response:
+        response = web.json_response({"contracts": []})
+        response.headers["Date"] = date or ""  # empty: no usable Date
+        return response
+
+    app = web.Application()
+    app.router.add_get("/contracts", contracts)
+    listener = Listener(app)
+    await listener.start()
+    try:
+        api = HomeComfortClient(http, listener.url, "xHCSAPI.a")
+        assert await api.contracts() == []
+        local = dt.datetime.now(dt.UTC)
+        if known:
+            assert api.server_now(local).year == 2026
+            assert api.server_now(local) != local
+        else:
+            assert api.server_now(local) == local
+    finally:
+        await listener.stop()
+
+
+async def test_error_body_that_is_not_json(
+    http: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    async def broken(request: web.Request) -> web.Response:
+        return web.Response(status=403, text="<h1>Forbidden</h1>")
+
+    app = web.Application()
+    app.router.add_get("/api-keys/me", broken)
+    app.router.add_get("/hvacs/g1/components", broken)
+    listener = Listener(app)
+    await listener.start()
+    try:
+        api = HomeComfortClient(http, listener.url, "xHCSAPI.a", user_id="u")
+        # Without a code: the allow list outside gateways, consent for a gateway.
+        with pytest.raises(errors.IpNotAllowedError):
+            await api.key_info()
+        with pytest.raises(errors.ConsentMissingError):
+            await api.components("g1")
+    finally:
+        await listener.stop()

@@ -163,6 +163,15 @@ async def test_refused_writes(
             blocking=True,
         )
     assert caught.value.translation_key == "heating_write_failed"
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            CLIMATE_DOMAIN,
+            SERVICE_SET_HVAC_MODE,
+            {ATTR_ENTITY_ID: HC1, ATTR_HVAC_MODE: HVACMode.HEAT},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "heating_write_failed"
+    assert hc_sim.gateways[HOUSE].heating_circuits["hc1"]["operationMode"] == "auto"
 
 
 async def test_diagnostics(

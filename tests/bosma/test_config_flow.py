@@ -133,8 +133,11 @@ async def test_reconfigure(
         result["flow_id"], form_input(bosma_cloud, platform="ios", country="")
     )
     assert result["errors"] == {"base": "bosma_missing_parameter"}
+    # The stored secret is never shown; leaving the field empty keeps it.
+    assert DEMO_SECRET not in str(result["data_schema"].schema)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], form_input(bosma_cloud, platform="ios", country="AT")
+        result["flow_id"],
+        form_input(bosma_cloud, platform="ios", country="AT", api_secret=" "),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

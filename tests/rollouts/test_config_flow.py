@@ -274,6 +274,25 @@ async def test_reconfigure(
     assert rollouts_entry.data["token_type"] == "gateway"
     await hass.async_block_till_done()
 
+    # Secrets are never sent back; empty fields keep the stored ones.
+    result = await rollouts_entry.start_reconfigure_flow(hass)
+    shown = str(result["data_schema"].schema)
+    assert DEMO_PASSWORD not in shown
+    assert DEMO_GATEWAY_TOKEN not in shown
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "base_url": rollouts.base_url,
+            "tenant": DEMO_TENANT,
+            "username": DEMO_USER,
+            **_ddi(rollouts, token_type="gateway", token=""),
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert rollouts_entry.data["password"] == DEMO_PASSWORD
+    assert rollouts_entry.data["ddi_token"] == DEMO_GATEWAY_TOKEN
+    await hass.async_block_till_done()
+
     # Clearing the controller ID stops polling a target.
     result = await rollouts_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(

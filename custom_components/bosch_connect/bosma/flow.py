@@ -65,6 +65,13 @@ ACCOUNT_SCHEMA = vol.Schema(
     }
 )
 REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_SECRET): _SECRET})
+# Reconfiguring never shows the stored secret; leaving it empty keeps it.
+RECONFIGURE_SCHEMA = vol.Schema(
+    {
+        (vol.Optional(CONF_API_SECRET) if str(key) == CONF_API_SECRET else key): value
+        for key, value in ACCOUNT_SCHEMA.schema.items()
+    }
+)
 
 
 def account_from(data: Mapping[str, Any]) -> BosmaAccount:
@@ -172,6 +179,11 @@ class BosmaFlowMixin(ConfigFlow):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
+            if not str(user_input.get(CONF_API_SECRET, "")).strip():
+                user_input = {
+                    **user_input,
+                    CONF_API_SECRET: entry.data[CONF_API_SECRET],
+                }
             data = _entry_data(user_input)
             await self.async_set_unique_id(_unique_id(data))
             self._abort_if_unique_id_mismatch(reason="bosma_wrong_account")
@@ -181,7 +193,12 @@ class BosmaFlowMixin(ConfigFlow):
         return self.async_show_form(
             step_id="bosma_reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                ACCOUNT_SCHEMA, user_input or dict(entry.data)
+                RECONFIGURE_SCHEMA,
+                {
+                    key: value
+                    for key, value in (user_input or entry.data).items()
+                    if key != CONF_API_SECRET
+                },
             ),
             errors=errors,
             description_placeholders=placeholders,

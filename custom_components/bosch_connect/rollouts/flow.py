@@ -119,6 +119,15 @@ DDI_SCHEMA = vol.Schema(
 AUTH_SCHEMAS = {AUTH_BASIC: BASIC_SCHEMA, AUTH_OAUTH: OAUTH_SCHEMA}
 REAUTH_FIELDS = {AUTH_BASIC: CONF_PASSWORD, AUTH_OAUTH: CONF_CLIENT_SECRET}
 DDI_KEYS = (CONF_DDI_URL, CONF_CONTROLLER_ID, CONF_TOKEN_TYPE, CONF_DDI_TOKEN)
+# Never sent back to the browser; an empty field keeps the stored value.
+SECRET_KEYS = (CONF_PASSWORD, CONF_CLIENT_SECRET, CONF_DDI_TOKEN)
+
+
+def _secrets_optional(schema: vol.Schema) -> dict[Any, Any]:
+    return {
+        (vol.Optional(str(key)) if str(key) in SECRET_KEYS else key): value
+        for key, value in schema.schema.items()
+    }
 
 
 def credentials_from(data: Mapping[str, Any]) -> Credentials:
@@ -333,8 +342,8 @@ class RolloutsFlowMixin(ConfigFlow):
             {
                 vol.Required(CONF_BASE_URL): _REGION,
                 vol.Required(CONF_TENANT): _TEXT,
-                **AUTH_SCHEMAS[method].schema,
-                **DDI_SCHEMA.schema,
+                **_secrets_optional(AUTH_SCHEMAS[method]),
+                **_secrets_optional(DDI_SCHEMA),
             }
         )
         errors: dict[str, str] = {}
@@ -344,6 +353,12 @@ class RolloutsFlowMixin(ConfigFlow):
                 key: value for key, value in entry.data.items() if key not in DDI_KEYS
             }
             data.update(_clean(user_input))
+            if (
+                data.get(CONF_CONTROLLER_ID)
+                and data[CONF_CONTROLLER_ID] == entry.data.get(CONF_CONTROLLER_ID)
+                and not data.get(CONF_DDI_TOKEN)
+            ):
+                data[CONF_DDI_TOKEN] = entry.data[CONF_DDI_TOKEN]
             if not data.get(CONF_CONTROLLER_ID):
                 for key in DDI_KEYS:
                     data.pop(key, None)
@@ -359,10 +374,17 @@ class RolloutsFlowMixin(ConfigFlow):
                 errors, placeholders = await self._rollouts_check(data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
-        suggested = user_input or {
-            CONF_DDI_URL: entry.data[CONF_BASE_URL],
-            CONF_TOKEN_TYPE: TOKEN_TARGET,
-            **entry.data,
+        suggested = {
+            key: value
+            for key, value in (
+                user_input
+                or {
+                    CONF_DDI_URL: entry.data[CONF_BASE_URL],
+                    CONF_TOKEN_TYPE: TOKEN_TARGET,
+                    **entry.data,
+                }
+            ).items()
+            if key not in SECRET_KEYS
         }
         return self.async_show_form(
             step_id="rollouts_reconfigure",

@@ -62,6 +62,10 @@ BCM_CRITICAL = "CHARGE_CRITICAL"
 type EbikeConfigEntry = ConfigEntry[EbikeData]
 
 
+def _text(body: bytes | None) -> str | None:
+    return None if body is None else body.decode("utf-8", "replace")
+
+
 def device_identifier(bike_id: str) -> tuple[str, str]:
     """The device registry identifier of a bike."""
     return (DOMAIN, f"ebike_{bike_id}")
@@ -90,9 +94,9 @@ class BikeState:
 
     bike_id: str
     status: BikeStatus | None = None
-    status_body: str | None = None
+    status_body: bytes | None = None
     location: Location | None = None
-    location_body: str | None = None
+    location_body: bytes | None = None
     last_report: dt.datetime | None = None
     device_id: str | None = None
     _listeners: list[CALLBACK_TYPE] = field(default_factory=list)
@@ -231,6 +235,7 @@ class EbikeData:
     counters: Counters = field(default_factory=Counters)
     known_bike_ids: set[str] = field(default_factory=set)
     _module_refreshes: set[str] = field(default_factory=set)
+    _save_scheduled: bool = False
 
     def bike(self, bike_id: str) -> BikeState:
         """The state of a bike (created on first use)."""
@@ -242,7 +247,7 @@ class EbikeData:
     # --- applying notifications (the hot path) ---------------------------
 
     @callback
-    def apply_bike_status(self, event: BikeStatus, body: str) -> bool:
+    def apply_bike_status(self, event: BikeStatus, body: bytes) -> bool:
         """Apply a BikeStatus if it is newer than the shown one."""
         bike = self.bike(event.bike_id)
         old = bike.status
@@ -256,7 +261,7 @@ class EbikeData:
         return True
 
     @callback
-    def apply_location(self, event: LocationTracking, body: str) -> bool:
+    def apply_location(self, event: LocationTracking, body: bytes) -> bool:
         """Apply the newest location of a LocationTracking if it is newer."""
         latest = event.latest
         bike = self.bike(event.bike_id)
@@ -283,7 +288,11 @@ class EbikeData:
 
     def _after_apply(self, bike: BikeState, fired: list[str]) -> None:
         self.counters.applied += 1
-        self.store.async_delay_save(self.data_to_save, SAVE_DELAY)
+        if not self._save_scheduled:
+            # At most one write per SAVE_DELAY, also under a steady stream
+            # (async_delay_save alone would postpone it with every event).
+            self._save_scheduled = True
+            self.store.async_delay_save(self.data_to_save, SAVE_DELAY)
         if bike.bike_id not in self.known_bike_ids:
             # A bike that joined since the last fleet refresh: fetch the fleet
             # (debounced); its entities then start with this state.
@@ -339,9 +348,13 @@ class EbikeData:
     @callback
     def data_to_save(self) -> dict[str, Any]:
         """The raw bodies of the shown BikeStatus and location of every bike."""
+        self._save_scheduled = False
         return {
             "bikes": {
-                bike_id: {"status": bike.status_body, "location": bike.location_body}
+                bike_id: {
+                    "status": _text(bike.status_body),
+                    "location": _text(bike.location_body),
+                }
                 for bike_id, bike in self.bikes.items()
                 if bike.status_body or bike.location_body
             }
@@ -364,14 +377,15 @@ class EbikeData:
                     continue
                 for event in events:
                     if isinstance(event, BikeStatus) and event.bike_id == bike_id:
-                        bike.status, bike.status_body = event, body
+                        bike.status, bike.status_body = event, body.encode()
                         self._reported(bike, event.created_at)
                     elif (
                         isinstance(event, LocationTracking)
                         and event.bike_id == bike_id
                         and event.latest is not None
                     ):
-                        bike.location, bike.location_body = event.latest, body
+                        bike.location = event.latest
+                        bike.location_body = body.encode()
                         self._reported(bike, event.created_at)
 
     # --- fleet changes ----------------------------------------------------

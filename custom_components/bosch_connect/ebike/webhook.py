@@ -120,14 +120,11 @@ def _make_handler(
 
         counters.accepted += 1
         counters.last_received = dt_util.utcnow()
-        text: str | None = None
         for event in events:
             if isinstance(event, BikeStatus):
-                text = text or body.decode()
-                data.apply_bike_status(event, text)
+                data.apply_bike_status(event, body)
             elif isinstance(event, LocationTracking):
-                text = text or body.decode()
-                data.apply_location(event, text)
+                data.apply_location(event, body)
             elif isinstance(event, WebhookTest):
                 counters.webhook_tests += 1
             else:

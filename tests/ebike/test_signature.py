@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import time
+import typing
 
 import aiohttp
 from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.bosch_connect.ebike.api import EbikeClient
@@ -521,3 +524,52 @@ def test_a_ca_with_the_same_name_but_another_key_is_no_issuer(
     assert _verifier(ebike_session, TrustStore((root.cert,)))._validate(
         leaf.cert_pem.encode()
     )
+
+
+# --- fuzz: any headers give a SignatureError or a verdict, never anything else ---------
+
+_HEADER_VALUES = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            "SHA256withRSA",
+            "RS256",
+            "https://api.example/notification/v1/certs/1",
+            "https://api.example/notification/v1/certs/%2e%2e",
+            "http://api.example/notification/v1/certs/1",
+            "aGVsbG8=",
+            "",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["X-Bosch-Sig", "x-bosch-sig-algo", "X-BOSCH-CERT-URL", "Other"]
+        ),
+        _HEADER_VALUES,
+    ),
+    st.binary(max_size=64),
+)
+def test_random_headers_never_crash(headers: dict[str, str], body: bytes) -> None:
+    session = typing.cast(aiohttp.ClientSession, None)  # never used: no network here
+    verifier = SignatureVerifier(
+        session, api_url="https://api.example", trust=TrustStore()
+    )
+    with contextlib.suppress(SignatureError):
+        assert verifier.verify_cached(body, headers) is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_random_urls_are_judged_without_errors(url: str) -> None:
+    session = typing.cast(aiohttp.ClientSession, None)
+    verifier = SignatureVerifier(
+        session, api_url="https://api.example", trust=TrustStore()
+    )
+    assert verifier.is_allowed(url) in (True, False)
+    if verifier.is_allowed(url):
+        assert url.startswith("https://api.example")

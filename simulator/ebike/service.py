@@ -341,8 +341,9 @@ class EbikeCloud:
             f"  Client ID:     {self.client_id}",
             f"  Client secret: {self.client_secret}",
             f"  Extra trusted CA (paste this PEM file): {self.ca_pem_path}",
-            f"  Bikes: {len(self.bikes)}; control: POST /ebike/bikes/0/power "
-            '{"on": true}, POST /ebike/bikes/0/ride {}, POST /ebike/clock {"scale": 30}',
+            f"  Bikes: {len(self.bikes)}. Choose the feature profiles in Home Assistant,"
+            " then power the bike on (control page) to apply them;",
+            '  then "Ride bike 0" and "Time x30" to watch it move on the map.',
         ]
 
     def info(self) -> dict[str, Any]:

@@ -641,3 +641,18 @@ async def test_signed_request_for_load_generators(
         allowed_cert_urls=[cert_url or ""],
     )
     await verifier.async_verify(received.body, received.headers)
+
+
+async def test_connect_module_filters(
+    ebike_sim: EbikeCloud, ebike_client: EbikeClient
+) -> None:
+    url = f"{ebike_client.configuration_url}/connect-modules"
+    bike = ebike_sim.bikes[1]
+    for query in (
+        f"bikeId={bike.bike_id}",
+        f"oemBikeId={bike.oem_bike_id}",
+    ):
+        listing = (await ebike_client._call("GET", f"{url}?{query}")).json_object()
+        assert [m["id"] for m in listing["connectModules"]] == [bike.module_id]
+    listing = (await ebike_client._call("GET", f"{url}?oemBrandId=OTHER")).json_object()
+    assert listing == {"connectModules": []}

@@ -8,6 +8,7 @@ with the certificates already pasted into Home Assistant.
 |---------------------------------------|----------------------------------------------------|
 | ``bosch-root-ca.pem``                 | Bosch root: the client verifies the gateway with it |
 | ``gateway-server.pem``                | the gateway's server certificate (CN = uuid)        |
+| ``gateway-server-rsa.pem``            | the same with an RSA key (ECDHE-RSA suites)         |
 | ``partner-root-ca.pem``               | partner root, trusted by the gateway                |
 | ``client.pem`` / ``client.key.pem``   | client certificate issued by the partner root       |
 | ``partner-intermediate-ca.pem``       | intermediate under the partner root                 |
@@ -46,6 +47,7 @@ class GatewayPki:
     rogue_ca: Issued
     rogue_client: Issued
     rogue_bosch_root: Issued
+    server_rsa: Issued  # the same gateway with an RSA key (ECDHE-RSA suites)
 
     # Paths a person (or a test) needs.
     @property
@@ -77,6 +79,16 @@ class GatewayPki:
     def server_key_path(self) -> Path:
         """PEM of the gateway server key."""
         return self.folder / "gateway-server.key.pem"
+
+    @property
+    def server_rsa_cert_path(self) -> Path:
+        """PEM of the gateway's RSA server certificate."""
+        return self.folder / "gateway-server-rsa.pem"
+
+    @property
+    def server_rsa_key_path(self) -> Path:
+        """PEM of the gateway's RSA server key."""
+        return self.folder / "gateway-server-rsa.key.pem"
 
     # PEM texts for tests.
     @property
@@ -166,23 +178,31 @@ def _issue_all(uuid: str) -> list[Issued]:
     ]
 
 
+def _load_valid(folder: Path, name: str) -> Issued | None:
+    """``<name>.pem`` with its key, if both are there and valid for a day."""
+    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key.pem"
+    if not (cert_path.exists() and key_path.exists()):
+        return None
+    try:
+        issued = load(cert_path, key_path)
+    except (ValueError, TypeError):
+        return None
+    now = dt.datetime.now(dt.UTC)
+    if not (
+        issued.cert.not_valid_before_utc
+        <= now
+        < issued.cert.not_valid_after_utc - dt.timedelta(days=1)
+    ):
+        return None
+    return issued
+
+
 def _load_all(folder: Path) -> list[Issued] | None:
     """All certificates from ``folder`` if every one is there and valid."""
-    now = dt.datetime.now(dt.UTC)
     loaded: list[Issued] = []
     for name in NAMES:
-        cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key.pem"
-        if not (cert_path.exists() and key_path.exists()):
-            return None
-        try:
-            issued = load(cert_path, key_path)
-        except (ValueError, TypeError):
-            return None
-        if not (
-            issued.cert.not_valid_before_utc
-            <= now
-            < issued.cert.not_valid_after_utc - dt.timedelta(days=1)
-        ):
+        issued = _load_valid(folder, name)
+        if issued is None:
             return None
         loaded.append(issued)
     return loaded
@@ -196,7 +216,47 @@ def gateway_pki(folder: Path, uuid: str) -> GatewayPki:
         issued = _issue_all(uuid)
         for name, item in zip(NAMES, issued, strict=True):
             item.write(folder, name)
-    pki = GatewayPki(folder, *issued)
+    # Added later than the rest: made on its own so that an existing demo
+    # PKI (already pasted into Home Assistant) stays as it is.
+    server_rsa = _load_valid(folder, "gateway-server-rsa")
+    if server_rsa is None or server_rsa.cert.issuer != issued[0].cert.subject:
+        server_rsa = issue(
+            uuid,
+            issuer=issued[0],
+            server=True,
+            key_kind="rsa",
+            organization=BOSCH_ORG,
+            dns_names=(f"k40rf-{uuid}.local", "localhost"),
+        )
+        server_rsa.write(folder, "gateway-server-rsa")
+    (
+        bosch_root,
+        server,
+        partner_root,
+        client,
+        intermediate,
+        client_intermediate,
+        intermediate_2,
+        client_too_deep,
+        rogue_ca,
+        rogue_client,
+        rogue_bosch_root,
+    ) = issued
+    pki = GatewayPki(
+        folder=folder,
+        bosch_root=bosch_root,
+        server=server,
+        partner_root=partner_root,
+        client=client,
+        partner_intermediate=intermediate,
+        client_intermediate=client_intermediate,
+        partner_intermediate_2=intermediate_2,
+        client_too_deep=client_too_deep,
+        rogue_ca=rogue_ca,
+        rogue_client=rogue_client,
+        rogue_bosch_root=rogue_bosch_root,
+        server_rsa=server_rsa,
+    )
     (folder / "client-intermediate.chain.pem").write_text(
         pki.client_intermediate_chain_pem
     )

@@ -71,6 +71,8 @@ def server_context(pki: GatewayPki) -> ssl.SSLContext:
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.maximum_version = ssl.TLSVersion.TLSv1_2
     context.set_ciphers(CIPHERS)
+    # One certificate per key type: ECDSA and RSA suites both work.
+    context.load_cert_chain(pki.server_rsa_cert_path, pki.server_rsa_key_path)
     context.load_cert_chain(pki.server_cert_path, pki.server_key_path)
     context.load_verify_locations(cadata=pki.partner_root.cert_pem)
     context.verify_mode = ssl.CERT_REQUIRED

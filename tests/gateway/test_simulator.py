@@ -367,3 +367,15 @@ def test_identity_from_environment(
     monkeypatch.delenv("SIMULATOR_GATEWAY_UUID")
     monkeypatch.delenv("SIMULATOR_GATEWAY_SERIAL")
     assert create(sim_options).identity.uuid == "101042019"
+
+
+def test_rsa_server_certificate_added_to_an_older_pki(
+    gateway_sim: GatewaySimulator, sim_options: Options
+) -> None:
+    folder = gateway_sim.pki.folder
+    (folder / "gateway-server-rsa.pem").unlink()
+    again = create(sim_options)
+    assert again.pki.bosch_root.cert == gateway_sim.pki.bosch_root.cert
+    assert again.pki.client.cert == gateway_sim.pki.client.cert
+    assert again.pki.server_rsa.cert != gateway_sim.pki.server_rsa.cert
+    assert again.pki.server_rsa.cert.issuer == again.pki.bosch_root.cert.subject

@@ -180,7 +180,13 @@ def test_bike_on_the_map(
     """A ride of the simulated bike puts its tracker on the map."""
     simulator.control("POST", "/ebike/bikes/0/power", {"on": True})
     simulator.control("POST", "/ebike/bikes/0/ride", {})
-    simulator.control("POST", "/ebike/bikes/0/send", {"type": "LOCATION_TRACKING"})
+
+    def sent() -> bool:
+        # 409 until Home Assistant's webhook subscription exists at the simulator.
+        simulator.control("POST", "/ebike/bikes/0/send", {"type": "LOCATION_TRACKING"})
+        return True
+
+    wait_until("the eBike webhook subscription", sent, 30)
 
     def located() -> list[dict[str, object]]:
         return [

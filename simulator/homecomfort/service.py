@@ -4,8 +4,9 @@ Security, as the Bosch document describes it:
 
 * API keys ``xHCSAPI.<keyId>.<expiry YYYYMMDDTHHMMSSZ>.<secret>`` in the
   ``x-api-key`` header; a missing, unknown or expired key is answered with 401.
-  Expiry is judged by the simulated clock (``options.clock``), which also
-  stamps the ``Date`` header of every response.
+  Expiry is judged by the simulated clock (``options.clock`` plus an offset
+  of this service's own, see :class:`ServiceClock`), which also stamps the
+  ``Date`` header of every response.
 * A client address that is not on the partner's allow list gets 403
   ``IP_NOT_ALLOWED``.
 * Plain http only in local-test mode (``options.allow_http``); otherwise the
@@ -103,6 +104,7 @@ from typing import Any
 
 from aiohttp import web
 
+from simulator.clock import Clock
 from simulator.faults import Faults, Handler
 from simulator.options import Options
 from simulator.pki import Issued, issue
@@ -333,6 +335,31 @@ def demo_gateways() -> dict[str, Gateway]:
     return {g.gateway_id: g for g in (house, cottage, pending, other)}
 
 
+class ServiceClock:
+    """The simulator's shared clock plus an offset of this service's own.
+
+    Moving the Partner API's clock (past the key renewal threshold) must not
+    move the clocks of the other simulated services.
+    """
+
+    def __init__(self, base: Clock) -> None:
+        """Follow ``base``."""
+        self.base = base
+        self.offset = 0.0
+
+    def time(self) -> float:
+        """Simulated seconds since the epoch."""
+        return self.base.time() + self.offset
+
+    def now(self) -> dt.datetime:
+        """Simulated time as an aware UTC datetime."""
+        return dt.datetime.fromtimestamp(self.time(), dt.UTC)
+
+    def advance(self, seconds: float) -> None:
+        """Jump forward (or back) by ``seconds``."""
+        self.offset += seconds
+
+
 class HomeComfortService:
     """The simulated Partner API of one partner (company)."""
 
@@ -341,7 +368,7 @@ class HomeComfortService:
     def __init__(self, options: Options) -> None:
         """Load or create the partner's keys; build the app (not started yet)."""
         self.options = options
-        self.clock = options.clock
+        self.clock = ServiceClock(options.clock)
         self.faults = Faults()
         self.state_dir = options.state_dir / "homecomfort"
         self.company_id = DEMO_COMPANY_ID

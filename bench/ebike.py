@@ -24,6 +24,8 @@ import secrets
 import time
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from yarl import URL
@@ -42,6 +44,7 @@ from .load import PreparedRequest
 BIKE_STATUS = "BIKE_STATUS"
 LOCATION_TRACKING = "LOCATION_TRACKING"
 EVENT_TYPES = (BIKE_STATUS, LOCATION_TRACKING)
+MEND_ATTEMPTS = 3
 
 
 @contextlib.asynccontextmanager
@@ -117,9 +120,19 @@ async def wait_subscribed(
         _async_subscribe,
     )
 
-    await _async_subscribe(hass, entry)
+    outcomes: list[object] = []
+    for _ in range(MEND_ATTEMPTS):
+        outcomes.append(await _async_subscribe(hass, entry))
+        if _subscribed(sim):
+            break
+        await asyncio.sleep(2.0)
     if not _subscribed(sim):
-        raise RuntimeError("the eBike entry could not subscribe at the simulator")
+        log = [(r.method, r.path) for r in sim.faults.log[-6:]]
+        deliveries = [d.to_json() for d in sim.deliveries[-3:]]
+        raise RuntimeError(
+            "the eBike entry could not subscribe at the simulator: "
+            f"mend returned {outcomes}, last requests {log}, deliveries {deliveries}"
+        )
     return Subscribed(seconds=None, mended=True)
 
 
@@ -199,3 +212,11 @@ def signing_seconds(sim: EbikeCloud, count: int = 50) -> float:
     start = time.perf_counter()
     events.requests(0, count)
     return (time.perf_counter() - start) / count
+
+
+def signing_public_key(sim: EbikeCloud) -> RSAPublicKey:
+    """The public key of the simulator's signing certificate."""
+    key = x509.load_pem_x509_certificate(sim.signing_cert_pem.encode()).public_key()
+    if not isinstance(key, RSAPublicKey):
+        raise TypeError("the simulator signs with RSA")
+    return key

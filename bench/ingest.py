@@ -12,6 +12,7 @@ variable, which also follows tasks created while handling it.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 import json
@@ -23,6 +24,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from homeassistant.components import webhook
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
@@ -165,6 +170,7 @@ async def run_load(
         await generator.send(f"{spec_path} {result_path}")
         await generator.expect("WARM")
         await asyncio.sleep(0.2)  # let the warm-up's state writes settle
+        probe.written.clear()  # sequence numbers are per peer
         cpu_before = time.process_time()
         await generator.send("GO")
         await generator.expect("DONE")
@@ -278,3 +284,57 @@ async def setup_gpslogger(hass: HomeAssistant, devices: int) -> Peer:
         return requests
 
     return Peer(name="gpslogger (core)", make=make, devices=devices)
+
+
+async def setup_floor(
+    hass: HomeAssistant, probe: StateProbe, public_key: RSAPublicKey, peer: Peer
+) -> Peer:
+    """The least a signed JSON webhook can do: verify, parse, write one state.
+
+    Posted the very same requests as ``peer`` (the eBike notifications), it
+    reads the body, verifies ``X-Bosch-Sig`` (RSA PKCS#1 v1.5, SHA-256) with
+    the signing key already loaded, parses the JSON and writes one state per
+    request with ``hass.states.async_set``. What it costs above the no-op
+    handler is the physical minimum of the eBike webhook.
+    """
+    webhook_id = webhook.async_generate_id()
+    states = hass.states
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        body = await request.read()
+        try:
+            public_key.verify(
+                base64.b64decode(request.headers["X-Bosch-Sig"]),
+                body,
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (KeyError, ValueError, InvalidSignature):
+            return web.Response(status=401)
+        payload = json.loads(body)
+        states.async_set(
+            f"sensor.bench_floor_{payload['bikeId'][:8].lower()}",
+            payload["createdAt"],
+        )
+        return web.Response()
+
+    webhook.async_register(
+        hass,
+        "bench",
+        "Benchmark floor",
+        webhook_id,
+        handle,
+        local_only=False,
+        allowed_methods=["POST"],
+    )
+    path = f"/api/webhook/{webhook_id}"
+
+    def make(first: int, count: int) -> list[PreparedRequest]:
+        requests = peer.make(first, count)
+        for request in requests:
+            request["path"] = path
+        return requests
+
+    return Peer(name="floor: verify + parse + 1 state", make=make, devices=peer.devices)

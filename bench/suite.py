@@ -19,6 +19,7 @@ from .ingest import (
     Peer,
     StateProbe,
     run_load,
+    setup_floor,
     setup_gpslogger,
     setup_noop,
 )
@@ -31,6 +32,7 @@ SUBSCRIBE_WAIT = 15.0  # seconds the bench waits for the eBike subscription
 NOOP = "no-op webhook"
 GPSLOGGER = "gpslogger (core)"
 EBIKE = "bosch_connect eBike"
+FLOOR = "floor: verify + parse + 1 state"
 
 
 type PeerFactory = Callable[[], Awaitable[Peer]]
@@ -145,7 +147,10 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
             subscribed = await ebike.wait_subscribed(
                 hass, sim, entry, started, SUBSCRIBE_WAIT
             )
-            peers.append(ebike.ebike_peer(EBIKE, sim))
+            floor_peer = await setup_floor(
+                hass, probe, ebike.signing_public_key(sim), ebike.ebike_peer(FLOOR, sim)
+            )
+            peers += [floor_peer, ebike.ebike_peer(EBIKE, sim)]
         except (ImportError, Unavailable) as err:
             ebike_missing = f"{type(err).__name__}: {err}"
         _LOGGER.info("peers ready")
@@ -179,6 +184,16 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
             f"\nThe entry was not subscribed {SUBSCRIBE_WAIT:.0f} s after its setup; "
             "the bench ran the integration's own mend once (see perf findings)."
         )
+    floor = results.get(FLOOR)
+    if floor is not None:
+        section.lines += [
+            "",
+            f"Floor / no-op: rate {floor.rate / noop.rate:.2f}, CPU-based "
+            f"{noop.cpu_us_per_event / floor.cpu_us_per_event:.2f} - the best any "
+            "signed JSON webhook that shows one state can reach on this machine. "
+            f"eBike / floor: rate {ours.rate / floor.rate:.2f}, CPU-based "
+            f"{floor.cpu_us_per_event / ours.cpu_us_per_event:.2f}.",
+        ]
     vs_gps = ours.rate / gps.rate
     vs_noop = ours.rate / noop.rate
     cpu_vs_gps = gps.cpu_us_per_event / ours.cpu_us_per_event
@@ -279,9 +294,21 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
         from . import fleet  # noqa: PLC0415
     except ImportError as err:
         raise Unavailable(f"eBike code missing: {err}") from err
-    results = [await fleet.measure_size(cfg, n, workdir) for n in cfg.fleet_sizes]
+    results: list[fleet.FleetResult] = []
+    failures: list[str] = []
+    for bikes in cfg.fleet_sizes:
+        try:
+            results.append(await fleet.measure_size(cfg, bikes, workdir))
+        except Exception as err:
+            _LOGGER.exception("fleet size %s failed", bikes)
+            failures.append(f"{bikes:,} bikes: {type(err).__name__}: {err}")
     floor = await fleet.entity_floor(cfg.floor_entities, workdir)
     section = report.section("2. Fleet scale (one eBike entry)")
+    if failures:
+        report.failed.append("fleet")
+        section.lines += ["**Failed:**", *(f"- {f}" for f in failures), ""]
+    if not results:
+        return
     section.lines += [
         "Per size a fresh Home Assistant: *setup* = `async_add` of the entry "
         "(token, ConnectModules, webhook, platforms); *available* = until "

@@ -74,6 +74,7 @@ EVENT_TYPES = (
 SCOPE = "notification:webhooks:write bcm:configuration:write"
 TICK = 5.0  # simulated seconds between two looks at the fleet
 MAX_NAP = 0.25  # real seconds a sleeper waits before looking at the clock again
+MAX_LOGGED_DELIVERIES = 5000
 SIGNING_CERTS = ("valid", "expired", "self_signed", "unknown_ca")
 SHAPES = ("v1.2.0", "draft")
 
@@ -254,6 +255,7 @@ class EbikeCloud:
         self._cert_ids = {kind: str(uuid.uuid4()) for kind in SIGNING_CERTS}
         self._held: Delivery | None = None
         self._webhook_lock = asyncio.Lock()
+        self._delivery_count = 0
         self._tick = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
@@ -904,8 +906,9 @@ class EbikeCloud:
         authentication: dict[str, str] | None,
     ) -> Delivery:
         target, headers = self._address(url, body, authentication)
+        self._delivery_count += 1
         delivery = Delivery(
-            id=len(self.deliveries) + 1,
+            id=self._delivery_count,
             webhook_id=hook.id if hook else None,
             url=target,
             event_type=event_type,
@@ -915,6 +918,7 @@ class EbikeCloud:
             created=self.clock.time(),
         )
         self.deliveries.append(delivery)
+        del self.deliveries[:-MAX_LOGGED_DELIVERIES]  # a long demo stays small
         return delivery
 
     async def _attempt(self, delivery: Delivery, number: int) -> None:

@@ -21,7 +21,6 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 
 from .bosma.flow import BosmaFlowMixin
-from .rollouts.flow import RolloutsFlowMixin
 from .const import (
     CONF_SERVICE,
     DOMAIN,
@@ -35,6 +34,7 @@ from .ebike.flow import EbikeFlowMixin
 from .gateway.flow import GatewayFlowMixin
 from .homecomfort.flow import HomeComfortFlowMixin
 from .registry import ROOMS
+from .rollouts.flow import RolloutsFlowMixin
 
 # The services offered in the menu, in the order shown.
 MENU = [

@@ -7,11 +7,11 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 
 from .bosma import ROOM as BOSMA_ROOM
-from .rollouts import ROOM as ROLLOUTS_ROOM
 from .const import CONF_SERVICE
 from .ebike import ROOM as EBIKE_ROOM
 from .gateway import ROOM as GATEWAY_ROOM
 from .homecomfort import ROOM as HOMECOMFORT_ROOM
+from .rollouts import ROOM as ROLLOUTS_ROOM
 from .room import Room
 
 ROOMS: dict[str, Room] = {

@@ -145,12 +145,20 @@ async def test_foreign_subscription_raises_issue(
     }
     assert len(ebike_sim.webhooks) == 1
 
-    # The user ticks "replace": the next start takes the event type over.
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, "replace_subscriptions": True}
+    # The repair says: Reconfigure and tick "replace" - the reload takes it over.
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "replace_subscriptions": True,
+            "token_url": entry.data["token_url"],
+            "api_url": entry.data["api_url"],
+            "ca_pem": entry.data["ca_pem"],
+        },
     )
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
+    assert entry.data["replace_subscriptions"] is True
     assert len(ebike_sim.webhooks) == 1
     (hook,) = ebike_sim.webhooks.values()
     assert hook.url.startswith(ha_url)
@@ -266,6 +274,36 @@ async def test_cloudhook(
         await hass.async_block_till_done()
         delete.assert_awaited_once_with(hass, ebike_entry_data["webhook_id"])
     assert not ebike_sim.webhooks
+
+
+async def test_cloud_not_connected_yet(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    """Logged in to the cloud but not connected: retried, not given up."""
+    from homeassistant.components.cloud import CloudNotConnected
+
+    relayed = f"{ha_url}/api/webhook/{ebike_entry_data['webhook_id']}"
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_create_cloudhook",
+            AsyncMock(side_effect=[CloudNotConnected, relayed]),
+        ),
+    ):
+        entry = await _setup(hass, ebike_entry_data)
+        assert not ebike_sim.webhooks
+        assert not [key for key in ir.async_get(hass).issues if key[0] == DOMAIN]
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=301))
+        await hass.async_block_till_done()
+    assert entry.data["cloudhook_url"] == relayed
+    assert [h.url for h in ebike_sim.webhooks.values()] == [relayed]
 
 
 async def test_webhook_url_rules(hass: HomeAssistant) -> None:

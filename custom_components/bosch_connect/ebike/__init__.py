@@ -59,6 +59,7 @@ from .signature import SignatureVerifier
 from .subscriptions import (
     NoUsableUrlError,
     SubscriptionTakenError,
+    UrlNotReadyError,
     async_delete_subscriptions,
     async_ensure_subscription,
     async_webhook_url,
@@ -140,6 +141,9 @@ async def _async_subscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool
         )
         async_raise(hass, entry.entry_id, ISSUE_NO_HTTPS_URL, {})
         return True
+    except UrlNotReadyError:
+        _LOGGER.debug("Home Assistant Cloud is not connected yet; retrying")
+        return False
     runtime.webhook_url = url
     try:
         subscription = await async_ensure_subscription(

@@ -45,9 +45,17 @@ _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _PEM = TextSelector(TextSelectorConfig(multiline=True))
 
 
-def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+def _connection_schema(
+    defaults: Mapping[str, Any], *, replace: bool = False
+) -> vol.Schema:
+    fields: dict[Any, Any] = {}
+    if replace:
+        fields[
+            vol.Required(CONF_REPLACE, default=defaults.get(CONF_REPLACE, False))
+        ] = BooleanSelector()
     return vol.Schema(
         {
+            **fields,
             vol.Required(
                 CONF_TOKEN_URL,
                 default=defaults.get(CONF_TOKEN_URL, PRODUCTION_TOKEN_URL),
@@ -194,13 +202,14 @@ class EbikeFlowMixin(ConfigFlow):
     async def async_step_ebike_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the token and API URLs (and the extra CA)."""
+        """Change the URLs, the extra CA and whether to take subscriptions over."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         placeholders = {"detail": "", "holder_url": ""}
         defaults: Mapping[str, Any] = entry.data
         if user_input is not None:
             updates = {
+                CONF_REPLACE: user_input[CONF_REPLACE],
                 CONF_TOKEN_URL: user_input[CONF_TOKEN_URL],
                 CONF_API_URL: user_input[CONF_API_URL],
                 CONF_CA_PEM: user_input.get(CONF_CA_PEM) or None,
@@ -213,7 +222,7 @@ class EbikeFlowMixin(ConfigFlow):
             defaults = user_input
         return self.async_show_form(
             step_id="ebike_reconfigure",
-            data_schema=_connection_schema(defaults),
+            data_schema=_connection_schema(defaults, replace=True),
             errors=errors,
             description_placeholders=placeholders,
         )

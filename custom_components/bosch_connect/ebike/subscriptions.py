@@ -41,6 +41,10 @@ class NoUsableUrlError(Exception):
     """Home Assistant has no URL that Bosch can reach (https, from the internet)."""
 
 
+class UrlNotReadyError(Exception):
+    """Home Assistant Cloud is logged in but not connected yet: try again later."""
+
+
 class SubscriptionTakenError(Exception):
     """Another webhook of the account holds one of our event types."""
 
@@ -82,7 +86,7 @@ async def async_webhook_url(
     Home Assistant Cloud's cloudhook when the user has a subscription, else
     the external https URL. Plain http and internal URLs are accepted only when
     the API itself is on this machine (the simulator runs with allow-http).
-    Raises NoUsableUrlError.
+    Raises NoUsableUrlError, or UrlNotReadyError while the cloud connects.
     """
     if "cloud" in hass.config.components:
         from homeassistant.components import cloud  # noqa: PLC0415
@@ -94,6 +98,8 @@ async def async_webhook_url(
                 return "https://hooks.nabu.casa/", None
             try:
                 url = await cloud.async_create_cloudhook(hass, webhook_id)
+            except cloud.CloudNotConnected as err:
+                raise UrlNotReadyError from err
             except cloud.CloudNotAvailable as err:
                 raise NoUsableUrlError from err
             return url, url

@@ -1,8 +1,10 @@
 """Polls the Partner API: contracts, then the heating of each active gateway.
 
 The API is "not intended to be used for polling data continuously", so the
-default interval is five minutes (an option). Each refresh first lets the
-:class:`~.renewal.KeyManager` renew the key when due. A gateway whose owner
+default interval is five minutes (an option). Each refresh lets the
+:class:`~.renewal.KeyManager` delete a key that the last renewal replaced
+(first) and renew the key when it is due (last, after the reads whose ``Date``
+headers tell the API's time). A gateway whose owner
 has not granted access (403) or has not accepted the latest consent (451)
 gets a repair issue and its entities become unavailable; the other gateways
 keep working, and the issue is cleared when the gateway answers again. A 429
@@ -102,7 +104,7 @@ def _update_failed(key: str, **placeholders: str) -> UpdateFailed:
 
 
 class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
-    """Renews the key when due, then reads every active gateway."""
+    """Reads every active gateway of the user; keeps the key fresh meanwhile."""
 
     config_entry: HomeComfortConfigEntry
 

@@ -36,6 +36,7 @@ async def diagnostics(hass: HomeAssistant) -> None:
 async def test_diagnostics(
     hass: HomeAssistant,
     diagnostics: None,
+    *,
     hass_client: ClientSessionGenerator,
     ebike_entry: Any,
     ebike_sim: EbikeCloud,

@@ -324,3 +324,32 @@ async def test_webhook_url_rules(hass: HomeAssistant) -> None:
         hass, "abc", "https://api.bosch-ebike.com", None, create_cloudhook=True
     )
     assert url == "https://ha.example.com/api/webhook/abc"
+
+
+async def test_conflict_race_reads_again(
+    hass: HomeAssistant,
+    ha_url: str,
+    *,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+    ebike_client: EbikeClient,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    """Another system subscribes between our list and our create: Bosch says 409."""
+    real_list = EbikeClient.list_webhooks
+    raced = False
+
+    async def list_then_race(self: EbikeClient) -> Any:
+        nonlocal raced
+        hooks = await real_list(self)
+        if not raced:
+            raced = True
+            await ebike_client.create_webhook(webhook_receiver.url, ["BIKE_STATUS"])
+        return hooks
+
+    with patch.object(EbikeClient, "list_webhooks", list_then_race):
+        entry = await _setup(hass, ebike_entry_data)
+    # The 409 made us read again; the other system now holds BIKE_STATUS.
+    issue = _issue(hass, "ebike_subscription_taken", entry)
+    assert issue.translation_placeholders["url"] == webhook_receiver.url
+    assert [h.url for h in ebike_sim.webhooks.values()] == [webhook_receiver.url]

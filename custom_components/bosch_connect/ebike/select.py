@@ -18,8 +18,6 @@ from .coordinator import EbikeConfigEntry, EbikeData
 from .entity import EbikeEntity, async_setup_bike_platform
 from .errors import EbikeAuthError, EbikeError
 
-PARALLEL_UPDATES = 1
-
 
 class EbikeProfileSelect(EbikeEntity, SelectEntity):
     """The requested profile of one feature; the bike applies it at power-on."""

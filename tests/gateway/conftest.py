@@ -162,6 +162,7 @@ def gateway_entry_data(
         **gateway_credentials,
         "scopes": "",
         "token": gateway_token.access_token,
+        "granted_scopes": gateway_token.scope,
         "brand": "Bosch",
         "model": "K40RF",
         "serial": gateway_sim.identity.serial,

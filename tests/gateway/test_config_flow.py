@@ -123,6 +123,7 @@ async def test_manual_flow_creates_entry(
     assert data["service"] == "gateway"
     assert data["token"] == gateway_sim.tokens.tokens[0].access_token
     assert data["scopes"] == "service.read service.level1.write"
+    assert data["granted_scopes"] == "service.read service.level1.write"
     assert data["serial"] == SERIAL
     assert data["api_port"] == gateway_sim.api_port
     assert gateway_sim.token_count == 1

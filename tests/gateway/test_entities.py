@@ -297,12 +297,12 @@ async def test_write_with_read_only_token(
     gateway_entry: MockConfigEntry,
     gateway_client: GatewayClient,
 ) -> None:
-    """A token without the write scope: the gateway answers 403."""
+    """An entry that does not know its token lacks write: the gateway answers 403."""
     gateway_sim.press()
     token = await gateway_client.request_token(READ_ONLY_CLIENT_ID, "Home Assistant")
-    hass.config_entries.async_update_entry(
-        gateway_entry, data={**gateway_entry.data, "token": token.access_token}
-    )
+    data = {**gateway_entry.data, "token": token.access_token}
+    del data["granted_scopes"]  # as stored by an earlier version
+    hass.config_entries.async_update_entry(gateway_entry, data=data)
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(HomeAssistantError) as err:
@@ -334,3 +334,36 @@ async def test_reread_failure_after_write_falls_back_to_poll(
         == "low"
     )
     assert hass.states.get(DHW1).state == "low"
+
+
+async def test_read_only_token_offers_no_controls(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    gateway_entry: MockConfigEntry,
+    gateway_client: GatewayClient,
+) -> None:
+    """Granted read only: climate and water heater show values, offer no controls."""
+    gateway_sim.press()
+    token = await gateway_client.request_token(READ_ONLY_CLIENT_ID, "Home Assistant")
+    hass.config_entries.async_update_entry(
+        gateway_entry,
+        data={
+            **gateway_entry.data,
+            "token": token.access_token,
+            "granted_scopes": token.scope,
+        },
+    )
+    assert await hass.config_entries.async_setup(gateway_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(HC1).attributes["supported_features"] == 0
+    assert hass.states.get(HC1).attributes["current_temperature"] == 21.3
+    assert hass.states.get(DHW1).attributes["supported_features"] == 0
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            WATER_HEATER_DOMAIN,
+            SERVICE_SET_OPERATION_MODE,
+            {ATTR_ENTITY_ID: DHW1, ATTR_OPERATION_MODE: "eco"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "heating_not_writable"
+    assert not gateway_sim.faults.requests(method="PUT")

@@ -10,7 +10,7 @@ from custom_components.bosch_connect.heating.climate import HeatingCircuitClimat
 from custom_components.bosch_connect.heating.model import HeatingCircuitState
 
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .entity import GatewayEntity
+from .entity import GatewayEntity, read_only
 from .layout import (
     HC_MANUAL_SETPOINT,
     HC_OPERATION_MODE,
@@ -47,8 +47,11 @@ class GatewayClimate(GatewayEntity, HeatingCircuitClimate):
 
     @property
     def circuit(self) -> HeatingCircuitState | None:
-        """The circuit as last polled."""
-        return heating_circuit(self.coordinator.data, self._circuit)
+        """The circuit as last polled (read-only without the write scope)."""
+        state = heating_circuit(self.coordinator.data, self._circuit)
+        if state is None or self.coordinator.can_write:
+            return state
+        return read_only(state)
 
     @property
     def available(self) -> bool:

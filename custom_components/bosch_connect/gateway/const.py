@@ -13,6 +13,8 @@ CONF_CLIENT_CERT: Final = "client_cert"
 CONF_CLIENT_KEY: Final = "client_key"
 CONF_ROOT_CERT: Final = "root_cert"
 CONF_SCOPES: Final = "scopes"
+# The scopes the gateway granted with the token (space separated).
+CONF_GRANTED_SCOPES: Final = "granted_scopes"
 CONF_MODEL: Final = "model"
 CONF_BRAND: Final = "brand"
 CONF_SERIAL: Final = "serial"

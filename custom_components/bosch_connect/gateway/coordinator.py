@@ -15,8 +15,9 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from custom_components.bosch_connect.const import DOMAIN
 
-from .api import GatewayClient
+from .api import SCOPE_WRITE, GatewayClient
 from .const import (
+    CONF_GRANTED_SCOPES,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     PARALLEL_REQUESTS,
@@ -64,6 +65,12 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         self.client = client
         self.layout = Layout((), (), ())
         self._probed: dict[str, Resource] | None = None
+
+    @property
+    def can_write(self) -> bool:
+        """Whether the token may change settings (entries from before: assume so)."""
+        scope = self.config_entry.data.get(CONF_GRANTED_SCOPES)
+        return scope is None or SCOPE_WRITE in scope.split()
 
     def _failed(self, err: GatewayError) -> UpdateFailed:
         key = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 import logging
 
 from homeassistant.exceptions import (
@@ -15,6 +16,10 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity, UpdateFa
 
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.entity import BoschConnectEntity
+from custom_components.bosch_connect.heating.model import (
+    HeatingCircuitState,
+    HotWaterState,
+)
 
 from .const import CONF_BRAND, CONF_MODEL, CONF_SERIAL
 from .coordinator import GatewayCoordinator
@@ -50,6 +55,15 @@ def device_info(coordinator: GatewayCoordinator) -> DeviceInfo:
         sw_version=str(firmware.value) if firmware and firmware.value else None,
         hw_version=str(hardware.value) if hardware and hardware.value else None,
         name=entry.title,
+    )
+
+
+def read_only[T: (HeatingCircuitState, HotWaterState)](state: T) -> T:
+    """The state with nothing writable (the token lacks the write scope)."""
+    return replace(
+        state,
+        target=replace(state.target, writable=False),
+        mode=replace(state.mode, writable=False),
     )
 
 

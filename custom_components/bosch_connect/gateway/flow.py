@@ -31,7 +31,7 @@ import voluptuous as vol
 
 from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_GATEWAY
 
-from .api import GatewayClient
+from .api import GatewayClient, Token
 from .const import (
     CONF_API_PORT,
     CONF_AUTH_PORT,
@@ -40,6 +40,7 @@ from .const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_KEY,
     CONF_CLIENT_NAME,
+    CONF_GRANTED_SCOPES,
     CONF_MODEL,
     CONF_ROOT_CERT,
     CONF_SCOPES,
@@ -259,12 +260,13 @@ class GatewayFlowMixin(ConfigFlow):
             errors=errors,
         )
 
-    async def _gateway_create_entry(self, token: str) -> ConfigFlowResult:
+    async def _gateway_create_entry(self, token: Token) -> ConfigFlowResult:
         """Name the gateway and create its entry (the token is already spent)."""
         assert self._gateway_ssl is not None
         client = self._gateway_client(
-            self._gateway_connection, self._gateway_ssl, token
+            self._gateway_connection, self._gateway_ssl, token.access_token
         )
+        stored = {CONF_TOKEN: token.access_token, CONF_GRANTED_SCOPES: token.scope}
         try:
             identity = await async_read_identity(client)
         except GatewayError:
@@ -275,7 +277,7 @@ class GatewayFlowMixin(ConfigFlow):
         if self.unique_id is None and identity.uuid is not None:
             await self.async_set_unique_id(identity.uuid)
             self._abort_if_unique_id_configured(
-                updates={**self._gateway_connection, CONF_TOKEN: token}
+                updates={**self._gateway_connection, **stored}
             )
         brand = announced.get(CONF_BRAND) or identity.brand or "Bosch"
         model = announced.get(CONF_MODEL) or identity.model or ""
@@ -283,7 +285,7 @@ class GatewayFlowMixin(ConfigFlow):
             CONF_SERVICE: SERVICE_GATEWAY,
             **self._gateway_connection,
             **self._gateway_credentials,
-            CONF_TOKEN: token,
+            **stored,
             CONF_BRAND: brand,
             CONF_MODEL: model,
             CONF_SERIAL: announced.get(CONF_SERIAL) or identity.serial or "",
@@ -309,7 +311,7 @@ class GatewayFlowMixin(ConfigFlow):
         client: GatewayClient,
         credentials: Mapping[str, Any],
         errors: dict[str, str],
-    ) -> str | None:
+    ) -> Token | None:
         """Request a token; fill ``errors`` and return None when refused."""
         try:
             token = await client.request_token(
@@ -333,7 +335,7 @@ class GatewayFlowMixin(ConfigFlow):
             _LOGGER.exception("Unexpected answer to the token request")
             errors["base"] = "gateway_unknown"
         else:
-            return token.access_token
+            return token
         return None
 
     # -- re-authentication and reconfiguration ---------------------------------
@@ -367,7 +369,11 @@ class GatewayFlowMixin(ConfigFlow):
                 return self.async_abort(reason="gateway_token_limit")
             if token is not None:
                 return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_TOKEN: token}
+                    entry,
+                    data_updates={
+                        CONF_TOKEN: token.access_token,
+                        CONF_GRANTED_SCOPES: token.scope,
+                    },
                 )
         return self.async_show_form(
             step_id="gateway_reauth_confirm",

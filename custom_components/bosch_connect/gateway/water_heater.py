@@ -9,7 +9,7 @@ from custom_components.bosch_connect.heating.model import HotWaterState
 from custom_components.bosch_connect.heating.water_heater import HotWaterHeater
 
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .entity import GatewayEntity
+from .entity import GatewayEntity, read_only
 from .layout import (
     DHW_OPERATION_MODE,
     DHW_RESOURCES,
@@ -45,8 +45,11 @@ class GatewayWaterHeater(GatewayEntity, HotWaterHeater):
 
     @property
     def hot_water(self) -> HotWaterState | None:
-        """The circuit as last polled."""
-        return hot_water(self.coordinator.data, self._circuit)
+        """The circuit as last polled (read-only without the write scope)."""
+        state = hot_water(self.coordinator.data, self._circuit)
+        if state is None or self.coordinator.can_write:
+            return state
+        return read_only(state)
 
     @property
     def available(self) -> bool:

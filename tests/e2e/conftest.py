@@ -49,7 +49,10 @@ def pytest_collection_modifyitems(
 
 @pytest.fixture(scope="module")
 def e2e_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the processes keep their state and logs."""
+    """Where the processes keep their state and logs (old artifacts removed)."""
+    artifacts = Path(__file__).parent / "artifacts"
+    if artifacts.is_dir():
+        shutil.rmtree(artifacts)
     return tmp_path_factory.mktemp("e2e")
 
 

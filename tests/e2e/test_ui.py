@@ -3,7 +3,8 @@
 Home Assistant and the simulator run as real processes (see ``harness.py``);
 Debian's Chromium, driven by Playwright, logs in, finds the discovered
 gateway, pairs it through the credential and proximity steps, adds the eBike
-account and checks the climate entity and the bike on the map. Every step
+account and checks the climate entity and the bike on the map, adds the Home
+Comfort cloud and opens the simulator's control page. Every step
 leaves a screenshot in ``tests/e2e/artifacts/`` (and, with
 ``BOSCH_E2E_SCREENSHOTS=1``, in ``docs/screenshots/`` for the README).
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 import pytest
@@ -116,13 +118,17 @@ def test_gateway_pairing(
     expect(dialog).to_be_hidden()
 
 
-def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
-    """The heating circuit is a climate entity with a temperature."""
-    climates = [
+def _climates(home_assistant: HomeAssistant) -> list[dict[str, Any]]:
+    return [
         state
         for state in home_assistant.api("GET", "/api/states")
         if state["entity_id"].startswith("climate.")
     ]
+
+
+def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
+    """The heating circuit is a climate entity with a temperature."""
+    climates = _climates(home_assistant)
     assert climates, "no climate entity after pairing the gateway"
     climate = climates[0]
     assert climate["state"] not in ("unavailable", "unknown")
@@ -202,6 +208,39 @@ def test_bike_on_the_map(
     shot(page, "11-map-bike")
 
 
+def _describe(simulator: Simulator, service: str) -> dict[str, str]:
+    """``Label: value`` lines of a service's description on the control server."""
+    fields = {}
+    for line in simulator.control("GET", "/")["describe"][service]:
+        label, sep, value = line.strip().partition(":")
+        if sep:
+            fields[label.strip()] = value.strip()
+    return fields
+
+
+def test_home_comfort_cloud(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """Menu -> Home Comfort Partner API: the cloud's heating appears too."""
+    cloud = _describe(simulator, "homecomfort")
+    before = _climates(home_assistant)
+    dialog = _open_service_menu(page, home_assistant)
+    dialog.get_by_text("Home Comfort Partner API").click()
+    dialog.get_by_label("API domain").fill(cloud["API domain"])
+    dialog.get_by_label("API key").fill(cloud["API key"])
+    dialog.get_by_label("User ID").fill(cloud["User ID"])
+    shot(page, "12-homecomfort-account")
+    _submit(page)
+    expect(dialog.get_by_text("Success")).to_be_visible(timeout=30_000)
+    dialog.get_by_role("button", name="Finish").click()
+    expect(dialog).to_be_hidden()
+    wait_until(
+        "the cloud's climate entity",
+        lambda: len(_climates(home_assistant)) > len(before),
+        30,
+    )
+
+
 def test_simulator_control_page(page: Page, simulator: Simulator) -> None:
     """The simulator's control page: buttons of every service, fault switches."""
     page.goto(f"{simulator.control_url}/")
@@ -209,4 +248,4 @@ def test_simulator_control_page(page: Page, simulator: Simulator) -> None:
     expect(gateway.get_by_role("button", name="Switch fault on")).to_be_visible()
     gateway.get_by_role("button").first.click()
     expect(page.locator("#log")).to_contain_text("POST /gateway/")
-    shot(page, "12-simulator-control")
+    shot(page, "13-simulator-control")

@@ -284,6 +284,9 @@ def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("battery.instances", [1]),
         ("odometer", "far"),
         ("odometer", True),
+        ("battery.systemStateOfCharge", 10**400),
+        ("odometer", 10**400),
+        ("battery.reachableRange", [1, 2, 3, 10**400]),
         ("assistMode", "TURBO"),
         ("type", 7),
     ],
@@ -291,6 +294,22 @@ def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 def test_malformed_bike_status(path: str, value: Any) -> None:
     with pytest.raises(PayloadError):
         parse_events(body(_with(V1_2_STATUS, path, value)))
+
+
+def test_overflowing_numbers_are_refused() -> None:
+    raw = json.dumps(location("2025-06-01T10:03:00Z")).replace("48.49", "1e400")
+    tracking = body(
+        {
+            "bikeId": BIKE,
+            "oemBikeId": "X",
+            "createdAt": "2025-06-01T10:04:00Z",
+            "type": "LOCATION_TRACKING",
+            "connectModule": {"id": MODULE},
+            "locations": ["LOC"],
+        }
+    ).replace(b'"LOC"', raw.encode())
+    with pytest.raises(PayloadError, match="not finite"):
+        parse_events(tracking)
 
 
 def test_huge_draft_values_are_refused() -> None:
@@ -345,6 +364,7 @@ def test_location_fields_are_checked() -> None:
     good = location("2025-06-01T10:03:00Z")
     for key, value in (
         ("latitude", "48"),
+        ("altitude", 10**400),
         ("longitude", 181),
         ("altitude", None),
         ("isMoving", "no"),
@@ -402,6 +422,7 @@ SCALARS = st.one_of(
     st.sampled_from(
         ["BIKE_STATUS", "LOCATION_TRACKING", "WEBHOOK_TEST", "2025-01-01T00:00:00Z"]
     ),
+    st.sampled_from([10**400, -(10**400), 1e308, -1e308, 2**63]),
 )
 INNER = st.dictionaries(KEYS, SCALARS, max_size=6)
 SHAPED = st.one_of(

@@ -301,7 +301,9 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         reachable_range_m=reachable,
         is_light_reserve_limit_reached=_opt_bool(battery, "isLightReserveLimitReached"),
         battery_instances=tuple(_instance(item) for item in instances),
-        odometer_m=None if odometer is None else _metres(odometer, factor),
+        odometer_m=(
+            None if odometer is None else _metres(_as_num(odometer, "odometer"), factor)
+        ),
         assist_mode=_opt_int(data, "assistMode"),
     )
 
@@ -353,7 +355,10 @@ def _opt_bool(data: Mapping[str, Any], key: str) -> bool | None:
 def _as_num(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PayloadError(f"{key} is not a number")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError as err:
+        raise PayloadError(f"{key} is out of range") from err
     if not math.isfinite(number):
         raise PayloadError(f"{key} is not finite")
     return number

@@ -82,7 +82,11 @@ async def test_errors_then_success(
     assert result["errors"] == {"base": error}
     if placeholder is not None:
         key, value = placeholder
-        assert value in result["description_placeholders"][key]
+        shown = result["description_placeholders"][key]
+        if key == "skew":  # measured over the network: a second either way
+            assert abs(int(shown) - int(value)) <= 2
+        else:
+            assert value in shown
     bosma_cloud.skew = 0
     result = await hass.config_entries.flow.async_configure(
         flow_id, form_input(bosma_cloud)

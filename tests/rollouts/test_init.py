@@ -9,7 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -194,17 +194,29 @@ async def test_revoked_permissions_are_a_failure_not_reauth(
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
+    issues = ir.async_get(hass)
+    issue_id = f"rollouts_permissions_{entry.entry_id}"
+    issue = issues.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "title": "R",
+        "principal": "home-assistant",
+    }
     grant(rollouts)
     await _tick(hass, freezer, 1)
     assert entry.state is ConfigEntryState.LOADED
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
     assert _state(hass, "sensor.rollouts_demo_targets") == "7"
     rollouts.tenants[DEMO_TENANT].principals["home-assistant"].permissions = set()
     await _tick(hass, freezer, 5)
     assert _state(hass, "sensor.rollouts_demo_targets") == STATE_UNAVAILABLE
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert issues.async_get_issue(DOMAIN, issue_id) is not None
     assert DEMO_CLIENT_SECRET not in str(
         await async_get_config_entry_diagnostics(hass, entry)
     )
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_setup_errors(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from custom_components.bosch_connect.const import DOMAIN, SERVICE_BOSMA
@@ -12,7 +13,7 @@ from custom_components.bosch_connect.room import Room
 from custom_components.bosch_connect.services import async_setup_services
 
 from .api import BosmaClient
-from .coordinator import BosmaConfigEntry, BosmaCoordinator
+from .coordinator import BosmaConfigEntry, BosmaCoordinator, clock_issue_id
 from .diagnostics import async_get_diagnostics
 from .errors import BosmaInvalidUrlError
 from .flow import account_from
@@ -33,10 +34,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: BosmaConfigEntry) -> boo
     return True
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: BosmaConfigEntry) -> None:
+    """Forget the entry's repair issue."""
+    ir.async_delete_issue(hass, DOMAIN, clock_issue_id(entry))
+
+
 ROOM = Room(
     service=SERVICE_BOSMA,
     async_setup_entry=async_setup_entry,
     platforms={Platform.SENSOR: async_setup_sensors},
+    async_remove_entry=async_remove_entry,
     async_get_diagnostics=async_get_diagnostics,
     async_setup=async_setup_services,
 )

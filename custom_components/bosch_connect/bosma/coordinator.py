@@ -10,6 +10,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -69,6 +70,11 @@ def error_translation(err: BosmaError) -> tuple[str, dict[str, str]]:
     return "bosma_invalid_url", {}
 
 
+def clock_issue_id(entry: BosmaConfigEntry) -> str:
+    """The repair issue that reports a rejected timestamp for ``entry``."""
+    return f"bosma_clock_skew_{entry.entry_id}"
+
+
 class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
     """Applies for a ticket when there is none, it is old, or the last try failed."""
 
@@ -105,7 +111,7 @@ class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
         if self._ticket_is_fresh(dt_util.utcnow()):
             return self.data
         try:
-            return await self._apply()
+            state = await self._apply()
         except BosmaSignatureError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="bosma_signature_rejected"
@@ -117,6 +123,27 @@ class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
                 translation_key=key,
                 translation_placeholders=placeholders,
             ) from err
+        self._report_clock(state)
+        return state
+
+    def _report_clock(self, state: BosmaState) -> None:
+        """A repair issue while Bosma rejects our timestamps, gone once it accepts."""
+        issue_id = clock_issue_id(self.config_entry)
+        if state.result != RESULT_TIMESTAMP_REJECTED:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="bosma_clock_skew",
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "skew": "?" if state.skew is None else f"{state.skew:+.0f}",
+            },
+        )
 
     async def _apply(self) -> BosmaState:
         """Apply for a ticket; Bosma's refusals become states, faults raise."""

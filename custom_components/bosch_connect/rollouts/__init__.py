@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from custom_components.bosch_connect.const import DOMAIN, SERVICE_ROLLOUTS
@@ -24,6 +25,7 @@ from .coordinator import (
     ManagementCoordinator,
     RolloutsConfigEntry,
     RolloutsData,
+    permissions_issue_id,
 )
 from .diagnostics import async_get_diagnostics
 from .errors import RolloutsInvalidUrlError
@@ -67,6 +69,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> 
     return True
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> None:
+    """Forget the entry's repair issue."""
+    ir.async_delete_issue(hass, DOMAIN, permissions_issue_id(entry))
+
+
 ROOM = Room(
     service=SERVICE_ROLLOUTS,
     async_setup_entry=async_setup_entry,
@@ -74,5 +81,6 @@ ROOM = Room(
         Platform.BINARY_SENSOR: async_setup_binary_sensors,
         Platform.SENSOR: async_setup_sensors,
     },
+    async_remove_entry=async_remove_entry,
     async_get_diagnostics=async_get_diagnostics,
 )

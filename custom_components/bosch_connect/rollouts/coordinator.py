@@ -9,6 +9,7 @@ import logging
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -62,6 +63,11 @@ def error_key(err: RolloutsError) -> str:
     return "rollouts_cannot_connect"
 
 
+def permissions_issue_id(entry: RolloutsConfigEntry) -> str:
+    """The repair issue that asks for permissions for ``entry``'s user or client."""
+    return f"rollouts_permissions_{entry.entry_id}"
+
+
 class ManagementCoordinator(DataUpdateCoordinator[TenantSummary]):
     """Reads the tenant's targets and distribution sets every five minutes."""
 
@@ -80,21 +86,42 @@ class ManagementCoordinator(DataUpdateCoordinator[TenantSummary]):
         self.client = client
 
     async def _async_update_data(self) -> TenantSummary:
+        issue_id = permissions_issue_id(self.config_entry)
         try:
-            return await self.client.summary()
+            summary = await self.client.summary()
+        except RolloutsForbiddenError as err:
+            who = (
+                err.client_id
+                if isinstance(err, RolloutsClientRegisteredError)
+                else str(self.config_entry.data.get("username", ""))
+            )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="rollouts_permissions",
+                translation_placeholders={
+                    "title": self.config_entry.title,
+                    "principal": who,
+                },
+            )
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=error_key(err),
+                translation_placeholders={"client_id": who},
+            ) from err
         except RolloutsAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key=error_key(err)
             ) from err
         except RolloutsError as err:
-            placeholders = {}
-            if isinstance(err, RolloutsClientRegisteredError):
-                placeholders["client_id"] = err.client_id
             raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=error_key(err),
-                translation_placeholders=placeholders,
+                translation_domain=DOMAIN, translation_key=error_key(err)
             ) from err
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        return summary
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

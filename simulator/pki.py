@@ -145,7 +145,10 @@ def issue(
 def load(cert_path: Path, key_path: Path) -> Issued:
     """Read a certificate and its key written by ``Issued.write``."""
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    # Our own keys: skip OpenSSL's slow RSA consistency check.
+    key = serialization.load_pem_private_key(
+        key_path.read_bytes(), password=None, unsafe_skip_rsa_key_validation=True
+    )
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise TypeError(f"unsupported key type in {key_path.name}")
     return Issued(cert=cert, key=key)

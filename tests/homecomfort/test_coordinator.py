@@ -230,3 +230,15 @@ async def test_remove_entry_removes_its_issues(
 async def test_unload(hass: HomeAssistant, hc_entry: MockConfigEntry) -> None:
     assert await hass.config_entries.async_unload(hc_entry.entry_id)
     assert hc_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_a_missing_charge_resource_is_not_an_error(
+    hass: HomeAssistant, hc_sim: HomeComfortService, hc_entry: MockConfigEntry
+) -> None:
+    charge = "sensor.home_comfort_101506113_hot_water_charge_1"
+    assert state(hass, charge) == "idle"
+    hc_sim.faults.set(f"/hvacs/{HOUSE}/dhwCircuits/dhw1/charge", Fault(status=404))
+    await refresh(hass, hc_entry)
+    assert hc_entry.runtime_data.coordinator.last_update_success
+    assert state(hass, charge) == "unknown"
+    assert state(hass, HOUSE_DHW) == "eco"

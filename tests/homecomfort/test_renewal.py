@@ -245,10 +245,21 @@ async def test_ten_key_limit_repair(
         is None
     )  # 20 days left: no alarm yet
     assert state(hass, HC1) != STATE_UNAVAILABLE
-    # The user deletes an unused key: the next refresh renews, the issue goes.
+    # Close to expiry the key-limit issue comes with the expiry alarm.
+    move_to_days_left(hc_sim, hc_entry.data[CONF_API_KEY], 5)
+    await refresh(hass, hc_entry)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, f"homecomfort_renewal_failed_{hc_entry.entry_id}"
+        )
+        is not None
+    )
+    # The user deletes an unused key: the next refresh renews, the issues go.
     del hc_sim.keys[spare[0].key_id]
     await refresh(hass, hc_entry)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert not issue_registry.issues
     assert hc_entry.runtime_data.keys.renewals == 1
 
 

@@ -559,6 +559,14 @@ async def test_odd_api_answers(
 ) -> None:
     client = crafted_client(ebike_session, crafted)
     assert await client.async_get_token() == "t"  # expires_in not a number: 300 s
+    crafted["/token"] = (200, JSON_TYPE, b'{"access_token": "u", "expires_in": 1e999}')
+    assert await client.async_get_token(force=True) == "u"  # capped at a day
+    crafted["/token"] = (
+        200,
+        JSON_TYPE,
+        b'{"access_token": "v", "expires_in": 1' + b"0" * 400 + b"}",
+    )
+    assert await client.async_get_token(force=True) == "v"
     modules = "/connect-module/v1/connect-modules"
     crafted[modules] = (200, JSON_TYPE, b'{"connectModules": null}')
     assert await client.list_connect_modules() == []

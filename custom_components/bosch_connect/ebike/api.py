@@ -229,7 +229,7 @@ class _Response:
     def json(self) -> Any:
         try:
             return json.loads(self.body)
-        except ValueError as err:
+        except (ValueError, RecursionError) as err:
             raise EbikeApiError(self.status, "response is not JSON") from err
 
     def json_object(self) -> Mapping[str, Any]:
@@ -371,8 +371,9 @@ class EbikeClient:
                 raise EbikeApiError(200, "token response without access_token")
             if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
                 expires_in = 300
+            lifetime = max(0.0, float(min(expires_in, 86400)))  # at most a day
             self._token = token
-            self._expires_at = self._clock() + float(expires_in)
+            self._expires_at = self._clock() + lifetime
             _LOGGER.debug("Got an access token valid for %s s", expires_in)
             return token
 

@@ -540,3 +540,13 @@ async def test_auth_port_faults(
     assert gateway_sim.tokens.window_open
     token = await gateway_client.request_token(DEMO_CLIENT_ID, "Home Assistant")
     assert token.can_write
+
+
+async def test_get_many_raises_other_errors(
+    gateway_authed_client: GatewayClient, gateway_sim: GatewaySimulator
+) -> None:
+    gateway_sim.faults.set("/heatSources/systemPressure", Fault(status=503))
+    with pytest.raises(GatewayServerError):
+        await gateway_authed_client.get_many(
+            ["/gateway/brand", "/heatSources/systemPressure", "/nope"]
+        )

@@ -356,3 +356,42 @@ def test_write_check_raises_only_typed_errors(
         assert parsed.min <= accepted <= (parsed.max or math.inf)
     if parsed.allowed_values is not None:
         assert accepted in parsed.allowed_values
+
+
+WRITEABLE = [
+    "/heatingCircuits/hc1/operationMode",
+    "/heatingCircuits/hc1/manualRoomSetpoint",
+    "/heatingCircuits/hc1/maxFlowTemp",
+    "/dhwCircuits/dhw1/operationMode",
+    "/dhwCircuits/dhw1/temperatureLevels/high",
+    "/heatingCircuits/hc1/roomtemperature",  # read-only
+    "/notifications",  # not writable at all
+]
+CANDIDATES = (
+    st.floats(min_value=-10, max_value=100, allow_nan=False).map(lambda f: round(f, 1))
+    | st.integers(-10, 100)
+    | st.sampled_from(["auto", "manual", "off", "high", "eco", "party", ""])
+    | st.booleans()
+    | st.none()
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(WRITEABLE), value=CANDIDATES)
+def test_client_check_agrees_with_the_gateway(path: str, value: Any) -> None:
+    """What validate_for_write accepts is exactly what the gateway takes."""
+    from simulator.clock import Clock
+    from simulator.gateway.resources import ResourceTree, default_tree
+
+    tree = ResourceTree(
+        default_tree(brand="Bosch", uuid="1", firmware="1", hardware="1", serial="1"),
+        Clock(),
+    )
+    resource = parse_resource(tree.get(path, "https://gw"))
+    try:
+        validate_for_write(resource, value)
+        client_ok = True
+    except InvalidValueError:
+        client_ok = False
+    gateway_ok = tree.write(path, {"value": value}) is None
+    assert client_ok == gateway_ok

@@ -14,18 +14,17 @@ from homeassistant.const import CONF_HOST, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
 
 from custom_components.bosch_connect.const import DOMAIN, SERVICE_GATEWAY
 from custom_components.bosch_connect.room import Room
 
 from .api import GatewayClient
+from .certificates import async_check_expiry, async_clear_issues, load_credentials
 from .climate import async_setup_climate
 from .const import (
     CONF_API_PORT,
     CONF_AUTH_PORT,
-    CONF_CLIENT_CERT,
-    CONF_CLIENT_KEY,
-    CONF_ROOT_CERT,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
 )
@@ -34,20 +33,16 @@ from .diagnostics import async_get_diagnostics
 from .errors import CertificateError, GatewayTlsError
 from .options import options_flow
 from .sensor import async_setup_sensor
-from .tls import build_ssl_context
 from .water_heater import async_setup_water_heater
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Connect with the stored token (never request a new one here)."""
     try:
-        context = await hass.async_add_executor_job(
-            build_ssl_context,
-            entry.data[CONF_CLIENT_CERT],
-            entry.data[CONF_CLIENT_KEY],
-            entry.data[CONF_ROOT_CERT],
+        credentials = await hass.async_add_executor_job(
+            load_credentials, dict(entry.data)
         )
-    except (CertificateError, GatewayTlsError) as err:
+    except (CertificateError, GatewayTlsError, ValueError) as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="gateway_credentials_unusable"
         ) from err
@@ -56,10 +51,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         entry.data[CONF_HOST],
         api_port=int(entry.data[CONF_API_PORT]),
         auth_port=int(entry.data[CONF_AUTH_PORT]),
-        ssl_context=context,
+        ssl_context=credentials.ssl_context,
         token=entry.data[CONF_TOKEN],
     )
-    coordinator = GatewayCoordinator(hass, entry, client)
+    # Warn now too: with an expired certificate the first poll never succeeds.
+    async_check_expiry(hass, entry, credentials.expires, dt_util.utcnow())
+    coordinator = GatewayCoordinator(
+        hass, entry, client, certificates_expire=credentials.expires
+    )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = GatewayRuntimeData(client=client, coordinator=coordinator)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
@@ -75,6 +74,11 @@ async def _async_entry_updated(hass: HomeAssistant, entry: GatewayConfigEntry) -
         await coordinator.async_request_refresh()
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Nothing to clean up at the gateway (a token cannot be revoked); clear issues."""
+    async_clear_issues(hass, entry)
+
+
 ROOM = Room(
     service=SERVICE_GATEWAY,
     async_setup_entry=async_setup_entry,
@@ -83,6 +87,7 @@ ROOM = Room(
         Platform.SENSOR: async_setup_sensor,
         Platform.WATER_HEATER: async_setup_water_heater,
     },
+    async_remove_entry=async_remove_entry,
     async_get_diagnostics=async_get_diagnostics,
     options_flow=options_flow,
 )

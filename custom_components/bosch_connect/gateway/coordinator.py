@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+import datetime as dt
 from datetime import timedelta
 import logging
 
@@ -12,10 +13,12 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from custom_components.bosch_connect.const import DOMAIN
 
 from .api import SCOPE_WRITE, GatewayClient
+from .certificates import async_check_expiry
 from .const import (
     CONF_GRANTED_SCOPES,
     CONF_SCAN_INTERVAL,
@@ -51,7 +54,12 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
     config_entry: GatewayConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: GatewayConfigEntry, client: GatewayClient
+        self,
+        hass: HomeAssistant,
+        entry: GatewayConfigEntry,
+        client: GatewayClient,
+        *,
+        certificates_expire: dt.datetime | None = None,
     ) -> None:
         """Poll at the interval from the entry's options."""
         interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
@@ -63,6 +71,7 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
             update_interval=timedelta(seconds=interval),
         )
         self.client = client
+        self.certificates_expire = certificates_expire
         self.layout = Layout((), (), ())
         self._probed: dict[str, Resource] | None = None
 
@@ -105,6 +114,9 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
 
     async def _async_update_data(self) -> dict[str, Resource]:
         """Read every resource found by the probe."""
+        async_check_expiry(
+            self.hass, self.config_entry, self.certificates_expire, dt_util.utcnow()
+        )
         if self._probed is not None:
             # The probe has just read everything: no need to ask twice.
             data, self._probed = self._probed, None

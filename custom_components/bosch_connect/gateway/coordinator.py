@@ -69,6 +69,8 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
             config_entry=entry,
             name=f"{DOMAIN} gateway {entry.title}",
             update_interval=timedelta(seconds=interval),
+            # Resources compare by value: entities are told only of changes.
+            always_update=False,
         )
         self.client = client
         self.certificates_expire = certificates_expire

@@ -109,6 +109,10 @@ def test_gateway_pairing(
 
     expect(dialog.get_by_text("Press the gateway's buttons")).to_be_visible()
     shot(page, "06-gateway-proximity")
+    # Submitting before the press: the gateway refuses (412), the step explains.
+    _submit(page)
+    expect(dialog.get_by_text("did not see the button press")).to_be_visible()
+    shot(page, "06-gateway-proximity-error")
     simulator.control("POST", "/gateway/press", {})
     _submit(page)
 

@@ -834,6 +834,15 @@ class EbikeCloud:
             self._pki.signing if kind == "valid" else _alternative(kind, self._pki.ca)
         )
 
+    def rotate_signing_cert(self) -> None:
+        """A new valid signing certificate served behind the same URL."""
+        signing = issue(
+            "notification-signing.bosch-ebike.sim", issuer=self._pki.ca, key_kind="rsa"
+        )
+        self._pki = Pki(ca=self._pki.ca, server=self._pki.server, signing=signing)
+        if self.state_dir.exists():
+            signing.write(self.state_dir, "signing")
+
     def use_signing_cert(self, kind: str) -> None:
         """Sign with ``valid``, ``expired``, ``self_signed`` or ``unknown_ca``."""
         if kind not in SIGNING_CERTS:

@@ -573,3 +573,40 @@ def test_random_urls_are_judged_without_errors(url: str) -> None:
     assert verifier.is_allowed(url) in (True, False)
     if verifier.is_allowed(url):
         assert url.startswith("https://api.example")
+
+
+@pytest.mark.usefixtures("subscribed")
+async def test_rotated_certificate_behind_the_same_url(
+    ebike_sim: EbikeCloud,
+    ebike_session: aiohttp.ClientSession,
+    ebike_trust: TrustStore,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    """After a bad signature an old cached certificate is fetched again (hourly)."""
+    now = [time.time()]
+    verifier = SignatureVerifier(
+        ebike_session,
+        api_url=ebike_sim.api_url,
+        trust=ebike_trust,
+        ssl=ebike_sim.ssl_context(),
+        clock=lambda: now[0],
+    )
+    before = await notification(ebike_sim, webhook_receiver)
+    await verifier.async_verify(before.body, before.headers)
+    ebike_sim.rotate_signing_cert()
+    after = await notification(ebike_sim, webhook_receiver)
+    assert after.headers["X-Bosch-Cert-Url"] == before.headers["X-Bosch-Cert-Url"]
+    with pytest.raises(BadSignatureError):  # fetched just now: no refetch
+        verifier.verify_cached(after.body, after.headers)
+    with pytest.raises(BadSignatureError):
+        await verifier.async_verify(after.body, after.headers)
+    assert cert_fetches(ebike_sim) == 1
+    now[0] += 3601
+    assert verifier.verify_cached(after.body, after.headers) is False
+    await verifier.async_verify(after.body, after.headers)
+    assert cert_fetches(ebike_sim) == 2
+    assert verifier.verify_cached(after.body, after.headers) is True
+    # A forged body stays refused, and costs at most one fetch an hour.
+    with pytest.raises(BadSignatureError):
+        await verifier.async_verify(after.body + b"!", after.headers)
+    assert cert_fetches(ebike_sim) == 2

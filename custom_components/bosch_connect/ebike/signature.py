@@ -59,6 +59,7 @@ MAX_CERT_BYTES = 64 * 1024
 MAX_CHAIN_DEPTH = 5
 MAX_CACHED = 16
 FAILURE_BACKOFF = 60.0  # seconds before a failed URL is fetched again
+REFRESH_AFTER = 3600.0  # a cached certificate may be refetched after a bad signature
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
@@ -143,6 +144,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 class _Cached:
     cert: x509.Certificate
     key: rsa.RSAPublicKey
+    fetched_at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -236,7 +238,12 @@ class SignatureVerifier:
         cached = self._cache.get(url)
         if cached is None:
             return False
-        self._check(cached, raw, body)
+        try:
+            self._check(cached, raw, body)
+        except BadSignatureError:
+            if self._may_refresh(cached):
+                return False  # perhaps rotated behind the same URL: async_verify
+            raise
         return True
 
     async def async_verify(
@@ -248,8 +255,21 @@ class SignatureVerifier:
         """
         raw, url = self._read_headers(headers)
         cached = self._cache.get(url) or await self._fetch(url)
-        self._check(cached, raw, body)
+        try:
+            self._check(cached, raw, body)
+        except BadSignatureError:
+            if not self._may_refresh(cached):
+                raise
+            # The certificate may have been replaced behind the same URL.
+            if self._cache.get(url) is cached:
+                del self._cache[url]
+            cached = self._cache.get(url) or await self._fetch(url)
+            self._check(cached, raw, body)
         return cached.cert
+
+    def _may_refresh(self, cached: _Cached) -> bool:
+        """Refetch a certificate after a bad signature at most once an hour."""
+        return self.clock() - cached.fetched_at >= REFRESH_AFTER
 
     def _check(self, cached: _Cached, raw: bytes, body: bytes) -> None:
         _check_dates(cached.cert, self.clock())
@@ -312,7 +332,7 @@ class SignatureVerifier:
         if not isinstance(key, rsa.RSAPublicKey):
             raise CertificateError("certificate key is not RSA")
         _verify_chain(leaf, intermediates, self.trust, self.clock())
-        return _Cached(cert=leaf, key=key)
+        return _Cached(cert=leaf, key=key, fetched_at=self.clock())
 
 
 def _check_dates(cert: x509.Certificate, now: float) -> None:

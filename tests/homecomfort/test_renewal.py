@@ -332,3 +332,19 @@ async def test_expiry_fallbacks(hass: HomeAssistant) -> None:
     reported = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
     keys.info = KeyInfo(key_id="k1", company_id="c", expires=reported)
     assert keys.expires == reported
+
+
+async def test_renewal_when_the_new_key_cannot_be_looked_up(
+    hass: HomeAssistant, hc_sim: HomeComfortService, hc_entry: MockConfigEntry
+) -> None:
+    """GET /api-keys/me fails after the renewal: the POST answer is enough."""
+    old = hc_entry.data[CONF_API_KEY]
+    move_to_days_left(hc_sim, old, 10)
+    hc_sim.faults.set("/api-keys/me", Fault(status=503))
+    await refresh(hass, hc_entry)
+    new = hc_entry.data[CONF_API_KEY]
+    assert new != old
+    info = hc_entry.runtime_data.keys.info
+    assert info is not None
+    assert info.key_id == parse_api_key(new).key_id
+    assert info.expires == parse_api_key(new).expires

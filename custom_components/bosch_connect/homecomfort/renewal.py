@@ -192,13 +192,16 @@ class KeyManager:
         if old_id:
             data[CONF_PENDING_KEY_DELETION] = old_id
         self.hass.config_entries.async_update_entry(self.entry, data=data)
-        # Then use it.
+        # Then use it, and learn its id and expiry from the API.
         self.client.use_key(new.api_key)
-        self.info = KeyInfo(
-            key_id=new.key_id or self.key.key_id or "",
-            company_id=self.info.company_id if self.info else "",
-            expires=new.expires,
-        )
+        try:
+            await self.async_load()
+        except HomeComfortError:
+            self.info = KeyInfo(
+                key_id=new.key_id or self.key.key_id or "",
+                company_id=self.info.company_id if self.info else "",
+                expires=new.expires,
+            )
         self.renewals += 1
         self.last_error = None
         _LOGGER.info("Renewed the Home Comfort API key (valid until %s)", self.expires)

@@ -183,3 +183,52 @@ async def test_fleet_unavailable_then_back(
     await ebike_entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert hass.states.get(select).state == "none"
+
+
+async def test_profile_change_with_refused_client_starts_reauth(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    bike = ebike_sim.bikes[0]
+    select = entity_id(hass, "select", bike, "bike_status_profile")
+    ebike_sim.client_secret = "rotated"
+    ebike_sim.revoke_tokens()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            SELECT_DOMAIN,
+            SERVICE_SELECT_OPTION,
+            {ATTR_ENTITY_ID: select, ATTR_OPTION: "fleet"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "ebike_invalid_client"
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+
+
+async def test_module_refresh_failure_keeps_pending(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    from simulator.faults import Fault
+
+    bike = ebike_sim.bikes[0]
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {
+            ATTR_ENTITY_ID: entity_id(hass, "select", bike, "bike_status_profile"),
+            ATTR_OPTION: "default",
+        },
+        blocking=True,
+    )
+    ebike_sim.faults.set(
+        f"/connect-module/v1/connect-modules/{bike.module_id}", Fault(status=503)
+    )
+    await ebike_sim.power_on(bike)
+    await hass.async_block_till_done()
+    assert state(hass, "sensor", bike, "sync_status").state == "pending"
+    # The next report tries again and succeeds.
+    ebike_sim.faults.clear()
+    ebike_sim.advance(10)
+    await ebike_sim.deliver_now(bike, "BIKE_STATUS")
+    await hass.async_block_till_done()
+    assert state(hass, "sensor", bike, "sync_status").state == "success"

@@ -179,3 +179,33 @@ async def test_delivery_missed_while_down_arrives_by_retry(
     finally:
         await hass.config_entries.async_unload(entry.entry_id)
         await server.close()
+
+
+async def test_unreadable_store_is_ignored(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+    hass_storage: dict[str, Any],
+) -> None:
+    bike = ebike_sim.bikes[0]
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Bosch eBike", unique_id="ebike_x", data=ebike_entry_data
+    )
+    hass_storage[f"{DOMAIN}.ebike.{entry.entry_id}"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.ebike.{entry.entry_id}",
+        "data": {
+            "bikes": {
+                bike.bike_id: {"status": "{not json", "location": None},
+                "gone": {
+                    "status": '{"type": "WEBHOOK_TEST", "createdAt": "2026-01-01T00:00:00Z"}'
+                },
+            }
+        },
+    }
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert state(hass, "sensor", bike, "state_of_charge").state == "unknown"

@@ -143,7 +143,8 @@ class GatewayClient:
             raise GatewayConnectionError(f"{method} {path}: timed out") from err
         except aiohttp.ClientConnectorCertificateError as err:
             raise GatewayTlsError(
-                "the gateway certificate is not issued by the configured Bosch root"
+                "the gateway certificate was refused: not issued by the configured"
+                " Bosch root, or not valid now"
             ) from err
         except aiohttp.ClientError as err:
             if _ssl_failure(err):

@@ -25,6 +25,7 @@ HOUSE_HC1 = "climate.home_comfort_101506113_heating_circuit_1"
 HOUSE_DHW = "water_heater.home_comfort_101506113_hot_water_1"
 HOUSE_FLOW = "sensor.home_comfort_101506113_flow_temperature_1"
 COTTAGE_HC1 = "climate.home_comfort_101506229_heating_circuit_1"
+HOUSE_CONSENT = "sensor.home_comfort_101506113_consent_version"
 
 
 @pytest.mark.parametrize(
@@ -93,6 +94,9 @@ async def test_consent_repair_and_recovery(
         assert state(hass, entity_id) == STATE_UNAVAILABLE
     assert state(hass, COTTAGE_HC1) != STATE_UNAVAILABLE
     assert hc_entry.runtime_data.coordinator.last_update_success
+    # The consent version stays visible: it tells why.
+    expected = {"missing": "unknown", "outdated": "2023-05"}[consent]
+    assert state(hass, HOUSE_CONSENT) == expected
     # Still refused on the next refresh: still one issue, entities still there.
     await refresh(hass, hc_entry)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
@@ -101,6 +105,7 @@ async def test_consent_repair_and_recovery(
     await refresh(hass, hc_entry)
     assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert state(hass, HOUSE_HC1) == "auto"
+    assert state(hass, HOUSE_CONSENT) == "2024-07"
 
 
 async def test_other_refusals_of_a_gateway(

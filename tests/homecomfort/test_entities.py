@@ -55,7 +55,7 @@ async def test_entities(
 ) -> None:
     """Every entity, its registry entry and its state; the devices."""
     entries = er.async_entries_for_config_entry(entity_registry, hc_entry.entry_id)
-    assert len(entries) == 15
+    assert len(entries) == 17
     for entry in sorted(entries, key=lambda e: e.entity_id):
         if entry.entity_id == EXPIRES:
             continue  # per entry and per key: checked below

@@ -98,6 +98,20 @@ def _circuit_sensors(
                     yield CircuitSensor(coordinator, gateway_id, circuit, description)
 
 
+def _consent_sensors(
+    coordinator: HomeComfortCoordinator,
+) -> Iterator[ConsentVersionSensor]:
+    for gateway_id in coordinator.data.gateways:
+        yield ConsentVersionSensor(coordinator, gateway_id)
+
+
+def _gateway_sensors(
+    coordinator: HomeComfortCoordinator,
+) -> Iterator[HomeComfortEntity]:
+    yield from _circuit_sensors(coordinator)
+    yield from _consent_sensors(coordinator)
+
+
 async def async_setup_sensor(
     hass: HomeAssistant,
     entry: HomeComfortConfigEntry,
@@ -105,7 +119,7 @@ async def async_setup_sensor(
 ) -> None:
     """Add the key-expiry sensor and the circuits' sensors."""
     async_add_entities([KeyExpirySensor(entry.runtime_data.coordinator)])
-    track_entities(entry, async_add_entities, _circuit_sensors)
+    track_entities(entry, async_add_entities, _gateway_sensors)
 
 
 class CircuitSensor(HomeComfortEntity, SensorEntity):
@@ -135,6 +149,31 @@ class CircuitSensor(HomeComfortEntity, SensorEntity):
         return (
             self.entity_description.value(gateway, self._circuit) if gateway else None
         )
+
+
+class ConsentVersionSensor(HomeComfortEntity, SensorEntity):
+    """The consent version the owner accepted (from the gateway's contract).
+
+    Stays available while the gateway refuses access: it shows why.
+    """
+
+    _attr_translation_key = "homecomfort_consent_version"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, coordinator: HomeComfortCoordinator, gateway_id: str) -> None:
+        """Follow the gateway's contract."""
+        super().__init__(coordinator, gateway_id, "consent_version")
+
+    @property
+    def available(self) -> bool:
+        """Available while the API answers and the contract is active."""
+        return self.coordinator.last_update_success and self.gateway is not None
+
+    @property
+    def native_value(self) -> str | None:
+        """The accepted consent version (None: no consent given)."""
+        gateway = self.gateway
+        return gateway.contract.consent_version if gateway else None
 
 
 class KeyExpirySensor(

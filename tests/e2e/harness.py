@@ -164,6 +164,7 @@ def start_simulator(workdir: Path, extra_args: list[str] | None = None) -> Simul
     """Start every simulated service; wait for the control server."""
     port = free_port()
     state_dir = workdir / "simulator"
+    uuid = str(900_000_000 + os.getpid() % 99_999_999)
     process = start(
         "simulator",
         [
@@ -178,6 +179,12 @@ def start_simulator(workdir: Path, extra_args: list[str] | None = None) -> Simul
             *(extra_args or []),
         ],
         workdir / "simulator.log",
+        # Its own gateway identity: a demo's simulated gateway, advertised on
+        # the same loopback, must not be mistaken for this one.
+        env={
+            "SIMULATOR_GATEWAY_UUID": uuid,
+            "SIMULATOR_GATEWAY_SERIAL": f"99990000{uuid}000000",
+        },
     )
     sim = Simulator(process, port, state_dir)
     wait_until(

@@ -656,3 +656,22 @@ async def test_token_answer_unreadable(
     ):
         result = await hass.config_entries.flow.async_configure(flow_id, {})
     assert result["errors"] == {"base": "gateway_unknown"}
+
+
+async def test_discovery_while_being_set_up(
+    hass: HomeAssistant, gateway_sim: GatewaySimulator
+) -> None:
+    """A second announcement of a gateway whose flow is open: one flow only."""
+    first = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_ZEROCONF},
+        data=_discovery(gateway_sim),
+    )
+    assert first["type"] is FlowResultType.FORM
+    second = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_ZEROCONF},
+        data=_discovery(gateway_sim),
+    )
+    assert second["type"] is FlowResultType.ABORT
+    assert second["reason"] == "already_in_progress"

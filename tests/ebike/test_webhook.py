@@ -256,3 +256,35 @@ async def test_body_too_large_and_secret_checked_first(
         "secret": 2,
         "MissingSignatureError": 2,
     }
+
+
+async def test_cloudhook_relay(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    """Home Assistant Cloud hands a cloudhook call over as a MockRequest."""
+    from homeassistant.components.webhook import async_handle_webhook
+    from homeassistant.util.aiohttp import MockRequest
+
+    bike = ebike_sim.bikes[0]
+    await ebike_sim.power_on(bike)
+    body = ebike_sim.build_body(bike, "BIKE_STATUS")
+    _, headers = ebike_sim.signed_request("BIKE_STATUS", body)
+    response = await async_handle_webhook(
+        hass,
+        ebike_entry.data["webhook_id"],
+        MockRequest(content=body, mock_source="cloud", method="POST", headers=headers),
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert state(hass, "sensor", bike, "state_of_charge").state == str(int(bike.soc))
+    response = await async_handle_webhook(
+        hass,
+        ebike_entry.data["webhook_id"],
+        MockRequest(
+            content=b"{" + b" " * MAX_BODY_BYTES + b"}",
+            mock_source="cloud",
+            method="POST",
+            headers=headers,
+        ),
+    )
+    assert response.status == 413

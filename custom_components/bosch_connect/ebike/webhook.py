@@ -41,8 +41,12 @@ _TOO_LARGE = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 async def _read_body(request: web.Request) -> bytes | None:
-    """The body, or None when it is larger than MAX_BODY_BYTES."""
-    length = request.content_length
+    """The body, or None when it is larger than MAX_BODY_BYTES.
+
+    Home Assistant Cloud relays cloudhook calls as a ``MockRequest``, which has
+    no ``content_length``: then the body is read in bounded steps.
+    """
+    length: int | None = getattr(request, "content_length", None)
     if length is not None and length > MAX_BODY_BYTES:
         return None
     content = request.content
@@ -73,7 +77,7 @@ def async_register_webhook(
     webhook.async_register(
         hass,
         DOMAIN,
-        f"Bosch eBike {entry.title}",
+        entry.title,
         webhook_id,
         _make_handler(entry.runtime_data),
         local_only=False,

@@ -286,6 +286,8 @@ def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("odometer", True),
         ("battery.systemStateOfCharge", 10**400),
         ("odometer", 10**400),
+        ("battery.systemStateOfCharge", 1e300),
+        ("connectModule.batteryStatus", 5),
         ("battery.reachableRange", [1, 2, 3, 10**400]),
         ("assistMode", "TURBO"),
         ("type", 7),

@@ -32,6 +32,8 @@ SHAPE_DRAFT: Final = "draft"
 _V1_2_BIKE_STATUS_FIELDS = ("isBikeLightOn", "assistMode")
 _V1_2_BATTERY_FIELDS = ("instances", "isLightReserveLimitReached")
 
+_MAX_INT = 2**53  # larger numbers are no measurement
+
 type DedupKey = tuple[str | None, str, dt.datetime]
 
 
@@ -338,7 +340,10 @@ def _str(data: Mapping[str, Any], key: str) -> str:
 
 
 def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
-    return None if data.get(key) is None else _str(data, key)
+    value = data.get(key)
+    if value is None or (value.__class__ is str and value):
+        return value
+    raise PayloadError(f"{key} is not a string")
 
 
 def _bool(data: Mapping[str, Any], key: str) -> bool:
@@ -349,7 +354,10 @@ def _bool(data: Mapping[str, Any], key: str) -> bool:
 
 
 def _opt_bool(data: Mapping[str, Any], key: str) -> bool | None:
-    return None if data.get(key) is None else _bool(data, key)
+    value = data.get(key)
+    if value is None or value.__class__ is bool:
+        return value
+    raise PayloadError(f"{key} is not a boolean")
 
 
 def _as_num(value: Any, key: str) -> float:
@@ -379,11 +387,11 @@ def _num(data: Mapping[str, Any], key: str) -> float:
 
 def _opt_int(data: Mapping[str, Any], key: str) -> int | None:
     value = data.get(key)
-    if value is None:
-        return None
+    if value is None or (value.__class__ is int and -_MAX_INT < value < _MAX_INT):
+        return value
     number = _as_num(value, key)
-    if not number.is_integer():
-        raise PayloadError(f"{key} is not an integer")
+    if not number.is_integer() or not -_MAX_INT < number < _MAX_INT:
+        raise PayloadError(f"{key} is not an integer in range")
     return int(number)
 
 

@@ -1051,6 +1051,16 @@ class EbikeCloud:
                 await delivery.first_attempt()
         return made[0]
 
+    async def wait_idle(self) -> None:
+        """Until every started delivery is delivered or dropped.
+
+        Pending retries wait on the simulated clock: advance it (or scale it)
+        when a receiver fails, else this waits up to 11 simulated minutes.
+        """
+        for delivery in list(self.deliveries):
+            if delivery.state != HELD:
+                await delivery.wait()
+
     async def _trigger(self, bike: Bike, reason: str) -> list[Delivery]:
         """An immediate BIKE_STATUS (profiles DEFAULT, FLEET, CHARGING)."""
         _LOGGER.debug("Bike %s: %s", bike.index, reason)

@@ -309,6 +309,7 @@ async def test_retry_succeeds_and_connection_errors_count(
     await delivery.wait()
     assert delivery.state == "delivered"
     assert [a.status for a in delivery.attempts] == [503, 502, 200]
+    await ebike_sim.wait_idle()
     assert delivery.to_json()["state"] == "delivered"
     # A receiver that is gone: connection errors, retried, then dropped.
     assert webhook_receiver.listener is not None

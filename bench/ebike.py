@@ -19,6 +19,7 @@ import contextlib
 import copy
 from dataclasses import dataclass
 import json
+import logging
 from pathlib import Path
 import secrets
 import time
@@ -81,6 +82,17 @@ def ebike_entry_data(sim: EbikeCloud) -> dict[str, Any]:
     }
 
 
+class _Refusals(logging.Handler):
+    """Collects the webhook's debug lines (reasons, never secrets)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 @dataclass(slots=True)
 class Subscribed:
     """When the integration's subscription existed at the simulator."""
@@ -121,17 +133,31 @@ async def wait_subscribed(
     )
 
     outcomes: list[object] = []
-    for _ in range(MEND_ATTEMPTS):
-        outcomes.append(await _async_subscribe(hass, entry))
-        if _subscribed(sim):
-            break
-        await asyncio.sleep(2.0)
+    refusals = _Refusals()
+    webhook_logger = logging.getLogger("custom_components.bosch_connect.ebike.webhook")
+    level = webhook_logger.level
+    webhook_logger.addHandler(refusals)
+    webhook_logger.setLevel(logging.DEBUG)
+    try:
+        for _ in range(MEND_ATTEMPTS):
+            outcomes.append(await _async_subscribe(hass, entry))
+            if _subscribed(sim):
+                break
+            await asyncio.sleep(2.0)
+    finally:
+        webhook_logger.removeHandler(refusals)
+        webhook_logger.setLevel(level)
     if not _subscribed(sim):
         log = [(r.method, r.path) for r in sim.faults.log[-6:]]
-        deliveries = [d.to_json() for d in sim.deliveries[-3:]]
+        deliveries = [
+            (d.event_type, d.state, [a.status or a.error for a in d.attempts])
+            for d in sim.deliveries[-3:]
+        ]
         raise RuntimeError(
             "the eBike entry could not subscribe at the simulator: "
-            f"mend returned {outcomes}, last requests {log}, deliveries {deliveries}"
+            f"mend returned {outcomes}, last requests {log}, deliveries {deliveries}, "
+            f"webhook said {refusals.messages}, counters "
+            f"{getattr(entry.runtime_data, 'counters', None)}"
         )
     return Subscribed(seconds=None, mended=True)
 
@@ -176,27 +202,16 @@ class EbikeEvents:
         """Signed requests as the simulator would deliver them to our webhook."""
         prepared: list[PreparedRequest] = []
         for seq in range(first, first + count):
-            kind, bike_id, body = self.body(seq)
-            hook = self.sim.subscriber(kind)
-            if hook is None:
-                raise RuntimeError(f"no subscription for {kind} at the simulator")
-            delivery = self.sim._new_delivery(
-                hook=hook,
-                url=hook.url,
-                event_type=kind,
-                bike_id=bike_id,
-                body=body,
-                authentication=hook.authentication,
-            )
+            kind, _, body = self.body(seq)
+            url, headers = self.sim.signed_request(kind, body)
             prepared.append(
                 {
                     "seq": seq,
-                    "path": str(URL(delivery.url).relative()),
-                    "headers": dict(delivery.headers),
+                    "path": str(URL(url).relative()),
+                    "headers": headers,
                     "body": body.decode(),
                 }
             )
-        self.sim.deliveries.clear()
         return prepared
 
 
@@ -204,14 +219,6 @@ def ebike_peer(name: str, sim: EbikeCloud, bikes: int | None = None) -> Peer:
     """The eBike webhook as an ingestion peer."""
     events = EbikeEvents(sim, bikes)
     return Peer(name=name, make=events.requests, devices=len(events.bikes))
-
-
-def signing_seconds(sim: EbikeCloud, count: int = 50) -> float:
-    """Seconds the simulator needs to sign one notification (context only)."""
-    events = EbikeEvents(sim, 1)
-    start = time.perf_counter()
-    events.requests(0, count)
-    return (time.perf_counter() - start) / count
 
 
 def signing_public_key(sim: EbikeCloud) -> RSAPublicKey:

@@ -45,6 +45,13 @@ async def test_bike_status_reaches_entities(
     # Only this bike's entities changed.
     other = ebike_sim.bikes[1]
     assert state(hass, "sensor", other, "state_of_charge").state == "unknown"
+    # A location is written only to the entities that show it.
+    reported = soc.last_reported
+    assert (await ebike_sim.deliver_now(bike, "LOCATION_TRACKING")).status == 200
+    await hass.async_block_till_done()
+    assert state(hass, "sensor", bike, "state_of_charge").last_reported == reported
+    assert state(hass, "device_tracker", bike, "location").state != "unknown"
+    assert state(hass, "sensor", bike, "last_report").last_reported > reported
 
 
 @pytest.mark.parametrize("shape", ["v1.2.0", "draft"])

@@ -14,7 +14,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import BikeState, EbikeConfigEntry, EbikeData
+from .coordinator import (
+    TOPIC_LOCATION,
+    TOPIC_STATUS,
+    BikeState,
+    EbikeConfigEntry,
+    EbikeData,
+)
 from .entity import EbikeEntity, async_setup_bike_platform
 
 
@@ -23,6 +29,7 @@ class EbikeBinarySensorDescription(BinarySensorEntityDescription):
     """A yes/no value from the bike's notifications."""
 
     value_fn: Callable[[BikeState], bool | None]
+    topics: tuple[str, ...] = (TOPIC_STATUS,)
 
 
 BINARY_SENSORS: tuple[EbikeBinarySensorDescription, ...] = (
@@ -43,6 +50,7 @@ BINARY_SENSORS: tuple[EbikeBinarySensorDescription, ...] = (
         translation_key="ebike_moving",
         device_class=BinarySensorDeviceClass.MOVING,
         value_fn=lambda bike: bike.moving,
+        topics=(TOPIC_LOCATION,),
     ),
     EbikeBinarySensorDescription(
         key="light",
@@ -66,6 +74,7 @@ class EbikeBinarySensor(EbikeEntity, BinarySensorEntity):
     ) -> None:
         super().__init__(runtime, bike_id, description.key)
         self.entity_description = description
+        self._bike_topics = description.topics
 
     @property
     def is_on(self) -> bool | None:

@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 SAVE_DELAY = 10.0
+# What a notification changes: entities listen only to what they show.
+TOPIC_STATUS = "status"
+TOPIC_LOCATION = "location"
 BCM_CRITICAL = "CHARGE_CRITICAL"
 
 type EbikeConfigEntry = ConfigEntry[EbikeData]
@@ -99,7 +102,9 @@ class BikeState:
     location_body: bytes | None = None
     last_report: dt.datetime | None = None
     device_id: str | None = None
-    _listeners: list[CALLBACK_TYPE] = field(default_factory=list)
+    _listeners: dict[str, list[CALLBACK_TYPE]] = field(
+        default_factory=lambda: {TOPIC_STATUS: [], TOPIC_LOCATION: []}
+    )
     _event_listeners: list[Callable[[str], None]] = field(default_factory=list)
 
     @property
@@ -108,10 +113,18 @@ class BikeState:
         return None if self.location is None else self.location.is_moving
 
     @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call ``update`` when this bike's state changes; returns the remover."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
+    def async_add_listener(
+        self, update: CALLBACK_TYPE, topics: tuple[str, ...]
+    ) -> CALLBACK_TYPE:
+        """Call ``update`` when a topic (status, location) changes; returns the remover."""
+        for topic in topics:
+            self._listeners[topic].append(update)
+
+        def remove() -> None:
+            for topic in topics:
+                self._listeners[topic].remove(update)
+
+        return remove
 
     @callback
     def async_add_event_listener(self, fire: Callable[[str], None]) -> CALLBACK_TYPE:
@@ -120,10 +133,18 @@ class BikeState:
         return lambda: self._event_listeners.remove(fire)
 
     @callback
-    def notify(self) -> None:
-        """Wake this bike's entities."""
-        for update in self._listeners:
-            update()
+    def notify(self, topic: str | None = None) -> None:
+        """Wake the bike's entities that show ``topic`` (None: all of them)."""
+        if topic is not None:
+            for update in self._listeners[topic]:
+                update()
+            return
+        woken: set[CALLBACK_TYPE] = set()
+        for listeners in self._listeners.values():
+            for update in listeners:
+                if update not in woken:
+                    woken.add(update)
+                    update()
 
 
 def transitions(old: BikeStatus | None, new: BikeStatus) -> list[str]:
@@ -257,7 +278,7 @@ class EbikeData:
         bike.status = event
         bike.status_body = body
         self._reported(bike, event.created_at)
-        self._after_apply(bike, transitions(old, event))
+        self._after_apply(bike, TOPIC_STATUS, transitions(old, event))
         return True
 
     @callback
@@ -279,14 +300,14 @@ class EbikeData:
             fired.append(
                 TRIGGER_STARTED_MOVING if latest.is_moving else TRIGGER_STOPPED
             )
-        self._after_apply(bike, fired)
+        self._after_apply(bike, TOPIC_LOCATION, fired)
         return True
 
     def _reported(self, bike: BikeState, created_at: dt.datetime) -> None:
         if bike.last_report is None or created_at > bike.last_report:
             bike.last_report = created_at
 
-    def _after_apply(self, bike: BikeState, fired: list[str]) -> None:
+    def _after_apply(self, bike: BikeState, topic: str, fired: list[str]) -> None:
         self.counters.applied += 1
         if not self._save_scheduled:
             # At most one write per SAVE_DELAY, also under a steady stream
@@ -300,7 +321,7 @@ class EbikeData:
                 self.coordinator.async_request_refresh(), eager_start=False
             )
             return
-        bike.notify()
+        bike.notify(topic)
         for trigger in fired:
             self._fire(bike, trigger)
         self._refresh_pending_module(bike.bike_id)

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import EbikeConfigEntry, EbikeData
+from .coordinator import TOPIC_LOCATION, EbikeConfigEntry, EbikeData
 from .entity import EbikeEntity, async_setup_bike_platform
 
 
@@ -19,6 +19,7 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
 
     _attr_translation_key = "ebike_location"
     _attr_source_type = SourceType.GPS
+    _bike_topics = (TOPIC_LOCATION,)
 
     def __init__(self, runtime: EbikeData, bike_id: str) -> None:
         super().__init__(runtime, bike_id, "location")

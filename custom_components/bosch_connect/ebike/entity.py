@@ -12,7 +12,13 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from custom_components.bosch_connect.entity import BoschConnectEntity
 
 from .api import ConnectModule
-from .coordinator import BikeState, EbikeConfigEntry, EbikeData, device_identifier
+from .coordinator import (
+    TOPIC_STATUS,
+    BikeState,
+    EbikeConfigEntry,
+    EbikeData,
+    device_identifier,
+)
 
 
 class EbikeEntity(BoschConnectEntity):
@@ -21,6 +27,8 @@ class EbikeEntity(BoschConnectEntity):
     _attr_should_poll = False
     # Also update when the fleet coordinator has news (modules, availability).
     _listens_to_fleet = False
+    # The notifications this entity shows (BIKE_STATUS and/or LOCATION_TRACKING).
+    _bike_topics: tuple[str, ...] = (TOPIC_STATUS,)
 
     def __init__(self, runtime: EbikeData, bike_id: str, key: str) -> None:
         self._runtime = runtime
@@ -42,7 +50,10 @@ class EbikeEntity(BoschConnectEntity):
     async def async_added_to_hass(self) -> None:
         """Follow this bike (and the fleet where needed)."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._bike.async_add_listener(self._handle_update))
+        if self._bike_topics:
+            self.async_on_remove(
+                self._bike.async_add_listener(self._handle_update, self._bike_topics)
+            )
         if self._listens_to_fleet:
             self.async_on_remove(
                 self._runtime.coordinator.async_add_listener(self._handle_update)

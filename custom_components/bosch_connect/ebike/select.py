@@ -23,6 +23,7 @@ class EbikeProfileSelect(EbikeEntity, SelectEntity):
     """The requested profile of one feature; the bike applies it at power-on."""
 
     _listens_to_fleet = True
+    _bike_topics = ()
 
     def __init__(self, runtime: EbikeData, bike_id: str, feature: str) -> None:
         super().__init__(runtime, bike_id, f"{feature.lower()}_profile")

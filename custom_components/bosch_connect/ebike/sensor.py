@@ -26,7 +26,13 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import ConnectModule
-from .coordinator import BikeState, EbikeConfigEntry, EbikeData
+from .coordinator import (
+    TOPIC_LOCATION,
+    TOPIC_STATUS,
+    BikeState,
+    EbikeConfigEntry,
+    EbikeData,
+)
 from .entity import EbikeEntity, async_setup_bike_platform
 
 BCM_BATTERY_STATES = [
@@ -61,6 +67,7 @@ class EbikeSensorDescription(SensorEntityDescription):
     """A sensor fed by the bike's notifications."""
 
     value_fn: Callable[[BikeState], StateType | dt.datetime]
+    topics: tuple[str, ...] = (TOPIC_STATUS,)
 
 
 SENSORS: tuple[EbikeSensorDescription, ...] = (
@@ -132,6 +139,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         translation_key="ebike_last_report",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda bike: bike.last_report,
+        topics=(TOPIC_STATUS, TOPIC_LOCATION),
     ),
 )
 
@@ -146,6 +154,7 @@ class EbikeSensor(EbikeEntity, SensorEntity):
     ) -> None:
         super().__init__(runtime, bike_id, description.key)
         self.entity_description = description
+        self._bike_topics = description.topics
 
     @property
     def native_value(self) -> StateType | dt.datetime:
@@ -161,6 +170,7 @@ class EbikeSyncStatusSensor(EbikeEntity, SensorEntity):
     _attr_options = SYNC_STATES
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _listens_to_fleet = True
+    _bike_topics = ()
 
     def __init__(self, runtime: EbikeData, bike_id: str) -> None:
         super().__init__(runtime, bike_id, "sync_status")

@@ -26,7 +26,11 @@ def _fault_routes(service: SimulatedService) -> list[web.RouteDef]:
     async def set_fault(request: web.Request) -> web.Response:
         body: dict[str, Any] = await request.json()
         prefix = str(body.pop("prefix", "/"))
-        service.faults.set(prefix, Fault(**body))
+        try:
+            fault = Fault(**body)
+        except TypeError as err:
+            return web.json_response({"error": str(err)}, status=400)
+        service.faults.set(prefix, fault)
         return web.json_response({"prefix": prefix, **body})
 
     async def clear_faults(request: web.Request) -> web.Response:

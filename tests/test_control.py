@@ -95,6 +95,10 @@ async def test_page_buttons_and_faults(socket_enabled: None) -> None:
                 assert response.status == 200
             async with session.get(f"{control.url}/lamp/faults") as response:
                 assert (await response.json())["/hello"]["status"] == 503
+            async with session.post(
+                f"{control.url}/lamp/faults", json={"prefix": "/", "colour": "red"}
+            ) as response:
+                assert response.status == 400
             async with session.get(f"{lamp.listener.url}/hello") as response:
                 assert response.status == 503
             async with session.delete(f"{control.url}/lamp/faults") as response:

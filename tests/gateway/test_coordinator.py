@@ -58,8 +58,38 @@ async def test_polls_only_what_the_probe_found(
     gateway_sim.max_in_flight = 0
     await coordinator.async_refresh()
     requested = [r.path for r in gateway_sim.faults.requests(method="GET")]
-    assert sorted(requested) == sorted(layout.paths)
+    # Every resource once; of the hot-water levels only the one in use ("high").
+    assert len(requested) == len(set(requested))
+    assert set(requested) == set(layout.paths) - {
+        "/dhwCircuits/dhw1/temperatureLevels/low",
+        "/dhwCircuits/dhw1/temperatureLevels/eco",
+    }
+    assert set(requested) == coordinator.polled_paths
     assert 2 <= gateway_sim.max_in_flight <= 4
+
+
+async def test_mode_changed_at_the_gateway_is_followed_in_one_poll(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    loaded_gateway_entry: MockConfigEntry,
+) -> None:
+    """The tank switched to eco at the gateway: its level is read in the same poll."""
+    gateway_sim.resources.leaves["/dhwCircuits/dhw1/operationMode"]["value"] = "eco"
+    gateway_sim.faults.log.clear()
+    await loaded_gateway_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get(DHW1)
+    assert state.state == "eco"
+    assert state.attributes["temperature"] == 50  # the eco level
+    requested = [r.path for r in gateway_sim.faults.requests(method="GET")]
+    assert "/dhwCircuits/dhw1/temperatureLevels/eco" in requested
+    assert "/dhwCircuits/dhw1/temperatureLevels/low" not in requested
+
+    gateway_sim.faults.log.clear()
+    await loaded_gateway_entry.runtime_data.coordinator.async_refresh()
+    requested = [r.path for r in gateway_sim.faults.requests(method="GET")]
+    assert "/dhwCircuits/dhw1/temperatureLevels/high" not in requested
+    assert requested.count("/dhwCircuits/dhw1/temperatureLevels/eco") == 1
 
 
 async def test_absent_resources_make_no_entities(

@@ -26,7 +26,7 @@ from .const import (
     PARALLEL_REQUESTS,
 )
 from .errors import GatewayAuthError, GatewayError, GatewayTlsError
-from .layout import Layout, async_probe
+from .layout import Layout, async_probe, used_paths
 from .values import Resource
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +74,10 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         )
         self.client = client
         self.certificates_expire = certificates_expire
+        # At most this many requests at once (a small device; the bench may change it).
+        self.parallel = PARALLEL_REQUESTS
+        # What the last poll read (for diagnostics and the bench).
+        self.polled_paths: frozenset[str] = frozenset()
         self.layout = Layout((), (), ())
         self._probed: dict[str, Resource] | None = None
 
@@ -115,21 +119,32 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         )
 
     async def _async_update_data(self) -> dict[str, Resource]:
-        """Read every resource found by the probe."""
+        """Read the resources that the entities use (see ``used_paths``)."""
         async_check_expiry(
             self.hass, self.config_entry, self.certificates_expire, dt_util.utcnow()
         )
         if self._probed is not None:
             # The probe has just read everything: no need to ask twice.
             data, self._probed = self._probed, None
-            return data
-        return await self._async_read(self.layout.paths, dict(self.data or {}))
+            self.polled_paths = frozenset(data)
+        else:
+            data = dict(self.data or {})
+            fetched: set[str] = set()
+            # A mode that changed may need another setpoint or level: ask again.
+            while needed := [
+                p for p in used_paths(self.layout, data) if p not in fetched
+            ]:
+                data = await self._async_read(needed, data)
+                fetched.update(needed)
+            self.polled_paths = frozenset(fetched)
+        keep = set(used_paths(self.layout, data))
+        return {path: res for path, res in data.items() if path in keep}
 
     async def _async_read(
         self, paths: Iterable[str], base: dict[str, Resource]
     ) -> dict[str, Resource]:
         try:
-            found = await self.client.get_many(paths, parallel=PARALLEL_REQUESTS)
+            found = await self.client.get_many(paths, parallel=self.parallel)
         except GatewayAuthError as err:
             raise _auth_failed() from err
         except GatewayError as err:

@@ -9,7 +9,7 @@ polled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from custom_components.bosch_connect.heating.model import (
@@ -187,6 +187,25 @@ def _modes(resource: Resource | None) -> Modes:
     )
 
 
+def _setpoint_order(data: Mapping[str, Resource], circuit: str) -> tuple[str, ...]:
+    mode = data.get(hc_path(circuit, HC_OPERATION_MODE))
+    automatic = mode is not None and str(mode.value).lower() not in ("manual", "off")
+    names = (
+        (HC_TEMPORARY_SETPOINT, HC_MANUAL_SETPOINT, HC_CURRENT_SETPOINT)
+        if automatic
+        else (HC_MANUAL_SETPOINT, HC_TEMPORARY_SETPOINT, HC_CURRENT_SETPOINT)
+    )
+    return tuple(hc_path(circuit, name) for name in names)
+
+
+def _first_writable(data: Mapping[str, Resource], paths: Iterable[str]) -> str | None:
+    for path in paths:
+        resource = data.get(path)
+        if resource is not None and resource.writeable:
+            return path
+    return None
+
+
 def setpoint_path(data: Mapping[str, Resource], circuit: str) -> str | None:
     """The resource a new room setpoint goes to.
 
@@ -194,18 +213,7 @@ def setpoint_path(data: Mapping[str, Resource], circuit: str) -> str | None:
     circuit has one, else the manual setpoint; the current setpoint only when
     it is the one writable resource.
     """
-    mode = data.get(hc_path(circuit, HC_OPERATION_MODE))
-    automatic = mode is not None and str(mode.value).lower() not in ("manual", "off")
-    order = (
-        (HC_TEMPORARY_SETPOINT, HC_MANUAL_SETPOINT, HC_CURRENT_SETPOINT)
-        if automatic
-        else (HC_MANUAL_SETPOINT, HC_TEMPORARY_SETPOINT, HC_CURRENT_SETPOINT)
-    )
-    for name in order:
-        resource = data.get(hc_path(circuit, name))
-        if resource is not None and resource.writeable:
-            return resource.id
-    return None
+    return _first_writable(data, _setpoint_order(data, circuit))
 
 
 def heating_circuit(
@@ -232,19 +240,20 @@ def heating_circuit(
     )
 
 
+def _level_order(data: Mapping[str, Resource], circuit: str) -> tuple[str, ...]:
+    mode = data.get(dhw_path(circuit, DHW_OPERATION_MODE))
+    raw = str(mode.value).lower() if mode is not None else ""
+    names = (_DHW_LEVELS.get(raw, DHW_LEVEL_HIGH), DHW_SETPOINT)
+    return tuple(dhw_path(circuit, name) for name in names)
+
+
 def hot_water_setpoint_path(data: Mapping[str, Resource], circuit: str) -> str | None:
     """The resource a new hot-water setpoint goes to.
 
     The temperature level of the current operation mode (``low``, ``eco``;
     ``high`` for every other mode), else the current setpoint if writable.
     """
-    mode = data.get(dhw_path(circuit, DHW_OPERATION_MODE))
-    raw = str(mode.value).lower() if mode is not None else ""
-    for name in (_DHW_LEVELS.get(raw, DHW_LEVEL_HIGH), DHW_SETPOINT):
-        resource = data.get(dhw_path(circuit, name))
-        if resource is not None and resource.writeable:
-            return resource.id
-    return None
+    return _first_writable(data, _level_order(data, circuit))
 
 
 def hot_water(data: Mapping[str, Resource], circuit: str) -> HotWaterState | None:
@@ -267,3 +276,41 @@ def hot_water(data: Mapping[str, Resource], circuit: str) -> HotWaterState | Non
         mode=_modes(data.get(dhw_path(circuit, DHW_OPERATION_MODE))),
         unit=unit,
     )
+
+
+def _chosen(
+    layout: Layout, data: Mapping[str, Resource], paths: Iterable[str]
+) -> str | None:
+    """The first of ``paths`` the gateway has that is writable or not read yet."""
+    for path in paths:
+        if not layout.has(path):
+            continue
+        resource = data.get(path)
+        if resource is None or resource.writeable:
+            return path
+    return None
+
+
+def used_paths(layout: Layout, data: Mapping[str, Resource]) -> tuple[str, ...]:
+    """The resources the entities read, given the modes in ``data``.
+
+    Of the setpoints and hot-water levels only the one that the current mode
+    uses is read; a mode change is followed within the same poll (the
+    coordinator asks again with the new data).
+    """
+    used: list[str] = []
+    for hc in layout.heating_circuits:
+        used += (
+            hc_path(hc, name)
+            for name in HC_RESOURCES
+            if name not in (HC_MANUAL_SETPOINT, HC_TEMPORARY_SETPOINT)
+        )
+        used.append(_chosen(layout, data, _setpoint_order(data, hc)) or "")
+    for dhw in layout.hot_water_circuits:
+        used += (
+            dhw_path(dhw, name)
+            for name in (DHW_ACTUAL, DHW_SETPOINT, DHW_OPERATION_MODE)
+        )
+        used.append(_chosen(layout, data, _level_order(data, dhw)) or "")
+    used += SYSTEM_RESOURCES
+    return tuple(path for path in dict.fromkeys(used) if layout.has(path))

@@ -474,3 +474,12 @@ def test_random_payload_shaped_json(data: Any) -> None:
 def test_mutated_real_payloads(key: str, value: Any) -> None:
     _only_payload_errors(body({**V1_2_STATUS, key: value}))
     _only_payload_errors(body({**DRAFT_STATUS, key: value}))
+
+
+def test_integral_floats_are_integers() -> None:
+    [event] = parse_events(
+        body(_with(V1_2_STATUS, "battery.systemStateOfCharge", 35.0))
+    )
+    assert isinstance(event, BikeStatus)
+    assert event.state_of_charge == 35
+    assert isinstance(event.state_of_charge, int)

@@ -128,8 +128,8 @@ class _ReadRecorder(dict[str, Any]):
         return super().__getitem__(key)
 
 
-async def used_resources(hass: HomeAssistant, entry: Any) -> tuple[set[str], set[str]]:
-    """(polled resources that enabled entities read, polled ones none reads).
+async def used_resources(hass: HomeAssistant, entry: Any) -> set[str]:
+    """The resources that the enabled entities read while writing their state.
 
     Every enabled entity writes its state from a recording copy of the
     coordinator's data; a membership test (``in``) does not count as a read.
@@ -141,14 +141,21 @@ async def used_resources(hass: HomeAssistant, entry: Any) -> tuple[set[str], set
     await hass.async_block_till_done()
     coordinator.async_set_updated_data(full)
     await hass.async_block_till_done()
-    used = recorder.read & set(full)
-    return used, set(full) - used
+    return recorder.read & set(full)
 
 
 @contextlib.contextmanager
-def parallel_limit(limit: int) -> Iterator[None]:
+def parallel_limit(coordinator: Any, limit: int) -> Iterator[None]:
     """Override the coordinator's parallelism limit."""
-    namespace = vars(gw_coordinator)
+    if hasattr(coordinator, "parallel"):
+        saved = coordinator.parallel
+        coordinator.parallel = limit
+        try:
+            yield
+        finally:
+            coordinator.parallel = saved
+        return
+    namespace = vars(gw_coordinator)  # before the coordinator had `parallel`
     saved = namespace["PARALLEL_REQUESTS"]
     namespace["PARALLEL_REQUESTS"] = limit
     try:
@@ -165,6 +172,7 @@ class RefreshResult:
     limit_label: str
     requests: float
     distinct: float
+    paths: frozenset[str]
     wall_ms: float
     max_in_flight: int
     failed: int
@@ -192,7 +200,8 @@ async def measure_refreshes(
             walls: list[float] = []
             failed = 0
             sim.max_in_flight = 0
-            with parallel_limit(value):
+            paths: set[str] = set()
+            with parallel_limit(coordinator, value):
                 for _ in range(refreshes):
                     mark = len(sim.faults.log)
                     start = time.monotonic()
@@ -201,6 +210,7 @@ async def measure_refreshes(
                     new = sim.faults.log[mark:]
                     counts.append(len(new))
                     distinct.append(len({r.path for r in new}))
+                    paths.update(r.path for r in new)
                     failed += not coordinator.last_update_success
             results.append(
                 RefreshResult(
@@ -208,6 +218,7 @@ async def measure_refreshes(
                     limit_label=label,
                     requests=median(counts),
                     distinct=median(distinct),
+                    paths=frozenset(paths),
                     wall_ms=median(walls),
                     max_in_flight=sim.max_in_flight,
                     failed=failed,

@@ -91,6 +91,7 @@ class EbikeSettings:
     auto_send: bool = True  # periodic notifications at the profiles' intervals
     seed: int = 3
     verify_webhook_tls: bool = False
+    delivery_timeout: float = 10.0  # real seconds per POST (WebhookTest, notifications)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +295,7 @@ class EbikeCloud:
         )
         await self._listener.start()
         self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=10),
+            timeout=aiohttp.ClientTimeout(total=self.settings.delivery_timeout),
             headers={"User-Agent": "Bosch-eBike-Cloud-Simulator"},
         )
         if self.settings.auto_send:

@@ -11,12 +11,12 @@ SECTIONS = ("ingest", "fleet", "gateway", "coldstart")
 class BenchConfig:
     """Sizes of one run. ``quick()`` is the smoke test's configuration."""
 
-    events: int = 3000
+    events: int = 2000
     rounds: int = 3
     concurrency: int = 16
     bikes: int = 100
     fleet_sizes: tuple[int, ...] = (10, 100, 1000)
-    fleet_events: int = 2000
+    fleet_events: int = 1000
     floor_entities: int = 2000
     latency: float = 0.02
     refreshes: int = 5

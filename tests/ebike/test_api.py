@@ -31,6 +31,11 @@ from .conftest import WebhookReceiver
 TYPES = ["BIKE_STATUS", "LOCATION_TRACKING"]
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Protocol tests: no Home Assistant instance is needed (nor started)."""
+
+
 def make_client(
     sim: EbikeCloud, session: aiohttp.ClientSession, **overrides: object
 ) -> EbikeClient:

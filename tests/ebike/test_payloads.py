@@ -23,6 +23,11 @@ MODULE = "BCM3100_EB1310000B_17918-0052-01-368-00-0000"
 UTC = dt.UTC
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Protocol tests: no Home Assistant instance is needed (nor started)."""
+
+
 def body(data: Any) -> bytes:
     return json.dumps(data).encode()
 

@@ -36,6 +36,11 @@ from .conftest import Received, WebhookReceiver
 CERTS = "/notification/v1/certs/"
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Protocol tests: no Home Assistant instance is needed (nor started)."""
+
+
 @pytest.fixture
 async def subscribed(
     ebike_client: EbikeClient, webhook_receiver: WebhookReceiver

@@ -39,6 +39,11 @@ TYPES = ["BIKE_STATUS", "LOCATION_TRACKING"]
 # --- OpenAPI schemas as JSON Schema ----------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Protocol tests: no Home Assistant instance is needed (nor started)."""
+
+
 def _format_checker() -> jsonschema.FormatChecker:
     checker = jsonschema.FormatChecker()
 

@@ -65,6 +65,9 @@ def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
     if args.fleet:
         overrides["fleet_sizes"] = tuple(int(x) for x in args.fleet.split(","))
     cfg = dataclasses.replace(cfg, **overrides)  # type: ignore[arg-type]
+    if cfg.bikes < 2 * cfg.concurrency:
+        # Two events of one bike in flight together could arrive out of order.
+        parser.error("--bikes must be at least twice --concurrency")
     return cfg, args
 
 

@@ -75,6 +75,15 @@ def _registry_count(hass: HomeAssistant, entry_id: str) -> int:
     return len(er.async_entries_for_config_entry(er.async_get(hass), entry_id))
 
 
+def fleet_concurrency(cfg: BenchConfig) -> int:
+    """One concurrency for every fleet size, below the smallest fleet.
+
+    Events of one bike must not be in flight together: the later one could
+    arrive first and the earlier would then (rightly) be ignored as old.
+    """
+    return max(1, min(cfg.concurrency, min(cfg.fleet_sizes) // 2))
+
+
 async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResult:
     """Time, entities, ingestion and memory at one fleet size."""
     from .suite import measure_peers  # noqa: PLC0415 - avoids an import cycle
@@ -99,7 +108,7 @@ async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResu
         stack.callback(probe.close)
         peers = [await setup_noop(hass, probe, bikes), ebike_peer(EBIKE, sim)]
         results = await measure_peers(
-            replace(cfg, events=cfg.fleet_events),
+            replace(cfg, events=cfg.fleet_events, concurrency=fleet_concurrency(cfg)),
             probe,
             bench.url,
             peers,

@@ -336,7 +336,8 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
         "memory still allocated after the setup and a garbage collection "
         "(tracemalloc, separate instance); *RSS* = growth of the resident set "
         f"in the timing instance. Ingestion: {cfg.fleet_events:,} events per "
-        f"round, {cfg.rounds} rounds interleaved with the no-op webhook of the "
+        f"round, {fleet.fleet_concurrency(cfg)} concurrent connections (fewer than "
+        f"the smallest fleet has bikes), {cfg.rounds} rounds interleaved with the no-op webhook of the "
         "same instance.",
         "",
         *table(
@@ -354,6 +355,7 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
                 "eBike / no-op",
                 "eBike CPU µs/event",
                 "state p99 ms",
+                "non-2xx / no state",
             ],
             [
                 [
@@ -372,6 +374,7 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
                     fmt(r.ingest.rate / r.noop.rate, 2),
                     fmt(r.ingest.cpu_us_per_event, 0),
                     fmt(r.ingest.state_p99_ms, 1),
+                    f"{r.ingest.errors} / {r.ingest.without_state}",
                 ]
                 for r in results
             ],

@@ -167,7 +167,13 @@ async def _async_subscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool
             hass,
             entry.entry_id,
             ISSUE_WEBHOOK_REJECTED,
-            {"base_url": _base(url), "detail": err.detail or str(err.status)},
+            {
+                "base_url": _base(url),
+                # Bosch may quote the URL: never show the webhook id.
+                "detail": (err.detail or str(err.status)).replace(
+                    data[CONF_WEBHOOK_ID], "…"
+                ),
+            },
         )
         return True
     except EbikeAuthError:

@@ -353,3 +353,31 @@ async def test_conflict_race_reads_again(
     issue = _issue(hass, "ebike_subscription_taken", entry)
     assert issue.translation_placeholders["url"] == webhook_receiver.url
     assert [h.url for h in ebike_sim.webhooks.values()] == [webhook_receiver.url]
+
+
+async def test_external_url_change_moves_subscription(
+    hass: HomeAssistant,
+    ebike_entry: MockConfigEntry,
+    ebike_sim: EbikeCloud,
+    ha_url: str,
+) -> None:
+    """No reload needed: a new external URL is taken to Bosch at once."""
+    (hook,) = ebike_sim.webhooks.values()
+    server = TestServer(hass.http.app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        moved = str(server.make_url("/")).rstrip("/")
+        await hass.config.async_update(external_url=moved)
+        await hass.async_block_till_done()
+        assert hook.url.startswith(moved)
+        delivery = await ebike_sim.deliver_now(ebike_sim.bikes[0], "BIKE_STATUS")
+        assert delivery.status == 200
+        # Another config change with the same URL changes nothing at Bosch.
+        puts = len(ebike_sim.faults.requests("/notification/v1/webhooks/", "PUT"))
+        await hass.config.async_update(location_name="Elsewhere")
+        await hass.async_block_till_done()
+        assert (
+            len(ebike_sim.faults.requests("/notification/v1/webhooks/", "PUT")) == puts
+        )
+    finally:
+        await server.close()

@@ -17,9 +17,10 @@ from homeassistant.components.webhook import async_unregister as webhook_unregis
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_WEBHOOK_ID,
+    EVENT_CORE_CONFIG_UPDATE,
     Platform,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
@@ -119,6 +120,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         await subscribe()
 
     entry.async_on_unload(async_at_started(hass, started))
+
+    @callback
+    def config_changed(event: Event[Any]) -> None:
+        # The external URL may have changed: move the subscription along.
+        if hass.is_running:
+            entry.async_create_task(hass, subscribe())
+
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed)
+    )
     return True
 
 

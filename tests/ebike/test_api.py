@@ -591,3 +591,15 @@ async def test_odd_api_answers(
     assert caught.value.detail == ""
     client.invalidate_token()
     assert client.token_expires_at is None
+
+
+async def test_concurrent_401s_fetch_one_new_token(
+    ebike_sim: EbikeCloud, ebike_client: EbikeClient
+) -> None:
+    import asyncio
+
+    await ebike_client.list_webhooks()
+    ebike_sim.revoke_tokens()
+    results = await asyncio.gather(*(ebike_client.list_webhooks() for _ in range(4)))
+    assert results == [[]] * 4
+    assert ebike_sim.tokens_issued == 2

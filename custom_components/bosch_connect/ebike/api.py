@@ -332,50 +332,60 @@ class EbikeClient:
                 f"{method} {URL(url).with_query(None)} failed: {type(err).__name__}"
             ) from err
 
+    def _cached_token(self) -> str | None:
+        if self._token and self._clock() < self._expires_at - REFRESH_MARGIN:
+            return self._token
+        return None
+
     async def async_get_token(self, *, force: bool = False) -> str:
         """A valid access token (cached; renewed shortly before expiry)."""
         async with self._token_lock:
-            if (
-                not force
-                and self._token
-                and self._clock() < self._expires_at - REFRESH_MARGIN
-            ):
-                return self._token
-            response = await self._send(
-                "POST",
-                self.token_url,
-                headers={"Accept": "application/json"},
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self._client_id,
-                    "client_secret": self._client_secret,
-                },
-            )
-            if response.status != 200:
-                self._token = None
-                detail = response.detail()
-                error = ""
-                try:
-                    payload = json.loads(response.body)
-                    if isinstance(payload, dict):
-                        error = _text(payload.get("error"))
-                except ValueError:
-                    pass
-                if response.status == 401 or error in _AUTH_ERRORS:
-                    raise EbikeAuthError("the OAuth client was refused")
-                raise EbikeApiError(response.status, detail)
-            payload = response.json_object()
-            token = payload.get("access_token")
-            expires_in = payload.get("expires_in", 300)
-            if not isinstance(token, str) or not token:
-                raise EbikeApiError(200, "token response without access_token")
-            if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
-                expires_in = 300
-            lifetime = max(0.0, float(min(expires_in, 86400)))  # at most a day
-            self._token = token
-            self._expires_at = self._clock() + lifetime
-            _LOGGER.debug("Got an access token valid for %s s", expires_in)
-            return token
+            if not force and (token := self._cached_token()):
+                return token
+            return await self._fetch_token()
+
+    async def _renewed_token(self, rejected: str) -> str:
+        """A token other than ``rejected`` (concurrent callers fetch only one)."""
+        async with self._token_lock:
+            if (token := self._cached_token()) and token != rejected:
+                return token
+            return await self._fetch_token()
+
+    async def _fetch_token(self) -> str:
+        response = await self._send(
+            "POST",
+            self.token_url,
+            headers={"Accept": "application/json"},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+        )
+        if response.status != 200:
+            self._token = None
+            error = ""
+            try:
+                payload = json.loads(response.body)
+                if isinstance(payload, dict):
+                    error = _text(payload.get("error"))
+            except ValueError:
+                pass
+            if response.status == 401 or error in _AUTH_ERRORS:
+                raise EbikeAuthError("the OAuth client was refused")
+            raise EbikeApiError(response.status, response.detail())
+        payload = response.json_object()
+        token = payload.get("access_token")
+        expires_in = payload.get("expires_in", 300)
+        if not isinstance(token, str) or not token:
+            raise EbikeApiError(200, "token response without access_token")
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+            expires_in = 300
+        lifetime = max(0.0, float(min(expires_in, 86400)))  # at most a day
+        self._token = token
+        self._expires_at = self._clock() + lifetime
+        _LOGGER.debug("Got an access token valid for %.0f s", lifetime)
+        return token
 
     def invalidate_token(self) -> None:
         """Forget the cached token (the next call fetches a new one)."""
@@ -390,8 +400,10 @@ class EbikeClient:
         headers: Mapping[str, str] | None = None,
     ) -> _Response:
         """An API call with the bearer token; one retry with a fresh token on 401."""
+        token = await self.async_get_token()
         for attempt in range(2):
-            token = await self.async_get_token(force=attempt > 0)
+            if attempt:
+                token = await self._renewed_token(token)
             response = await self._send(
                 method,
                 url,

@@ -227,6 +227,8 @@ async def test_http_certificate_url_is_never_fetched(
     assert cert_fetches(ebike_sim) == 0
     with pytest.raises(CertificateUrlNotAllowedError):
         verifier.allow_cert_url(received.headers["X-Bosch-Cert-Url"])
+    with pytest.raises(CertificateUrlNotAllowedError):
+        verifier.allow_cert_url("https://[::1")
 
 
 async def test_untrusted_certificates_are_refused(

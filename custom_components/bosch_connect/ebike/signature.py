@@ -170,7 +170,10 @@ class SignatureVerifier:
 
     def allow_cert_url(self, url: str) -> None:
         """Trust a certificate URL returned by the API (must be https)."""
-        parsed = URL(url)
+        try:
+            parsed = URL(url)
+        except (ValueError, TypeError) as err:
+            raise CertificateUrlNotAllowedError("certificate URL is invalid") from err
         if parsed.scheme != "https" or not parsed.host:
             raise CertificateUrlNotAllowedError("certificate URL is not https")
         self._allowed.add(str(parsed))

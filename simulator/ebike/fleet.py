@@ -337,6 +337,45 @@ class Bike:
         }
         return body
 
+    def bike_profile(self, now: float) -> dict[str, Any]:
+        """A BIKE_PROFILE body (v1.2.0; an event type the integration ignores)."""
+        _, part, serial = self.module_id.split("_", 2)
+
+        def component(code: str, number: str, version: str) -> dict[str, str]:
+            return {
+                "productCode": code,
+                "partNumber": number,
+                "serialNumber": self.battery_serial,
+                "softwareVersion": version,
+            }
+
+        return {
+            "bikeId": self.bike_id,
+            "oemBikeId": self.oem_bike_id,
+            "type": "BIKE_PROFILE",
+            "createdAt": iso(now),
+            "bikeCategory": "CITY",
+            "serviceDue": {"odometer": round(self.odometer_m) + 500_000},
+            "driveUnit": {
+                **component("BDU3741", "0275007530", "5.6.0.0"),
+                "availableAssistModes": ["ECO", "TOUR+", "SPORT", "TURBO"],
+            },
+            "remoteControl": component("BRC3600", "0275007570", "2.1.0.0"),
+            "batteries": [
+                {
+                    **component("BBP3770", "0275007560", "1.7.0.0"),
+                    "chargeCycles": {"total": 42.5, "onBike": 40.0, "offBike": 2.5},
+                }
+            ],
+            "connectModule": {
+                "id": self.module_id,
+                "productCode": "BCM3100",
+                "partNumber": part,
+                "serialNumber": serial,
+                "softwareVersion": "BES3_12.1.0",
+            },
+        }
+
     def _location(self, point: TrackPoint) -> dict[str, Any]:
         return {
             "latitude": point.latitude,

@@ -993,6 +993,8 @@ class EbikeCloud:
             payload: Any = bike.bike_status(now, self.payload_shape)
         elif event_type == "LOCATION_TRACKING":
             payload = bike.location_tracking(now, self.payload_shape)
+        elif event_type == "BIKE_PROFILE":
+            payload = bike.bike_profile(now)
         else:
             payload = {
                 "type": event_type,
@@ -1004,9 +1006,11 @@ class EbikeCloud:
             body = body[: len(body) // 2]
         return body
 
-    def notify(self, bike: Bike | str | int, event_type: str) -> list[Delivery]:
+    def notify(
+        self, bike: Bike | str | int, event_type: str, *, via: str | None = None
+    ) -> list[Delivery]:
         """Queue a notification (and its fault copies); returns the deliveries."""
-        hook = self.subscriber(event_type)
+        hook = self.subscriber(via or event_type)
         if hook is None:
             raise NoSubscriberError(event_type)
         target = self.bike(bike)
@@ -1035,14 +1039,16 @@ class EbikeCloud:
                 self._spawn(held, after=delivery)
         return made
 
-    async def deliver_now(self, bike: Bike | str | int, event_type: str) -> Delivery:
+    async def deliver_now(
+        self, bike: Bike | str | int, event_type: str, *, via: str | None = None
+    ) -> Delivery:
         """Send a notification now; returns after its first attempt.
 
         Later retries run in the background (``await delivery.wait()``).
         With the duplicate or reorder faults, the first of the deliveries
         is returned (see ``deliveries`` for all).
         """
-        made = self.notify(bike, event_type)
+        made = self.notify(bike, event_type, via=via)
         for delivery in made:
             if delivery.state != HELD:
                 await delivery.first_attempt()

@@ -20,6 +20,7 @@ from custom_components.bosch_connect.ebike.api import EbikeClient, WebhookAuthen
 from custom_components.bosch_connect.ebike.payloads import (
     BikeStatus,
     LocationTracking,
+    UnknownEvent,
     parse_events,
 )
 from simulator.control import make_control_app
@@ -180,6 +181,7 @@ async def drive_every_state(
         await sim.set_bcm_battery(1, status)
     sim.bikes[1].soc = 2.0  # light reserve reached
     await sim.deliver_now(1, "BIKE_STATUS")
+    await sim.deliver_now(1, "BIKE_PROFILE", via="BIKE_STATUS")  # unknown to us
     await until(lambda: all(d.done for d in sim.deliveries), "all delivered")
 
 
@@ -199,10 +201,17 @@ async def test_every_payload_matches_the_v1_2_contract(
             "WEBHOOK_TEST": "WebhookTest",
             "BIKE_STATUS": "BikeStatus",
             "LOCATION_TRACKING": "LocationTracking",
+            "BIKE_PROFILE": "BikeProfile",
         }[kind]
         spec.validate(name, payload)
         seen[kind] = seen.get(kind, 0) + 1
     assert seen["WEBHOOK_TEST"] == 1
+    assert seen["BIKE_PROFILE"] == 1
+    [profile] = events_of(webhook_receiver, UnknownEvent)
+    assert (profile.type, profile.bike_id) == (
+        "BIKE_PROFILE",
+        ebike_sim.bikes[1].bike_id,
+    )
     assert seen["LOCATION_TRACKING"] == 3
     assert seen["BIKE_STATUS"] >= 10
     statuses = events_of(webhook_receiver, BikeStatus)
@@ -235,6 +244,8 @@ async def test_every_payload_matches_the_2024_draft(
     await drive_every_state(ebike_sim, ebike_client, webhook_receiver)
     for request in webhook_receiver.received[1:]:
         payload = json.loads(request.body)
+        if isinstance(payload, dict) and payload["type"] == "BIKE_PROFILE":
+            continue  # not part of the 2024 draft
         if isinstance(payload, list):
             spec.validate("LocationTracking", payload)
         else:

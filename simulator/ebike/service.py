@@ -1058,6 +1058,14 @@ class EbikeCloud:
                 await delivery.first_attempt()
         return made[0]
 
+    def release_held(self) -> Delivery | None:
+        """Send a delivery held back by the reorder fault now (if any)."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.state = PENDING
+            self._spawn(held)
+        return held
+
     async def wait_idle(self) -> None:
         """Until every started delivery is delivered or dropped.
 

@@ -368,6 +368,14 @@ async def test_fault_switches(
     assert isinstance(older, BikeStatus)
     assert isinstance(newer, BikeStatus)
     assert older.created_at > newer.created_at  # the newer event arrived first
+    assert ebike_sim.release_held() is None
+    faults.reorder = True
+    alone = await ebike_sim.deliver_now(0, "BIKE_STATUS")
+    assert alone.state == "held"
+    assert ebike_sim.release_held() is alone
+    await alone.wait()
+    assert alone.state == "delivered"
+    faults.reorder = False
     faults.malformed_body = True
     faults.wrong_secret = True
     await ebike_sim.deliver_now(0, "BIKE_STATUS")

@@ -90,6 +90,7 @@ Control routes (mounted under ``/homecomfort/`` on the control server):
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict, deque
 import copy
 from dataclasses import dataclass, field
@@ -380,6 +381,8 @@ class HomeComfortService:
         self.rate_window = 60.0
         self._hits: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._forced_429: list[int] = []  # Retry-After of each injected 429
+        # (method, path prefix) -> how many answers to lose after handling
+        self._lost_answers: dict[tuple[str, str], int] = {}
         self.ca: Issued | None = None
         self._load()
         if not self.valid_keys():
@@ -459,6 +462,25 @@ class HomeComfortService:
         """Answer the next ``count`` API requests with 429 and ``Retry-After``."""
         self._forced_429.extend([retry_after] * count)
 
+    def lose_answers(self, method: str, path_prefix: str, count: int = 1) -> None:
+        """Handle the next ``count`` matching requests, then drop the connection.
+
+        The request takes effect (a key is created or deleted) but the client
+        never sees the answer - unlike ``faults``, which act before the handler.
+        """
+        self._lost_answers[(method.upper(), path_prefix)] = count
+
+    def _answer_lost(self, request: web.Request) -> bool:
+        for (method, prefix), count in self._lost_answers.items():
+            if (
+                count > 0
+                and request.method == method
+                and request.path.startswith(prefix)
+            ):
+                self._lost_answers[(method, prefix)] = count - 1
+                return True
+        return False
+
     def _server_ssl(self) -> ssl.SSLContext:
         self.ca = issue("Home Comfort Simulator CA", ca=True, path_length=0)
         server = issue("localhost", issuer=self.ca, server=True)
@@ -527,6 +549,10 @@ class HomeComfortService:
     ) -> web.StreamResponse:
         """Stamp the simulated time into ``Date``; check the request."""
         response = await self._check(request, handler)
+        if self._answer_lost(request):
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
         response.headers["Date"] = format_datetime(self.now(), usegmt=True)
         return response
 

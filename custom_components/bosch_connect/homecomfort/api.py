@@ -133,7 +133,7 @@ class HomeComfortClient:
         self._key = api_key
         self.user_id = user_id
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context else True
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self.timeout = aiohttp.ClientTimeout(total=timeout)  # per request
         self._server_offset: dt.timedelta | None = None
 
     @property
@@ -183,7 +183,7 @@ class HomeComfortClient:
                 headers=headers,
                 json=body,
                 ssl=self._ssl,
-                timeout=self._timeout,
+                timeout=self.timeout,
                 allow_redirects=False,
             ) as response:
                 self._note_server_time(response)

@@ -27,12 +27,13 @@ repair issue asks the user to delete unused ones.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
@@ -191,7 +192,22 @@ class KeyManager:
         }
         if old_id:
             data[CONF_PENDING_KEY_DELETION] = old_id
-        self.hass.config_entries.async_update_entry(self.entry, data=data)
+        try:
+            self.hass.config_entries.async_update_entry(self.entry, data=data)
+        except HomeAssistantError as err:
+            # Not stored (e.g. the entry was removed meanwhile): never use the
+            # new key; withdraw it with the old one so that it does not count
+            # against the partner's ten keys.
+            self.last_error = type(err).__name__
+            _LOGGER.warning(
+                "Storing the renewed Home Comfort API key failed (%s); keeping "
+                "the old key",
+                type(err).__name__,
+            )
+            if new.key_id:
+                with contextlib.suppress(HomeComfortError):
+                    await self.client.delete_key(new.key_id)
+            return
         # Then use it, and learn its id and expiry from the API.
         self.client.use_key(new.api_key)
         try:

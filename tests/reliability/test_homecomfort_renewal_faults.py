@@ -1,0 +1,389 @@
+"""Home Comfort: faults at every step of the API key renewal, and restarts.
+
+A renewal is ``POST /api-keys`` (with the old key), storing the new key in
+the config entry (with the id of the old one), using it, and one refresh
+later ``DELETE /api-keys/{old}`` (with the new key). Each case below breaks
+one step - the POST fails before or after Bosch created the key, the store
+fails or Home Assistant stops around it, the DELETE fails before or after
+Bosch deleted the key - then checks, against the simulator's real key table:
+
+* the entry holds a key that works (a real request with it succeeds) and it
+  is the key the integration sends;
+* the number of keys at Bosch is exactly what the sequence explains (a key
+  created whose answer was lost stays behind as an orphan until it expires;
+  nothing else);
+* Home Assistant restarted in the middle (unload, the final write or a
+  crash before it, set-up again from what is on disk) comes back with the
+  stored key and the same entity states, and finishes the renewal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from unittest.mock import patch
+
+import aiohttp
+from homeassistant.config_entries import ConfigEntryState, UnknownEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.bosch_connect.homecomfort.api import HomeComfortClient
+from custom_components.bosch_connect.homecomfort.const import (
+    CONF_API_KEY,
+    CONF_PENDING_KEY_DELETION,
+)
+from custom_components.bosch_connect.homecomfort.keys import parse_api_key
+from simulator.faults import Fault
+from simulator.homecomfort import HomeComfortService, create
+from simulator.options import Options
+from tests.homecomfort.conftest import make_entry
+
+EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
+CLIENT_TIMEOUT = 0.2  # seconds; the simulator answers a "slow" request after:
+SLOW = 0.5
+RENEW = "renew"  # the fault hits the renewal (POST, store)
+DELETE = "delete"  # the fault hits the deletion of the replaced key
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One fault, and the key counts at Bosch that it explains."""
+
+    phase: str
+    inject: Callable[..., Awaitable[None]]
+    after_fault: int  # valid keys at Bosch right after the faulty refresh
+    after_restart: int  # ... after Home Assistant restarted (set-up refreshes once)
+    final: int  # ... after one more refresh
+    posts: int  # POST /api-keys in all
+    crash: bool = False  # the restart loses what was not written yet
+
+
+async def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Wait (bounded) for the simulator to finish a request the client gave up on."""
+    for _ in range(100):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+def new_key_stored(kwargs: dict[str, Any], old: str) -> bool:
+    data = kwargs.get("data")
+    return data is not None and data[CONF_API_KEY] != old
+
+
+# --------------------------------------------------------------- the faults
+async def post_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """POST /api-keys answered 503: no key created."""
+    sim.faults.set("/api-keys", Fault(status=503, count=1))
+    await refresh(hass, entry)
+
+
+async def post_dropped(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The connection drops before Bosch handles the POST: no key created."""
+    sim.faults.set("/api-keys", Fault(drop=True, count=1))
+    await refresh(hass, entry)
+
+
+async def post_times_out(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The client gives up; Bosch creates the key afterwards (an orphan)."""
+    entry.runtime_data.client.timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT)
+    sim.faults.set("/api-keys", Fault(latency=SLOW, count=1))
+    await refresh(hass, entry)
+    await wait_for(lambda: len(sim.keys) == 2, "the late key")
+
+
+async def post_answer_lost(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Bosch created the key, the answer never arrives (an orphan)."""
+    sim.lose_answers("POST", "/api-keys")
+    await refresh(hass, entry)
+
+
+async def stop_during_post(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Home Assistant stops (the refresh is cancelled) while the POST is open."""
+    sim.faults.set("/api-keys", Fault(latency=SLOW, count=1))
+    task = hass.async_create_task(entry.runtime_data.coordinator.async_refresh())
+    await wait_for(lambda: bool(sim.faults.requests("/api-keys", "POST")), "the POST")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await wait_for(lambda: len(sim.keys) == 2, "the late key")
+
+
+async def store_refused(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The entry update fails: the new key is withdrawn, the old one kept."""
+    old = entry.data[CONF_API_KEY]
+    original = hass.config_entries.async_update_entry
+
+    def refuse(target: Any, **kwargs: Any) -> bool:
+        if new_key_stored(kwargs, old):
+            raise UnknownEntry(target.entry_id)
+        return original(target, **kwargs)
+
+    with patch.object(hass.config_entries, "async_update_entry", refuse):
+        await refresh(hass, entry)
+
+
+async def stop_before_store(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Home Assistant stops between the POST and the store (an orphan)."""
+    old = entry.data[CONF_API_KEY]
+    original = hass.config_entries.async_update_entry
+
+    def stopping(target: Any, **kwargs: Any) -> bool:
+        if new_key_stored(kwargs, old):
+            raise asyncio.CancelledError
+        return original(target, **kwargs)
+
+    with (
+        patch.object(hass.config_entries, "async_update_entry", stopping),
+        pytest.raises(asyncio.CancelledError),
+    ):
+        await refresh(hass, entry)
+
+
+async def crash_before_write(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The renewal succeeds; power fails before the entry reaches the disk."""
+    await refresh(hass, entry)
+
+
+async def delete_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """DELETE answered 503: the old key stays, the deletion is retried."""
+    sim.faults.set("/api-keys/", Fault(status=503, count=1))
+    await refresh(hass, entry)
+
+
+async def delete_dropped(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The connection drops before Bosch handles the DELETE."""
+    # aiohttp resends an idempotent request once when a reused connection
+    # drops; drop that attempt too.
+    sim.faults.set("/api-keys/", Fault(drop=True, count=2))
+    await refresh(hass, entry)
+
+
+async def delete_times_out(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The client gives up; Bosch deletes the old key afterwards."""
+    entry.runtime_data.client.timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT)
+    sim.faults.set("/api-keys/", Fault(latency=SLOW, count=1))
+    await refresh(hass, entry)
+    await wait_for(lambda: len(sim.keys) == 1, "the late deletion")
+
+
+async def delete_answer_lost(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Bosch deleted the old key; the answer never arrives."""
+    sim.lose_answers("DELETE", "/api-keys/")
+    await refresh(hass, entry)
+
+
+async def stop_after_delete(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Home Assistant stops after the DELETE, before the entry forgets it."""
+    original = hass.config_entries.async_update_entry
+
+    def stopping(target: Any, **kwargs: Any) -> bool:
+        data = kwargs.get("data")
+        if data is not None and CONF_PENDING_KEY_DELETION not in data:
+            raise asyncio.CancelledError
+        return original(target, **kwargs)
+
+    with (
+        patch.object(hass.config_entries, "async_update_entry", stopping),
+        pytest.raises(asyncio.CancelledError),
+    ):
+        await refresh(hass, entry)
+
+
+CASES = {
+    # The set-up after the restart renews (the key is due) and the next
+    # refresh deletes the key it replaced.
+    "post_5xx": Case(RENEW, post_fails, 1, 2, 1, posts=2),
+    "post_dropped": Case(RENEW, post_dropped, 1, 2, 1, posts=2),
+    "post_timeout": Case(RENEW, post_times_out, 2, 3, 2, posts=2),
+    "post_answer_lost": Case(RENEW, post_answer_lost, 2, 3, 2, posts=2),
+    "stop_during_post": Case(RENEW, stop_during_post, 2, 3, 2, posts=2),
+    "store_refused": Case(RENEW, store_refused, 1, 2, 1, posts=2),
+    "stop_before_store": Case(RENEW, stop_before_store, 2, 3, 2, posts=2),
+    # Renewed in memory, not on disk: the restart finds the old key (still
+    # valid, never deleted) and renews again; the lost new key is an orphan.
+    "crash_before_write": Case(RENEW, crash_before_write, 2, 3, 2, posts=2, crash=True),
+    # One clean renewal first (two keys); the fault hits the deletion.
+    "delete_5xx": Case(DELETE, delete_fails, 2, 1, 1, posts=1),
+    "delete_dropped": Case(DELETE, delete_dropped, 2, 1, 1, posts=1),
+    "delete_timeout": Case(DELETE, delete_times_out, 1, 1, 1, posts=1),
+    "delete_answer_lost": Case(DELETE, delete_answer_lost, 1, 1, 1, posts=1),
+    "stop_after_delete": Case(DELETE, stop_after_delete, 1, 1, 1, posts=1),
+}
+
+
+# ------------------------------------------------------------------ checks
+@pytest.fixture
+async def hc_sim(
+    sim_options: Options, socket_enabled: None
+) -> AsyncGenerator[HomeComfortService]:
+    """The Partner API simulator on loopback (plain http, ephemeral port)."""
+    service = create(sim_options)
+    await service.start()
+    yield service
+    await service.stop()
+
+
+def move_to_days_left(sim: HomeComfortService, key: str, days: float) -> None:
+    expires = parse_api_key(key).expires
+    assert expires is not None
+    sim.clock.advance((expires - sim.now()).total_seconds() - days * 86400)
+
+
+async def assert_key_works(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The stored key is the one in use, and Bosch accepts it."""
+    key = entry.data[CONF_API_KEY]
+    if entry.state is ConfigEntryState.LOADED:
+        assert entry.runtime_data.client.api_key == key
+    async with aiohttp.ClientSession() as session:
+        info = await HomeComfortClient(session, sim.url, key).key_info()
+    assert info.key_id == parse_api_key(key).key_id
+
+
+def stored_entry(storage: dict[str, Any], entry_id: str) -> dict[str, Any]:
+    """The entry as written to ``.storage/core.config_entries``."""
+    entries = storage["core.config_entries"]["data"]["entries"]
+    return next(e for e in entries if e["entry_id"] == entry_id)
+
+
+async def final_write(hass: HomeAssistant) -> None:
+    """What Home Assistant does last when it stops: write delayed stores."""
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+
+
+async def restart(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    sim: HomeComfortService,
+    storage: dict[str, Any],
+    *,
+    crash: bool,
+) -> None:
+    """Stop (cleanly, or by a crash before the write) and start from the disk."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    if not crash:
+        await final_write(hass)
+    on_disk = stored_entry(storage, entry.entry_id)
+    if crash:
+        # What was only in memory is gone.
+        hass.config_entries.async_update_entry(
+            entry, data=on_disk["data"], options=on_disk["options"]
+        )
+    else:
+        assert on_disk["data"] == dict(entry.data)
+        assert on_disk["options"] == dict(entry.options)
+    seen = len(sim.faults.log)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    # The set-up started with the key from the disk.
+    first = sim.faults.log[seen]
+    assert (first.method, first.path) == ("GET", "/api-keys/me")
+    assert first.headers["x-api-key"] == on_disk["data"][CONF_API_KEY]
+
+
+def entity_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """State and attributes of the entry's entities (not the key's expiry)."""
+    registry = er.async_get(hass)
+    found: dict[str, Any] = {}
+    for reg in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if reg.entity_id == EXPIRES:
+            continue
+        state = hass.states.get(reg.entity_id)
+        assert state is not None
+        found[reg.entity_id] = (state.state, dict(state.attributes))
+    return found
+
+
+@pytest.mark.parametrize("name", list(CASES))
+async def test_fault_at_every_step_of_the_renewal(
+    hass: HomeAssistant,
+    hc_sim: HomeComfortService,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+) -> None:
+    case = CASES[name]
+    entry = make_entry(hc_sim)
+    await hass.config_entries.async_add(entry)  # added as a flow would: saved
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    first = entry.data[CONF_API_KEY]
+    first_id = parse_api_key(first).key_id
+    move_to_days_left(hc_sim, first, 10)
+    if case.phase == DELETE:
+        await refresh(hass, entry)  # a clean renewal: old and new key valid
+        assert entry.data[CONF_PENDING_KEY_DELETION] == first_id
+        assert len(hc_sim.keys) == 2
+    await final_write(hass)
+    states = entity_states(hass, entry)
+    assert states
+
+    await case.inject(hass, entry, hc_sim)
+    hc_sim.faults.clear()
+    await hass.async_block_till_done()
+    await assert_key_works(hass, entry, hc_sim)
+    assert len(hc_sim.valid_keys()) == case.after_fault
+
+    await restart(hass, entry, hc_sim, hass_storage, crash=case.crash)
+    await assert_key_works(hass, entry, hc_sim)
+    assert len(hc_sim.valid_keys()) == case.after_restart
+    assert entity_states(hass, entry) == states
+
+    await refresh(hass, entry)
+    await assert_key_works(hass, entry, hc_sim)
+    assert len(hc_sim.valid_keys()) == case.final
+    assert len(hc_sim.faults.requests("/api-keys", "POST")) == case.posts
+    assert CONF_PENDING_KEY_DELETION not in entry.data
+    assert first_id not in hc_sim.keys  # the replaced key is gone in the end
+    assert entry.data[CONF_API_KEY] != first
+    # Every DELETE was sent with a key other than the one it deleted.
+    for request in hc_sim.faults.requests("/api-keys/", "DELETE"):
+        deleted = request.path.rsplit("/", 1)[1]
+        assert parse_api_key(request.headers["x-api-key"]).key_id != deleted
+    # No traceback, and no secret, in the log.
+    assert not [r for r in caplog.records if r.exc_info]
+    for key in [first, *(k.value for k in hc_sim.keys.values())]:
+        assert key.rsplit(".", 1)[1] not in caplog.text

@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import string
 
-from hypothesis import given, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.bosch_connect.homecomfort.errors import (
     ApiKeyExpiredError,
     ApiKeyFormatError,
+    HomeComfortResponseError,
 )
 from custom_components.bosch_connect.homecomfort.keys import (
+    MAX_LENGTH,
     PREFIX,
     add_months,
     check_not_expired,
     effective_expiry,
     parse_api_key,
 )
+from custom_components.bosch_connect.homecomfort.models import KeyInfo, NewKey
 
 UTC = dt.UTC
 KEY_ID = st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=24)
@@ -151,3 +154,98 @@ def test_add_months(moment: dt.datetime, months: int) -> None:
     assert (later.year - moment.year) * 12 + later.month - moment.month == months
     assert later.day <= moment.day
     assert later.time() == moment.time()
+
+
+# Hostile input: any text at all (every Unicode category, lone surrogates,
+# control characters), text that starts like a key, and huge strings. The
+# parser either returns a key that is safe to send in a header or raises its
+# own ApiKeyFormatError - never anything else.
+ANY_CHARACTER = st.characters(exclude_categories=())  # surrogates included
+HOSTILE = st.one_of(
+    st.text(ANY_CHARACTER, max_size=200),
+    st.text(ANY_CHARACTER, max_size=200).map(lambda t: PREFIX + t),
+    st.text(ANY_CHARACTER, max_size=50).map(lambda t: f"{PREFIX}.{t}.{t}.{t}"),
+    st.tuples(
+        st.text(ANY_CHARACTER, max_size=5),
+        st.integers(min_value=MAX_LENGTH - 10, max_value=1_000_000),
+    ).map(lambda p: PREFIX + (p[0] or "A") * (p[1] // max(1, len(p[0] or "A")))),
+    st.integers(min_value=0, max_value=100_000).map(
+        lambda n: f"{PREFIX}.{'9' * n}.{'20270101T000000Z' * (n // 16)}.s"
+    ),
+)
+
+
+def check_parsed_or_refused(text: str) -> None:
+    try:
+        key = parse_api_key(text)
+    except ApiKeyFormatError:
+        return
+    # Accepted: exactly the stripped text, printable ASCII, bounded, prefixed.
+    assert key.value == text.strip()
+    assert key.value.startswith(PREFIX)
+    assert len(key.value) <= MAX_LENGTH
+    assert all("!" <= c <= "~" for c in key.value)
+    assert key.expires is None or key.expires.tzinfo is UTC
+    assert key.key_id is None or key.key_id in key.value
+    assert key.value not in repr(key)  # the secret never shows
+
+
+@settings(
+    max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(HOSTILE)
+def test_hostile_text_raises_only_the_typed_error(text: str) -> None:
+    check_parsed_or_refused(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PREFIX + "\ud800",  # a lone surrogate
+        PREFIX + ".k1.20270101T000000Z.\U0001f525",
+        "\ufeff" + PREFIX + ".k1.20270101T000000Z.s",  # byte order mark
+        PREFIX + ".k1.99991399T999999Z.s",  # an impossible date
+        PREFIX + "." * (MAX_LENGTH - len(PREFIX)),
+        PREFIX + "." * (MAX_LENGTH - len(PREFIX) + 1),
+        PREFIX + "A" * 10_000_000,  # 10 MB
+        PREFIX + "\x00" * 1000,
+    ],
+)
+def test_hostile_examples(text: str) -> None:
+    check_parsed_or_refused(text)
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(ANY_CHARACTER, max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+KEY_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "apiKey": JSON | st.text(ANY_CHARACTER, max_size=60),
+        "keyId": JSON,
+        "companyId": JSON,
+        "expiresAt": JSON | st.text("0123456789-:TZ+.", max_size=30),
+        "createdAt": JSON,
+    },
+)
+
+
+@settings(max_examples=120, derandomize=True)
+@given(st.one_of(JSON, KEY_FIELDS))
+def test_hostile_key_answers_raise_only_the_typed_error(body: object) -> None:
+    """``POST /api-keys`` and ``GET /api-keys/me`` bodies, whatever they hold."""
+    for model in (NewKey, KeyInfo):
+        try:
+            parsed = model.from_json(body)
+        except HomeComfortResponseError:
+            continue
+        assert parsed.expires is None or parsed.expires.tzinfo is not None

@@ -148,6 +148,13 @@ def check_translations(en: dict[str, Any], de: dict[str, Any]) -> list[str]:
         f"translations: de.json has extra {k}"
         for k in sorted(flat_de.keys() - flat_en.keys())
     ]
+    problems += [
+        f"translations: {lang}.json {key} holds a reference ({value}); Home Assistant "
+        "resolves [%key:...] only for core integrations, write the text"
+        for lang, flat in (("en", flat_en), ("de", flat_de))
+        for key, value in sorted(flat.items())
+        if "[%key:" in str(value)
+    ]
     placeholder = re.compile(r"\{(\w+)\}")
     for key in sorted(flat_en.keys() & flat_de.keys()):
         if set(placeholder.findall(str(flat_en[key]))) != set(

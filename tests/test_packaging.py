@@ -128,3 +128,10 @@ def test_services_rule(validate: ModuleType) -> None:
     assert "services: ping has no translated description" in problems
     assert "services: field ping.target has no translated name" in problems
     assert "services: translations for unknown action gone" in problems
+
+
+def test_translation_references_are_refused(validate: ModuleType) -> None:
+    reference = {"abort": {"done": "[%key:common::config_flow::abort::done%]"}}
+    problems = validate.check_translations(reference, reference)
+    assert len(problems) == 2
+    assert all("reference" in p for p in problems)

@@ -7,6 +7,7 @@ a zeroconf advertisement of ``_gateway-tt-local-api._tcp.local.``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 import logging
 import socket
@@ -294,6 +295,10 @@ class GatewaySimulator:
             body = await request.json()
         except (ValueError, UnicodeDecodeError):
             return web.json_response({"error": "the body is not JSON"}, status=400)
+        except ConnectionResetError:
+            # The client gave up before its body arrived (e.g. after an
+            # injected latency): nothing is written, nothing is answered.
+            raise asyncio.CancelledError from None
         reason = self.resources.write(path, body)
         if reason is not None:
             return web.json_response({"error": reason}, status=400)

@@ -550,3 +550,19 @@ async def test_get_many_raises_other_errors(
         await gateway_authed_client.get_many(
             ["/gateway/brand", "/heatSources/systemPressure", "/nope"]
         )
+
+
+async def test_get_many_stops_at_the_first_error(
+    gateway_authed_client: GatewayClient, gateway_sim: GatewaySimulator
+) -> None:
+    """After a failure the remaining reads are cancelled, not sent one by one."""
+    paths = [f"/heatingCircuits/hc{n % 2 + 1}/operationMode" for n in range(2)]
+    paths += [f"/nope/{n}" for n in range(20)]
+    gateway_sim.faults.set("/heatingCircuits/hc1", Fault(status=503))
+    gateway_sim.faults.set("/nope", Fault(latency=0.05))
+    gateway_sim.faults.log.clear()
+    with pytest.raises(GatewayServerError):
+        await gateway_authed_client.get_many(paths, parallel=2)
+    await asyncio.sleep(0.2)  # nothing left running in the background
+    assert len(gateway_sim.faults.requests("/nope")) <= 2
+    assert gateway_sim.in_flight == 0

@@ -5,13 +5,15 @@ Everything goes over real sockets and real mutual TLS.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import ssl
 from typing import Any
 
 import aiohttp
 import pytest
 
-from custom_components.bosch_connect.gateway.api import GatewayClient
+from custom_components.bosch_connect.gateway.api import GatewayClient, Token
 from custom_components.bosch_connect.gateway.errors import (
     InvalidClientError,
     ProximityCheckRequiredError,
@@ -379,3 +381,37 @@ def test_rsa_server_certificate_added_to_an_older_pki(
     assert again.pki.client.cert == gateway_sim.pki.client.cert
     assert again.pki.server_rsa.cert != gateway_sim.pki.server_rsa.cert
     assert again.pki.server_rsa.cert.issuer == again.pki.bosch_root.cert.subject
+
+
+async def test_put_whose_body_never_arrives(
+    gateway_sim: GatewaySimulator,
+    gateway_ssl_context: ssl.SSLContext,
+    gateway_token: Token,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A client that gives up before sending its body: nothing written, no error."""
+    path = "/dhwCircuits/dhw1/operationMode"
+    before = gateway_sim.resources.leaves[path]["value"]
+    reader, writer = await asyncio.open_connection(
+        gateway_sim.host, gateway_sim.api_port, ssl=gateway_ssl_context
+    )
+    writer.write(
+        f"PUT {path} HTTP/1.1\r\nHost: gw\r\n"
+        f"Authorization: Bearer {gateway_token.access_token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n".encode()
+    )
+    await writer.drain()
+    for _ in range(100):  # until the gateway reads the body
+        if gateway_sim.in_flight:
+            break
+        await asyncio.sleep(0.01)
+    assert gateway_sim.in_flight == 1
+    writer.transport.abort()
+    for _ in range(100):
+        if not gateway_sim.in_flight:
+            break
+        await asyncio.sleep(0.01)
+    assert gateway_sim.in_flight == 0
+    assert gateway_sim.resources.leaves[path]["value"] == before
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert await reader.read() == b""

@@ -9,6 +9,8 @@ import ssl
 import tempfile
 
 import aiohttp
+from aiohttp import web
+from cryptography import x509
 import pytest
 
 from custom_components.bosch_connect.gateway.api import GatewayClient
@@ -24,8 +26,9 @@ from custom_components.bosch_connect.gateway.tls import (
     validate_credentials,
 )
 from simulator.gateway import GatewaySimulator
+from simulator.gateway.listener import TlsListener
 from simulator.gateway.tokens import DEMO_CLIENT_ID
-from simulator.pki import issue
+from simulator.pki import Issued, issue
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -380,3 +383,135 @@ async def test_port_that_does_not_speak_tls(
     finally:
         server.close()
         await server.wait_closed()
+
+
+# ---- servers that the client refuses (an impostor on the gateway's address) ----
+class Impostor:
+    """A TLS server with chosen settings; counts the HTTP requests it got."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.requests = 0
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        self.listener = TlsListener(app, context)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        return web.json_response(
+            {"id": "/gateway/brand", "type": "stringValue", "value": "Bosch"}
+        )
+
+    async def __aenter__(self) -> Impostor:
+        await self.listener.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.listener.stop()
+
+
+def _server_context(
+    folder: Path,
+    server: Issued,
+    *,
+    version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    ciphers: str | None = None,
+) -> ssl.SSLContext:
+    """A server context without client authentication (an impostor asks none)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = version
+    context.maximum_version = version
+    if ciphers:
+        context.set_ciphers(ciphers)
+    cert_path, key_path = server.write(folder, "impostor")
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+def _permissive_client(root_pem: str) -> ssl.SSLContext:
+    """A client that takes what the impostor offers (shows the server works)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.minimum_version = ssl.TLSVersion.TLSv1
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    context.load_verify_locations(cadata=root_pem)
+    return context
+
+
+async def _brand(
+    port: int, session: aiohttp.ClientSession, context: ssl.SSLContext
+) -> object:
+    client = GatewayClient(
+        session,
+        "127.0.0.1",
+        api_port=port,
+        auth_port=port,
+        ssl_context=context,
+        token="a-token",
+        timeout=5,
+    )
+    return (await client.get("/gateway/brand")).value
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1")  # 1.0 and 1.1
+@pytest.mark.parametrize(
+    "offer",
+    [
+        (ssl.TLSVersion.TLSv1_1, "ECDHE-RSA-AES128-SHA:@SECLEVEL=0"),  # downgrade
+        (ssl.TLSVersion.TLSv1_2, "ECDHE-RSA-CHACHA20-POLY1305"),
+        (ssl.TLSVersion.TLSv1_2, "AES128-SHA"),  # no forward secrecy, CBC
+        (ssl.TLSVersion.TLSv1_2, "ECDHE-RSA-AES128-SHA256"),  # CBC
+        (ssl.TLSVersion.TLSv1_3, None),  # suites outside the four
+    ],
+    ids=["tls1.1", "chacha20", "aes128-sha", "aes128-sha256", "tls1.3"],
+)
+async def test_client_refuses_server_outside_the_allowed_tls(
+    gateway_sim: GatewaySimulator,
+    gateway_session: aiohttp.ClientSession,
+    gateway_ssl_context: ssl.SSLContext,
+    tmp_path: Path,
+    offer: tuple[ssl.TLSVersion, str | None],
+) -> None:
+    """A gateway-certified server offering only another TLS version or suite."""
+    pki = gateway_sim.pki
+    version, ciphers = offer
+    context = _server_context(
+        tmp_path, pki.server_rsa, version=version, ciphers=ciphers
+    )
+    async with Impostor(context) as impostor:
+        port = impostor.listener.port
+        # A client that accepts anything talks to this server ...
+        permissive = _permissive_client(pki.bosch_root.cert_pem)
+        assert await _brand(port, gateway_session, permissive) == "Bosch"
+        assert impostor.requests == 1
+        # ... ours does not: no request, no token sent.
+        with pytest.raises(GatewayTlsError):
+            await _brand(port, gateway_session, gateway_ssl_context)
+        assert impostor.requests == 1
+        assert len(impostor.listener.refused) == 1
+
+
+@pytest.mark.parametrize("issuer", ["look-alike root", "self-signed"])
+async def test_client_refuses_server_certificate_not_from_bosch_root(
+    gateway_sim: GatewaySimulator,
+    gateway_session: aiohttp.ClientSession,
+    gateway_ssl_context: ssl.SSLContext,
+    tmp_path: Path,
+    issuer: str,
+) -> None:
+    """Same name as the gateway, allowed TLS, but another issuer: refused."""
+    pki = gateway_sim.pki
+    gateway_name = pki.server.cert.subject.rfc4514_string()
+    forged = issue(
+        gateway_sim.identity.uuid,
+        issuer=pki.rogue_bosch_root if issuer == "look-alike root" else None,
+        server=True,
+        organization=pki.server.cert.subject.get_attributes_for_oid(
+            x509.NameOID.ORGANIZATION_NAME
+        )[0].value,
+    )
+    assert forged.cert.subject.rfc4514_string() == gateway_name
+    context = _server_context(tmp_path, forged, ciphers=CIPHERS[0])
+    async with Impostor(context) as impostor:
+        with pytest.raises(GatewayTlsError, match="Bosch root"):
+            await _brand(impostor.listener.port, gateway_session, gateway_ssl_context)
+        assert impostor.requests == 0

@@ -237,7 +237,8 @@ class GatewayClient:
         """Read several resources, at most ``parallel`` at a time.
 
         A resource the gateway does not have (404) maps to None; any other
-        error is raised.
+        error is raised, and the reads not yet done are cancelled (an
+        unreachable gateway is not asked for every remaining resource).
         """
         semaphore = asyncio.Semaphore(max(1, parallel))
         unique = list(dict.fromkeys(paths))
@@ -249,7 +250,14 @@ class GatewayClient:
                 except ResourceNotFoundError:
                     return None
 
-        results = await asyncio.gather(*(one(path) for path in unique))
+        tasks = [asyncio.ensure_future(one(path)) for path in unique]
+        try:
+            results = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return dict(zip(unique, results, strict=True))
 
     async def list(self, path: str) -> list[str]:

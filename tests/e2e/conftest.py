@@ -67,12 +67,14 @@ def simulator(e2e_workdir: Path) -> Iterator[Simulator]:
 @pytest.fixture(scope="module")
 def home_assistant(e2e_workdir: Path, simulator: Simulator) -> Iterator[HomeAssistant]:
     """A real, onboarded Home Assistant with our integration."""
-    instance = start_home_assistant(e2e_workdir)
+    instance: HomeAssistant | None = None
     try:
+        instance = start_home_assistant(e2e_workdir)
         instance.onboard()
         yield instance
     finally:
-        instance.process.stop()
+        if instance is not None:
+            instance.process.stop()
         log = e2e_workdir / "home-assistant.log"
         artifacts = Path(__file__).parent / "artifacts"
         artifacts.mkdir(exist_ok=True)

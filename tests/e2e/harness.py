@@ -187,12 +187,16 @@ def start_simulator(workdir: Path, extra_args: list[str] | None = None) -> Simul
         },
     )
     sim = Simulator(process, port, state_dir)
-    wait_until(
-        "the simulator's control server",
-        lambda: http("GET", f"{sim.control_url}/") is not None,
-        60,
-        process,
-    )
+    try:
+        wait_until(
+            "the simulator's control server",
+            lambda: http("GET", f"{sim.control_url}/") is not None,
+            60,
+            process,
+        )
+    except BaseException:
+        process.stop()
+        raise
     return sim
 
 
@@ -296,10 +300,16 @@ def start_home_assistant(workdir: Path) -> HomeAssistant:
         env={"HASS_PORT": str(port), "HASS_INTERNAL_URL": f"http://127.0.0.1:{port}"},
     )
     hass = HomeAssistant(process, config, port)
-    wait_until(
-        "Home Assistant's onboarding API",
-        lambda: isinstance(http("GET", f"{hass.url}/api/onboarding", timeout=5), list),
-        180,
-        process,
-    )
+    try:
+        wait_until(
+            "Home Assistant's onboarding API",
+            lambda: isinstance(
+                http("GET", f"{hass.url}/api/onboarding", timeout=5), list
+            ),
+            180,
+            process,
+        )
+    except BaseException:
+        process.stop()
+        raise
     return hass

@@ -366,4 +366,46 @@ async def test_read_only_token_offers_no_controls(
             blocking=True,
         )
     assert err.value.translation_key == "heating_not_writable"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {
+                ATTR_ENTITY_ID: "number.bosch_k40rf_heating_circuit_1_maximum_flow_temperature",
+                "value": 50,
+            },
+            blocking=True,
+        )
+    assert err.value.translation_key == "heating_not_writable"
     assert not gateway_sim.faults.requests(method="PUT")
+
+
+MAX_FLOW = "number.bosch_k40rf_heating_circuit_1_maximum_flow_temperature"
+
+
+async def test_max_flow_temperature(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    loaded_gateway_entry: MockConfigEntry,
+) -> None:
+    """hc1's maximum flow temperature is a setting with the gateway's limits."""
+    state = hass.states.get(MAX_FLOW)
+    assert float(state.state) == 48
+    assert (state.attributes["min"], state.attributes["max"]) == (30, 60)
+    assert state.attributes["step"] == 1
+
+    await hass.services.async_call(
+        "number", "set_value", {ATTR_ENTITY_ID: MAX_FLOW, "value": 55}, blocking=True
+    )
+    leaves = gateway_sim.resources.leaves
+    assert leaves["/heatingCircuits/hc1/maxFlowTemp"]["value"] == 55
+    assert float(hass.states.get(MAX_FLOW).state) == 55
+
+    with pytest.raises(ServiceValidationError):
+        await hass.services.async_call(
+            "number",
+            "set_value",
+            {ATTR_ENTITY_ID: MAX_FLOW, "value": 70},
+            blocking=True,
+        )
+    assert leaves["/heatingCircuits/hc1/maxFlowTemp"]["value"] == 55

@@ -31,6 +31,7 @@ from .const import (
 from .coordinator import GatewayConfigEntry, GatewayCoordinator, GatewayRuntimeData
 from .diagnostics import async_get_diagnostics
 from .errors import CertificateError, GatewayTlsError
+from .number import async_setup_number
 from .options import options_flow
 from .sensor import async_setup_sensor
 from .water_heater import async_setup_water_heater
@@ -84,6 +85,7 @@ ROOM = Room(
     async_setup_entry=async_setup_entry,
     platforms={
         Platform.CLIMATE: async_setup_climate,
+        Platform.NUMBER: async_setup_number,
         Platform.SENSOR: async_setup_sensor,
         Platform.WATER_HEATER: async_setup_water_heater,
     },

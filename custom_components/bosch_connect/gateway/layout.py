@@ -35,6 +35,7 @@ HC_TEMPORARY_SETPOINT = "temporaryRoomSetpoint"
 HC_OPERATION_MODE = "operationMode"
 HC_HUMIDITY = "actualHumidity"
 HC_PUMP = "pumpStatus"
+HC_MAX_FLOW = "maxFlowTemp"
 HC_RESOURCES = (
     HC_ROOM_TEMPERATURE,
     HC_CURRENT_SETPOINT,
@@ -43,6 +44,7 @@ HC_RESOURCES = (
     HC_OPERATION_MODE,
     HC_HUMIDITY,
     HC_PUMP,
+    HC_MAX_FLOW,
 )
 
 # Per hot-water circuit (relative to /dhwCircuits/<id>/).

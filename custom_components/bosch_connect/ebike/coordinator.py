@@ -443,9 +443,12 @@ class EbikeData:
                 registry.async_update_device(
                     device.id, remove_config_entry_id=self.entry.entry_id
                 )
-        for bike_id in gone:
-            self.known_bike_ids.discard(bike_id)
-            self.bikes.pop(bike_id, None)
+        self.known_bike_ids -= gone
+        # Forget bikes that are not (or no longer) on the account, including
+        # state restored from the store or reported for a bike that the fleet
+        # still does not list.
+        for bike_id in [b for b in self.bikes if b not in modules]:
+            del self.bikes[bike_id]
         if new:
             self.coordinator.async_new_bikes(new)
             for bike_id in new:

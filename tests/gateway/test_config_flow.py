@@ -675,3 +675,29 @@ async def test_discovery_while_being_set_up(
     )
     assert second["type"] is FlowResultType.ABORT
     assert second["reason"] == "already_in_progress"
+
+
+async def test_manual_flow_while_discovery_is_open(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    gateway_credentials: dict[str, str],
+) -> None:
+    """Paired by hand while the discovered flow waits: the entry is created."""
+    discovered = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_ZEROCONF},
+        data=_discovery(gateway_sim),
+    )
+    assert discovered["type"] is FlowResultType.FORM
+    flow_id = await _to_proximity(hass, gateway_sim, gateway_credentials)
+    gateway_sim.press()
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == UUID
+    # The discovered flow of the same gateway is gone.
+    assert not [
+        flow
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["flow_id"] == discovered["flow_id"]
+    ]

@@ -275,7 +275,8 @@ class GatewayFlowMixin(ConfigFlow):
             identity = GatewayIdentity()
         announced = self._gateway_announced or {}
         if self.unique_id is None and identity.uuid is not None:
-            await self.async_set_unique_id(identity.uuid)
+            # The token is spent: never abort for a discovery flow in progress.
+            await self.async_set_unique_id(identity.uuid, raise_on_progress=False)
             self._abort_if_unique_id_configured(
                 updates={**self._gateway_connection, **stored}
             )

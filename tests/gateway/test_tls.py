@@ -490,7 +490,7 @@ async def test_client_refuses_server_outside_the_allowed_tls(
         assert len(impostor.listener.refused) == 1
 
 
-@pytest.mark.parametrize("issuer", ["look-alike root", "self-signed"])
+@pytest.mark.parametrize("issuer", ["look-alike-root", "self-signed"])
 async def test_client_refuses_server_certificate_not_from_bosch_root(
     gateway_sim: GatewaySimulator,
     gateway_session: aiohttp.ClientSession,
@@ -503,7 +503,7 @@ async def test_client_refuses_server_certificate_not_from_bosch_root(
     gateway_name = pki.server.cert.subject.rfc4514_string()
     forged = issue(
         gateway_sim.identity.uuid,
-        issuer=pki.rogue_bosch_root if issuer == "look-alike root" else None,
+        issuer=pki.rogue_bosch_root if issuer == "look-alike-root" else None,
         server=True,
         organization=pki.server.cert.subject.get_attributes_for_oid(
             x509.NameOID.ORGANIZATION_NAME

@@ -86,6 +86,12 @@ Control routes (mounted under ``/homecomfort/`` on the control server):
 (issue a key as Bosch's manual process would); ``POST /rate-limit``
 ``{"count": n, "retry_after": s}`` and/or ``{"limit": n, "window": s}``;
 ``GET /state`` (the heating state).
+
+Besides the shared ``faults`` (which act before a request is handled), tests
+can make the API fail after it acted: ``lose_answers(method, prefix)`` handles
+a request and then drops the connection (a key created or deleted whose answer
+never arrives); ``garbled_key_answer`` makes the next ``POST /api-keys`` create
+a key but answer with the given text as ``apiKey``.
 """
 
 from __future__ import annotations
@@ -383,6 +389,8 @@ class HomeComfortService:
         self._forced_429: list[int] = []  # Retry-After of each injected 429
         # (method, path prefix) -> how many answers to lose after handling
         self._lost_answers: dict[tuple[str, str], int] = {}
+        # A broken API: the next POST /api-keys creates a key but answers this.
+        self.garbled_key_answer: str | None = None
         self.ca: Issued | None = None
         self._load()
         if not self.valid_keys():
@@ -616,8 +624,9 @@ class HomeComfortService:
                 "maximum. Delete unused keys with DELETE /api-keys/{keyId} first.",
             )
         key = self.issue_key()
+        value, self.garbled_key_answer = self.garbled_key_answer or key.value, None
         return web.json_response(
-            {"apiKey": key.value, "keyId": key.key_id, "expiresAt": iso(key.expires)},
+            {"apiKey": value, "keyId": key.key_id, "expiresAt": iso(key.expires)},
             status=201,
         )
 

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState, UnknownEntry
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -348,3 +348,63 @@ async def test_renewal_when_the_new_key_cannot_be_looked_up(
     assert info is not None
     assert info.key_id == parse_api_key(new).key_id
     assert info.expires == parse_api_key(new).expires
+
+
+async def test_a_refused_store_withdraws_the_new_key(
+    hass: HomeAssistant,
+    hc_sim: HomeComfortService,
+    hc_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The entry cannot take the new key: it is deleted again, the old one kept."""
+    old = hc_entry.data[CONF_API_KEY]
+    move_to_days_left(hc_sim, old, 10)
+    original = hass.config_entries.async_update_entry
+
+    def refuse(entry: Any, **kwargs: Any) -> bool:
+        data = kwargs.get("data")
+        if data is not None and data[CONF_API_KEY] != old:
+            raise UnknownEntry(entry.entry_id)
+        return original(entry, **kwargs)
+
+    with patch.object(hass.config_entries, "async_update_entry", refuse):
+        await refresh(hass, hc_entry)
+    assert len(hc_sim.faults.requests("/api-keys", "POST")) == 1
+    [delete] = hc_sim.faults.requests("/api-keys/", "DELETE")
+    assert delete.headers["x-api-key"] == old
+    assert [k.value for k in hc_sim.valid_keys()] == [old]
+    assert hc_entry.data[CONF_API_KEY] == old
+    assert hc_entry.runtime_data.client.api_key == old
+    assert hc_entry.runtime_data.keys.last_error == "UnknownEntry"
+    assert "Storing the renewed Home Comfort API key failed" in caplog.text
+    assert state(hass, HC1) != STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    "answer", ["not a key", "xHCSAPI with spaces", "xHCSAPI." + "A" * 3000]
+)
+async def test_a_malformed_new_key_is_never_stored(
+    hass: HomeAssistant,
+    hc_sim: HomeComfortService,
+    hc_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    answer: str,
+) -> None:
+    """A broken renewal answer: keep the old key, withdraw the new one, retry."""
+    old = hc_entry.data[CONF_API_KEY]
+    move_to_days_left(hc_sim, old, 5)
+    hc_sim.garbled_key_answer = answer
+    await refresh(hass, hc_entry)
+    assert hc_entry.data[CONF_API_KEY] == old
+    assert CONF_PENDING_KEY_DELETION not in hc_entry.data
+    assert [k.value for k in hc_sim.valid_keys()] == [old]  # withdrawn
+    assert hc_entry.runtime_data.keys.last_error == "ApiKeyFormatError"
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"homecomfort_renewal_failed_{hc_entry.entry_id}"
+    )
+    assert issue is not None
+    assert state(hass, HC1) != STATE_UNAVAILABLE
+    # The next refresh renews properly.
+    await refresh(hass, hc_entry)
+    assert hc_entry.data[CONF_API_KEY] != old
+    assert len(hc_sim.valid_keys()) == 2

@@ -118,6 +118,14 @@ async def post_answer_lost(
     await refresh(hass, entry)
 
 
+async def post_answer_garbled(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Bosch created the key but answers with no usable key: it is withdrawn."""
+    sim.garbled_key_answer = "xHCSAPI garbled"
+    await refresh(hass, entry)
+
+
 async def stop_during_post(
     hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
 ) -> None:
@@ -235,6 +243,7 @@ CASES = {
     "post_dropped": Case(RENEW, post_dropped, 1, 2, 1, posts=2),
     "post_timeout": Case(RENEW, post_times_out, 2, 3, 2, posts=2),
     "post_answer_lost": Case(RENEW, post_answer_lost, 2, 3, 2, posts=2),
+    "post_answer_garbled": Case(RENEW, post_answer_garbled, 1, 2, 1, posts=2),
     "stop_during_post": Case(RENEW, stop_during_post, 2, 3, 2, posts=2),
     "store_refused": Case(RENEW, store_refused, 1, 2, 1, posts=2),
     "stop_before_store": Case(RENEW, stop_before_store, 2, 3, 2, posts=2),

@@ -51,6 +51,7 @@ from .const import (
     ISSUE_RENEWAL_FAILED,
 )
 from .errors import (
+    ApiKeyFormatError,
     CannotDeleteOwnKeyError,
     HomeComfortError,
     InvalidApiKeyError,
@@ -183,11 +184,23 @@ class KeyManager:
             )
             self._warn_if_expiring(left, expires, type(err).__name__)
             return
+        try:
+            new_value = parse_api_key(new.api_key).value
+        except ApiKeyFormatError:
+            # Never store what cannot be a key; the old one keeps working.
+            self.last_error = ApiKeyFormatError.__name__
+            _LOGGER.warning(
+                "The Partner API answered the renewal with a malformed key; "
+                "keeping the old key and retrying at the next refresh"
+            )
+            await self._withdraw(new.key_id)
+            self._warn_if_expiring(left, expires, self.last_error)
+            return
         # Store first: if Home Assistant stops before this, the old key is
         # still stored and still valid, and the next run renews again.
         data = {
             **self.entry.data,
-            CONF_API_KEY: new.api_key,
+            CONF_API_KEY: new_value,
             CONF_KEY_ENTERED_AT: now.isoformat(),
         }
         if old_id:
@@ -204,12 +217,10 @@ class KeyManager:
                 "the old key",
                 type(err).__name__,
             )
-            if new.key_id:
-                with contextlib.suppress(HomeComfortError):
-                    await self.client.delete_key(new.key_id)
+            await self._withdraw(new.key_id)
             return
         # Then use it, and learn its id and expiry from the API.
-        self.client.use_key(new.api_key)
+        self.client.use_key(new_value)
         try:
             await self.async_load()
         except HomeComfortError:
@@ -222,6 +233,13 @@ class KeyManager:
         self.last_error = None
         _LOGGER.info("Renewed the Home Comfort API key (valid until %s)", self.expires)
         self._clear_issues()
+
+    async def _withdraw(self, key_id: str | None) -> None:
+        """Delete a new key that will not be used (best effort, with the old key)."""
+        if not key_id:
+            return
+        with contextlib.suppress(HomeComfortError):
+            await self.client.delete_key(key_id)
 
     def _warn_if_expiring(
         self, left: dt.timedelta, expires: dt.datetime, error: str

@@ -199,33 +199,6 @@ async def loaded_gateway_entry(
 
 
 @pytest.fixture
-async def refused_handshakes_are_expected(hass: HomeAssistant) -> None:
-    """The simulator shares the event loop: its refused TLS handshakes are not ours.
-
-    asyncio reports a handshake that the simulated gateway refuses to the
-    loop's exception handler, which the ``hass`` fixture turns into a test
-    failure. Drop exactly those reports (server side, SSL errors).
-    """
-    import asyncio
-    import ssl
-
-    loop = asyncio.get_running_loop()
-    handler = loop.get_exception_handler()
-
-    def filtered(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if isinstance(context.get("exception"), ssl.SSLError) and str(
-            context.get("message", "")
-        ).startswith("Error on transport creation for incoming connection"):
-            return
-        if handler is not None:
-            handler(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(filtered)
-
-
-@pytest.fixture
 def snapshot(snapshot: Any) -> Any:
     """Snapshots with Home Assistant's serializer (ids and times masked)."""
     from pytest_homeassistant_custom_component.syrupy import (

@@ -341,7 +341,6 @@ async def test_token_request_faults(
     assert result["errors"] == {"base": error}
 
 
-@pytest.mark.usefixtures("refused_handshakes_are_expected")
 async def test_tls_refused(
     hass: HomeAssistant,
     gateway_sim: GatewaySimulator,
@@ -362,7 +361,6 @@ async def test_tls_refused(
     assert gateway_sim.token_count == 0
 
 
-@pytest.mark.usefixtures("refused_handshakes_are_expected")
 async def test_gateway_certificate_not_from_bosch_root(
     hass: HomeAssistant,
     gateway_sim: GatewaySimulator,
@@ -599,7 +597,6 @@ async def _reconfigure(
     )
 
 
-@pytest.mark.usefixtures("refused_handshakes_are_expected")
 async def test_reconfigure_errors(
     hass: HomeAssistant,
     gateway_sim: GatewaySimulator,

@@ -165,7 +165,6 @@ async def test_setup_retries_while_offline(
     assert gateway_sim.token_count == tokens
 
 
-@pytest.mark.usefixtures("refused_handshakes_are_expected")
 async def test_gateway_with_foreign_certificate(
     hass: HomeAssistant,
     gateway_sim: GatewaySimulator,

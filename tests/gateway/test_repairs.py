@@ -7,7 +7,6 @@ import datetime as dt
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bosch_connect.const import DOMAIN
@@ -62,7 +61,6 @@ async def test_expiring_certificate_raises_warning(
     assert not issue_registry.issues
 
 
-@pytest.mark.usefixtures("refused_handshakes_are_expected")
 async def test_expired_certificate_raises_error(
     hass: HomeAssistant,
     issue_registry: ir.IssueRegistry,

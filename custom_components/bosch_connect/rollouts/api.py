@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 import ipaddress
 import logging
@@ -124,6 +125,14 @@ async def _request(
         ) from err
 
 
+def _model[T](parse: Callable[[Any], T], data: Any, what: str) -> T:
+    """Parse one model; an answer of another shape is a RolloutsConnectionError."""
+    try:
+        return parse(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise RolloutsConnectionError(f"{what}: unexpected answer") from err
+
+
 class ManagementClient:
     """Read-only access to one tenant's Management API."""
 
@@ -224,13 +233,15 @@ class ManagementClient:
         """One page of targets, optionally filtered with FIQL ``q``."""
         content, total, size = await self._page("/targets", offset, limit, q)
         return Page(
-            content=tuple(Target.from_json(t) for t in content), total=total, size=size
+            content=tuple(_model(Target.from_json, t, "/targets") for t in content),
+            total=total,
+            size=size,
         )
 
     async def target(self, controller_id: str) -> Target:
         """One target."""
         body = await self.get(f"/targets/{quote(controller_id, safe='')}")
-        return Target.from_json(body)
+        return _model(Target.from_json, body, "/targets/{id}")
 
     async def distribution_sets(
         self, offset: int = 0, limit: int = 50, q: str | None = None
@@ -238,7 +249,10 @@ class ManagementClient:
         """One page of distribution sets."""
         content, total, size = await self._page("/distributionsets", offset, limit, q)
         return Page(
-            content=tuple(DistributionSet.from_json(d) for d in content),
+            content=tuple(
+                _model(DistributionSet.from_json, d, "/distributionsets")
+                for d in content
+            ),
             total=total,
             size=size,
         )

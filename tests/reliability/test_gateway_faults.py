@@ -84,8 +84,8 @@ gateway_entry = gateway_fixtures.gateway_entry
 SEED = 8
 CYCLES = 1  # rounds of every (operation, fault) pair
 RESTARTS_AT = (4, 9)
-CLIENT_TIMEOUT = 0.75  # seconds; the real client waits 10 s
-LATENCY = 1.0  # beyond the client's timeout
+CLIENT_TIMEOUT = 1.0  # seconds; the real client waits 10 s
+LATENCY = 1.25  # the gateway answers after the client gave up
 STATUSES = (500, 502, 503, 504)
 FAULT_KINDS = ("status", "timeout", "drop")
 

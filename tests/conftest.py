@@ -11,6 +11,8 @@ from collections.abc import Generator
 from pathlib import Path
 
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 import custom_components.bosch_connect  # noqa: F401
 from simulator.clock import Clock
@@ -33,3 +35,9 @@ def auto_enable_custom_integrations(
 def sim_options(tmp_path: Path) -> Options:
     """Simulator options for a test: ephemeral ports, state in tmp_path."""
     return Options(state_dir=tmp_path / "simulator", clock=Clock(), allow_http=True)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer (ids and times masked)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

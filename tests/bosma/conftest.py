@@ -8,8 +8,6 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN, SERVICE_BOSMA
 from simulator.bosma import BosmaCloud, create
@@ -21,12 +19,6 @@ from simulator.bosma.service import (
     DEMO_SECRET,
 )
 from simulator.options import Options
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer (ids and times masked)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

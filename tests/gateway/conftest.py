@@ -196,13 +196,3 @@ async def loaded_gateway_entry(
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
     return gateway_entry
-
-
-@pytest.fixture
-def snapshot(snapshot: Any) -> Any:
-    """Snapshots with Home Assistant's serializer (ids and times masked)."""
-    from pytest_homeassistant_custom_component.syrupy import (
-        HomeAssistantSnapshotExtension,
-    )
-
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)

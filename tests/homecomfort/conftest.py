@@ -102,13 +102,3 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
     assert found is not None, entity_id
     return found.state
-
-
-@pytest.fixture
-def snapshot(snapshot: Any) -> Any:
-    """Snapshots with Home Assistant's serializer (ids and times masked)."""
-    from pytest_homeassistant_custom_component.syrupy import (
-        HomeAssistantSnapshotExtension,
-    )
-
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -8,8 +8,6 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN, SERVICE_ROLLOUTS
 from simulator.options import Options
@@ -23,12 +21,6 @@ from simulator.rollouts.service import (
     DEMO_TENANT,
     DEMO_USER,
 )
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with Home Assistant's serializer (ids and times masked)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

@@ -244,12 +244,13 @@ async def test_body_too_large_and_secret_checked_first(
             url, data=small(), headers={AUTH_HEADER: secret}
         ) as resp:
             assert resp.status == 401
-        # Without the static secret nothing else is looked at.
-        async with session.post(url, data=b"{}") as resp:
-            assert resp.status == 401
+        # A wrong static secret: nothing else is looked at.
         async with session.post(
             url, data=b"{}", headers={AUTH_HEADER: "wrong"}
         ) as resp:
+            assert resp.status == 401
+        # No secret and unsigned: refused by the signature check.
+        async with session.post(url, data=b"{}") as resp:
             assert resp.status == 401
         # With the secret but unsigned: the signature check refuses it.
         async with session.post(url, data=b"{}", headers={AUTH_HEADER: secret}) as resp:
@@ -260,9 +261,28 @@ async def test_body_too_large_and_secret_checked_first(
     counters = _counters(ebike_entry)
     assert counters.rejected == {
         "too_large": 2,
-        "secret": 2,
-        "MissingSignatureError": 2,
+        "secret": 1,
+        "MissingSignatureError": 3,
     }
+
+
+async def test_missing_secret_only_for_a_signed_webhook_test(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud, ha_url: str
+) -> None:
+    """Bosch may send its WebhookTest without the static credentials."""
+    url = f"{ha_url}/api/webhook/{ebike_entry.data['webhook_id']}"
+    bike = ebike_sim.bikes[0]
+    await ebike_sim.power_on(bike)
+    test = b'{"type": "WEBHOOK_TEST", "createdAt": "2026-01-01T00:00:00Z"}'
+    status = ebike_sim.build_body(bike, "BIKE_STATUS")
+    async with aiohttp.ClientSession() as session:
+        for body, expected in ((test, 200), (status, 401)):
+            _, headers = ebike_sim.signed_request("BIKE_STATUS", body)
+            headers.pop(AUTH_HEADER)
+            async with session.post(url, data=body, headers=headers) as resp:
+                assert resp.status == expected
+    assert _counters(ebike_entry).rejected == {"secret": 1}
+    assert state(hass, "sensor", bike, "state_of_charge").state == "unknown"
 
 
 async def test_cloudhook_relay(

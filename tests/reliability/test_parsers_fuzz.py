@@ -147,7 +147,7 @@ def test_real_payloads_parse() -> None:
     assert kinds.count(LocationTracking) == 4
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_payloads())
 def test_mutated_payloads_of_both_generations(body: bytes) -> None:
     try:
@@ -235,15 +235,16 @@ BOSMA_KEYS = ["code", "msg", "data", "ticket", "expiresIn", "expireTime", "expir
 STATUSES = st.sampled_from([200, 200, 200, 201, 204, 400, 401, 403, 404, 500, 503])
 
 
-def _run_fuzz(
+def _run_fuzz(  # noqa: PLR0917
     hostile: Hostile,
     loop: asyncio.AbstractEventLoop,
     keys: list[str],
     operations: list[Callable[[], Any]],
     allowed: type[Exception],
+    examples: int,
 ) -> None:
     @settings(
-        max_examples=100,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -303,7 +304,7 @@ async def test_rollouts_clients_raise_only_their_errors(hostile: Hostile) -> Non
             lambda: ddi.deployment(poll),
         ]
         await loop.run_in_executor(
-            None, _run_fuzz, hostile, loop, ROLLOUTS_KEYS, operations, RolloutsError
+            None, _run_fuzz, hostile, loop, ROLLOUTS_KEYS, operations, RolloutsError, 80
         )
 
 
@@ -323,5 +324,12 @@ async def test_bosma_client_raises_only_its_errors(hostile: Hostile) -> None:
             ),
         )
         await loop.run_in_executor(
-            None, _run_fuzz, hostile, loop, BOSMA_KEYS, [client.apply_token], BosmaError
+            None,
+            _run_fuzz,
+            hostile,
+            loop,
+            BOSMA_KEYS,
+            [client.apply_token],
+            BosmaError,
+            80,
         )

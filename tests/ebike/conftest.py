@@ -245,13 +245,3 @@ async def ebike_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
-
-
-@pytest.fixture
-def snapshot(snapshot: Any) -> Any:
-    """Home Assistant's snapshot format, stored in tests/ebike/snapshots/."""
-    from pytest_homeassistant_custom_component.syrupy import (
-        HomeAssistantSnapshotExtension,
-    )
-
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -255,6 +255,13 @@ async def test_body_too_large_and_secret_checked_first(
         # With the secret but unsigned: the signature check refuses it.
         async with session.post(url, data=b"{}", headers={AUTH_HEADER: secret}) as resp:
             assert resp.status == 401
+        # A body that cannot be decoded is a bad request, not a traceback.
+        async with session.post(
+            url,
+            data=b"not gzip at all",
+            headers={AUTH_HEADER: secret, "Content-Encoding": "gzip"},
+        ) as resp:
+            assert resp.status == 400
         # GET is not allowed at all.
         async with session.get(url) as resp:
             assert resp.status == 405
@@ -263,6 +270,7 @@ async def test_body_too_large_and_secret_checked_first(
         "too_large": 2,
         "secret": 1,
         "MissingSignatureError": 3,
+        "unreadable": 1,
     }
 
 

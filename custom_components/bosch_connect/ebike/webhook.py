@@ -24,6 +24,8 @@ from http import HTTPStatus
 import logging
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
@@ -96,7 +98,13 @@ def _make_handler(
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        body = await _read_body(request)
+        try:
+            body = await _read_body(request)
+        except (HttpProcessingError, RequestPayloadError):
+            # A body that cannot be decoded (bad gzip, wrong length, ...).
+            counters.reject("unreadable")
+            _LOGGER.debug("Refused a notification: body cannot be read")
+            return _response(HTTPStatus.BAD_REQUEST)
         if body is None:
             counters.reject("too_large")
             _LOGGER.debug("Refused a notification: body too large")

@@ -23,7 +23,7 @@ from custom_components.bosch_connect.homecomfort.const import (
 )
 from custom_components.bosch_connect.homecomfort.keys import parse_api_key
 from custom_components.bosch_connect.homecomfort.models import KeyInfo
-from custom_components.bosch_connect.homecomfort.renewal import KeyManager
+from custom_components.bosch_connect.homecomfort.renewal import WRITE_GRACE, KeyManager
 from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService
 
@@ -96,6 +96,11 @@ async def test_renewal_at_the_threshold(
     assert after.state != before.state
     assert dt.datetime.fromisoformat(after.state) == parse_api_key(new).expires
 
+    # Right after the renewal the entry may not be on disk yet: no deletion.
+    await refresh(hass, hc_entry)
+    assert hc_sim.faults.requests("/api-keys/", "DELETE") == []
+    assert hc_entry.data[CONF_PENDING_KEY_DELETION] == old_id
+    hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())
     await refresh(hass, hc_entry)
     deletes = hc_sim.faults.requests("/api-keys/", "DELETE")
     assert [(d.path, d.headers["x-api-key"]) for d in deletes] == [
@@ -193,6 +198,7 @@ async def test_the_key_in_use_is_never_deleted(
     hass: HomeAssistant, hc_sim: HomeComfortService, hc_entry: MockConfigEntry
 ) -> None:
     own = parse_api_key(hc_entry.data[CONF_API_KEY]).key_id
+    hc_sim.clock.advance(60)  # the entry has been written
     hass.config_entries.async_update_entry(
         hc_entry, data={**hc_entry.data, CONF_PENDING_KEY_DELETION: own}
     )
@@ -207,6 +213,7 @@ async def test_a_failed_deletion_is_retried(
 ) -> None:
     spare = hc_sim.issue_key()
     gone = "k000000000000"
+    hc_sim.clock.advance(60)  # the entry has been written
     hass.config_entries.async_update_entry(
         hc_entry, data={**hc_entry.data, CONF_PENDING_KEY_DELETION: spare.key_id}
     )

@@ -1,11 +1,12 @@
 """Home Comfort: faults at every step of the API key renewal, and restarts.
 
 A renewal is ``POST /api-keys`` (with the old key), storing the new key in
-the config entry (with the id of the old one), using it, and one refresh
-later ``DELETE /api-keys/{old}`` (with the new key). Each case below breaks
-one step - the POST fails before or after Bosch created the key, the store
-fails or Home Assistant stops around it, the DELETE fails before or after
-Bosch deleted the key - then checks, against the simulator's real key table:
+the config entry (with the id of the old one), using it, and on a later
+refresh, at least ``WRITE_GRACE`` after the store, ``DELETE /api-keys/{old}``
+(with the new key). Each case below breaks one step - the POST fails before
+or after Bosch created the key, the store fails or Home Assistant stops
+around it, the DELETE fails before or after Bosch deleted the key - then
+checks, against the simulator's real key table:
 
 * the entry holds a key that works (a real request with it succeeds) and it
   is the key the integration sends;
@@ -39,6 +40,7 @@ from custom_components.bosch_connect.homecomfort.const import (
     CONF_PENDING_KEY_DELETION,
 )
 from custom_components.bosch_connect.homecomfort.keys import parse_api_key
+from custom_components.bosch_connect.homecomfort.renewal import WRITE_GRACE
 from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService, create
 from simulator.options import Options
@@ -181,6 +183,20 @@ async def crash_before_write(
     await refresh(hass, entry)
 
 
+async def refresh_then_crash(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """A renewal, a forced refresh within the same second, then a crash.
+
+    The entry with the new key may not have reached the disk: the old key
+    must not be deleted yet (``WRITE_GRACE``), or the restart would find a
+    deleted key.
+    """
+    await refresh(hass, entry)
+    await refresh(hass, entry)
+    assert sim.faults.requests("/api-keys/", "DELETE") == []
+
+
 async def delete_fails(
     hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
 ) -> None:
@@ -250,6 +266,7 @@ CASES = {
     # Renewed in memory, not on disk: the restart finds the old key (still
     # valid, never deleted) and renews again; the lost new key is an orphan.
     "crash_before_write": Case(RENEW, crash_before_write, 2, 3, 2, posts=2, crash=True),
+    "refresh_then_crash": Case(RENEW, refresh_then_crash, 2, 3, 2, posts=2, crash=True),
     # One clean renewal first (two keys); the fault hits the deletion.
     "delete_5xx": Case(DELETE, delete_fails, 2, 1, 1, posts=1),
     "delete_dropped": Case(DELETE, delete_dropped, 2, 1, 1, posts=1),
@@ -366,6 +383,7 @@ async def test_fault_at_every_step_of_the_renewal(
         await refresh(hass, entry)  # a clean renewal: old and new key valid
         assert entry.data[CONF_PENDING_KEY_DELETION] == first_id
         assert len(hc_sim.keys) == 2
+        hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())  # written: may delete
     await final_write(hass)
     states = entity_states(hass, entry)
     assert states
@@ -381,6 +399,7 @@ async def test_fault_at_every_step_of_the_renewal(
     assert len(hc_sim.valid_keys()) == case.after_restart
     assert entity_states(hass, entry) == states
 
+    hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())
     await refresh(hass, entry)
     await assert_key_works(hass, entry, hc_sim)
     assert len(hc_sim.valid_keys()) == case.final

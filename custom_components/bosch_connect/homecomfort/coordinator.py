@@ -1,10 +1,10 @@
 """Polls the Partner API: contracts, then the heating of each active gateway.
 
 The API is "not intended to be used for polling data continuously", so the
-default interval is five minutes (an option). Each refresh lets the
-:class:`~.renewal.KeyManager` delete a key that the last renewal replaced
-(first) and renew the key when it is due (last, after the reads whose ``Date``
-headers tell the API's time). A gateway whose owner
+default interval is five minutes (an option). After the reads (whose ``Date``
+headers tell the API's time) each refresh lets the
+:class:`~.renewal.KeyManager` delete a key that the last renewal replaced,
+then renew the key when it is due. A gateway whose owner
 has not granted access (403) or has not accepted the latest consent (451)
 gets a repair issue and its entities become unavailable; the other gateways
 keep working, and the issue is cleared when the gateway answers again. A 429
@@ -136,8 +136,9 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
         failure: HomeComfortError | None = None
         gateways: dict[str, GatewayData] = {}
         try:
-            await self.keys.async_delete_replaced_key()
             gateways = await self._read_gateways()
+            # After the reads, whose Date headers tell the API's time.
+            await self.keys.async_delete_replaced_key()
         except HomeComfortError as err:
             failure = err
         if not isinstance(failure, InvalidApiKeyError):

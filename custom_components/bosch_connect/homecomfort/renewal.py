@@ -5,14 +5,13 @@ key stays valid until it expires) and cleans up with
 ``DELETE /api-keys/{keyId}``. Here, in every refresh and under a lock (so
 that concurrent refreshes renew once):
 
-1. At the start: if a previous renewal left an old key to delete, delete it
-   now, with the new key. This happens one refresh after the renewal, when
-   the entry with the new key has surely been written to disk; the key in use
-   is never deleted.
-2. At the end (after the reads, whose ``Date`` headers tell the API's time):
-   if the key has less than ``renew_days`` left, ask for a new one, store it
-   in the config entry *before* using it (together with the id of the old
-   key, to delete next time), then use it. Should Home Assistant stop between
+1. After the reads: if a previous renewal left an old key to delete, delete
+   it now, with the new key. This happens one refresh after the renewal and at
+   least ``WRITE_GRACE`` after it, when the entry with the new key has surely
+   been written to disk; the key in use is never deleted.
+2. At the end: if the key has less than ``renew_days`` left, ask for a new
+   one, store it in the config entry *before* using it (together with the id
+   of the old key, to delete next time), then use it. Should Home Assistant stop between
    the renewal and the store, the entry still holds the old key, which Bosch
    leaves valid: the next run simply renews again.
 
@@ -65,6 +64,10 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
+
+# Home Assistant writes config entries one second after a change; the key a
+# renewal replaced is deleted only once the new one has surely been written.
+WRITE_GRACE = dt.timedelta(seconds=10)
 
 
 def key_expired() -> ConfigEntryAuthFailed:
@@ -132,6 +135,9 @@ class KeyManager:
         old = self.entry.data.get(CONF_PENDING_KEY_DELETION)
         if not old:
             return
+        stored = dt_util.parse_datetime(self.entry.data.get(CONF_KEY_ENTERED_AT, ""))
+        if stored is not None and self.client.server_now() - stored < WRITE_GRACE:
+            return  # the entry with the new key may not be on disk yet
         in_use = self.key.key_id or (self.info.key_id if self.info else None)
         if old != in_use:
             try:

@@ -36,13 +36,14 @@ from .homecomfort.flow import HomeComfortFlowMixin
 from .registry import ROOMS
 from .rollouts.flow import RolloutsFlowMixin
 
-# The services offered in the menu, in the order shown.
+# The services offered in the menu, in the order shown: the local gateway
+# first, then the cloud services.
 MENU = [
     SERVICE_GATEWAY,
     SERVICE_EBIKE,
-    SERVICE_BOSMA,
     SERVICE_HOMECOMFORT,
     SERVICE_ROLLOUTS,
+    SERVICE_BOSMA,
 ]
 
 

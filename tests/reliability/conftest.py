@@ -56,6 +56,7 @@ class FlakyProxy:
     rng: random.Random
     loss: float = 0.0
     max_failures: int = 3
+    down: bool = False  # Home Assistant is "down": every connection is reset
     actions: Counter[str] = field(default_factory=Counter)
     failures: Counter[bytes] = field(default_factory=Counter)
     listener: Listener | None = None
@@ -76,6 +77,9 @@ class FlakyProxy:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Forward one request, or lose it."""
         body = await request.read()
+        if self.down:
+            self.actions["down"] += 1
+            return self._reset(request)
         key = hashlib.sha256(
             body + request.headers.get("X-Bosch-Sig", "").encode()
         ).digest()

@@ -6,7 +6,10 @@ small fleet to Home Assistant's real HTTP server, through a lossy hop
 loses the answer of a seeded share of the POSTs. The simulator's retry
 schedule (1, 2, 5, 180, 480 s on a clock running 1000 times faster) then
 redelivers them. Mixed in: duplicates, held-back (reordered) deliveries, both
-payload generations, invalid signatures and malformed bodies.
+payload generations, invalid signatures and malformed bodies. Halfway,
+Home Assistant restarts (the entry is unloaded and set up again from its
+store) while Bosch cannot reach it; what it sends meanwhile arrives later by
+the retry schedule, and state and secrets come back as they were.
 
 At the end every bike shows what its valid notifications alone say:
 
@@ -41,7 +44,7 @@ from homeassistant.core import (
     ServiceCall,
     callback,
 )
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -58,13 +61,20 @@ from custom_components.bosch_connect.ebike.coordinator import (
 from simulator.ebike import Bike, Delivery, EbikeCloud, EbikeSettings
 from simulator.ebike.delivery import DELIVERED
 from tests.ebike.helpers import entity_id, state
-from tests.reliability.conftest import FORWARD, FlakyProxy
+from tests.reliability.conftest import (
+    FORWARD,
+    LOST_ANSWER,
+    REFUSE,
+    RESET,
+    FlakyProxy,
+)
 
 SEED = 20261122
 AUTOMATION = "automation"
 NOTIFICATIONS = 1500  # about 2,500 POSTs with duplicates and retries
 BIKES = 6
 BATCH = 40
+DOWNTIME = 20  # notifications sent while Home Assistant restarts
 TIME_SCALE = 1000.0
 BCM_STATUSES = ("CHARGE_OK", "NEED_CHARGE", "CHARGE_CRITICAL", "CHARGE_FULL")
 # Share of notifications per fault (the rest is sent as it should be).
@@ -178,16 +188,22 @@ def _shape_bike(rng: random.Random, bike: Bike, kind: str) -> None:
         bike.track = []
 
 
-async def _send_stream(sim: EbikeCloud, rng: random.Random) -> list[Sent]:
+async def _send_stream(
+    sim: EbikeCloud,
+    rng: random.Random,
+    count: int,
+    last_created: dict[tuple[str, str], float],
+    *,
+    faults: bool = True,
+) -> list[Sent]:
     sent: list[Sent] = []
-    last_created: dict[tuple[str, str], float] = {}
     batch: list[Delivery] = []
-    for number in range(NOTIFICATIONS):
+    for number in range(count):
         bike = rng.choice(sim.bikes)
         kind = rng.choice(("BIKE_STATUS", "LOCATION_TRACKING"))
         sim.payload_shape = "draft" if rng.random() < 0.2 else "v1.2.0"
         fault = None
-        if number < NOTIFICATIONS - 1:  # the last one releases a held delivery
+        if faults and number < count - 1:  # the last one releases a held one
             draw = rng.random()
             for name, share in FAULTS:
                 if draw < share:
@@ -220,7 +236,31 @@ async def _send_stream(sim: EbikeCloud, rng: random.Random) -> list[Sent]:
                 *(d.first_attempt() for d in batch if d.state != "held")
             )
             batch = [d for d in batch if d.state == "held"]
+    await asyncio.gather(*(d.first_attempt() for d in batch if d.state != "held"))
     return sent
+
+
+def _deliveries(sent: list[Sent]) -> list[Delivery]:
+    return [d for s in sent for d in s.deliveries]
+
+
+async def _all_done(sent: list[Sent]) -> None:
+    async with asyncio.timeout(40):
+        await asyncio.gather(*(d.wait() for d in _deliveries(sent)))
+
+
+def _snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """What every bike shows: raw state bodies and each entity's state."""
+    runtime = entry.runtime_data
+    shown = {
+        bike_id: (bike.status_body, bike.location_body)
+        for bike_id, bike in runtime.bikes.items()
+    }
+    for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        current = hass.states.get(entity.entity_id)
+        assert current is not None
+        shown[entity.entity_id] = (current.state, dict(current.attributes))
+    return shown
 
 
 # --- the test -----------------------------------------------------------------
@@ -246,8 +286,9 @@ async def test_faulty_stream_converges_to_the_valid_events(
     applied: dict[str, list[tuple[str, bytes]]] = defaultdict(list)
     shown: dict[str, tuple[Any, Any]] = {}
 
-    def watch(bike_id: str) -> None:
+    def watch(runtime: Any, bike_id: str) -> None:
         bike_state = runtime.bikes[bike_id]
+        shown[bike_id] = (bike_state.status, bike_state.location)
 
         @callback
         def changed() -> None:
@@ -262,7 +303,7 @@ async def test_faulty_stream_converges_to_the_valid_events(
         bike_state.async_add_listener(changed, (TOPIC_STATUS, TOPIC_LOCATION))
 
     for bike_id in bikes:
-        watch(bike_id)
+        watch(runtime, bike_id)
 
     # Transitions: bus events (with the position in the applied sequence),
     # event entities and device-trigger automations.
@@ -280,8 +321,16 @@ async def test_faulty_stream_converges_to_the_valid_events(
     @callback
     def on_state(event: Event[EventStateChangedData]) -> None:
         bike_id = event_entities.get(event.data["entity_id"])
-        new = event.data["new_state"]
-        if bike_id is not None and new is not None and "event_type" in new.attributes:
+        old, new = event.data["old_state"], event.data["new_state"]
+        if (
+            bike_id is not None
+            and old is not None
+            and new is not None
+            and "unavailable" not in (old.state, new.state)  # not the restart
+            # (the state is the time in milliseconds: two transitions of one
+            # notification may share it and differ in event_type only)
+            and (new.state, new.attributes) != (old.state, old.attributes)
+        ):
             entity_fired[bike_id].append(new.attributes["event_type"])
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, on_state)
@@ -321,18 +370,51 @@ async def test_faulty_stream_converges_to_the_valid_events(
     loop.set_debug(False)
     # One access log line per request is a good share of the cost, too.
     caplog.set_level(logging.WARNING, logger="aiohttp.access")
+    last_created: dict[tuple[str, str], float] = {}
+    half = NOTIFICATIONS // 2
+    applied_before_restart = 0
+    rejected: set[str] = set()
     try:
-        sent = await _send_stream(sim, rng)
-        deliveries = [d for s in sent for d in s.deliveries]
-        async with asyncio.timeout(40):
-            await asyncio.gather(*(d.wait() for d in deliveries))
+        sent = await _send_stream(sim, rng, half, last_created)
+        await _all_done(sent)
+        await hass.async_block_till_done()
+
+        # Home Assistant restarts in the middle of the stream. While it is
+        # down, Bosch cannot deliver (connections reset) and retries later.
+        before = _snapshot(hass, proxied_entry)
+        data = dict(proxied_entry.data)
+        flaky_proxy.down = True
+        sim.set_time_scale(1.0)
+        missed = await _send_stream(sim, rng, DOWNTIME, last_created, faults=False)
+        assert all(d.attempts and not d.attempts[0].ok for d in _deliveries(missed))
+        applied_before_restart = runtime.counters.applied
+        rejected |= set(runtime.counters.rejected)
+        assert await hass.config_entries.async_unload(proxied_entry.entry_id)
+        assert await hass.config_entries.async_setup(proxied_entry.entry_id)
+        await hass.async_block_till_done()
+        runtime = proxied_entry.runtime_data
+        # State and secrets come back as they were.
+        assert _snapshot(hass, proxied_entry) == before
+        assert dict(proxied_entry.data) == data
+        for bike_id in bikes:
+            watch(runtime, bike_id)
+        flaky_proxy.down = False
+        sim.set_time_scale(TIME_SCALE)
+
+        rest = NOTIFICATIONS - half - DOWNTIME
+        sent += missed + await _send_stream(sim, rng, rest, last_created)
+        await _all_done(sent)
         await hass.async_block_till_done()
     finally:
         loop.set_debug(debug)
+    deliveries = _deliveries(sent)
+    rejected |= set(runtime.counters.rejected)
+    assert flaky_proxy.actions["down"] >= DOWNTIME
+    assert all(len(d.attempts) > 1 for d in _deliveries(missed))
 
     # The faults really happened.
     assert flaky_proxy.actions[FORWARD] > NOTIFICATIONS
-    assert len(flaky_proxy.actions) == 4, flaky_proxy.actions
+    assert {FORWARD, REFUSE, RESET, LOST_ANSWER} <= flaky_proxy.actions.keys()
     retried = [d for d in deliveries if len(d.attempts) > 1]
     assert len(retried) > NOTIFICATIONS // 10
     valid = [s for s in sent if s.valid]
@@ -349,8 +431,7 @@ async def test_faulty_stream_converges_to_the_valid_events(
                 assert delivery.state == DELIVERED, statuses
             else:
                 assert not any(a.ok for a in delivery.attempts), statuses
-    rejected = runtime.counters.rejected
-    assert set(rejected) == {"BadSignatureError", "payload"}, rejected
+    assert rejected == {"BadSignatureError", "payload"}, rejected
 
     valid_bodies = {(s.kind, s.body) for s in valid}
     expected_fired: dict[str, list[str]] = defaultdict(list)
@@ -403,7 +484,9 @@ async def test_faulty_stream_converges_to_the_valid_events(
         assert tracker.attributes["longitude"] == pytest.approx(newest_location["lon"])
 
     # The integration applied exactly what we watched.
-    assert runtime.counters.applied == sum(len(s) for s in applied.values())
+    assert applied_before_restart + runtime.counters.applied == sum(
+        len(s) for s in applied.values()
+    )
     # Every transition once: on the bus (at the right place in the sequence),
     # on the event entities and through the device triggers.
     assert sum(len(v) for v in expected_fired.values()) > 50

@@ -150,14 +150,21 @@ def test_expired_root(gateway_credentials: dict[str, str]) -> None:
 
 
 # ---- build_ssl_context -----------------------------------------------------
-def test_context_settings(gateway_credentials: dict[str, str]) -> None:
-    before = set(Path(tempfile.gettempdir()).glob("bosch-connect-*"))
+def test_context_settings(
+    gateway_credentials: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A private temp folder: parallel tests build contexts at the same time.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     context = build_ssl_context(
         gateway_credentials["client_cert"],
         gateway_credentials["client_key"],
         gateway_credentials["root_cert"],
     )
-    assert set(Path(tempfile.gettempdir()).glob("bosch-connect-*")) == before
+    assert list(private.iterdir()) == []  # the key never stays on disk
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
     assert context.maximum_version == ssl.TLSVersion.TLSv1_2
     assert context.check_hostname is False

@@ -9,13 +9,13 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from custom_components.bosch_connect.heating.climate import HeatingCircuitClimate
 from custom_components.bosch_connect.heating.model import HeatingCircuitState
 
-from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .entity import GatewayEntity, read_only
+from .coordinator import GatewayConfigEntry
+from .entity import GatewayCircuitEntity
 from .layout import (
     HC_MANUAL_SETPOINT,
     HC_OPERATION_MODE,
     HC_RESOURCES,
-    hc_path,
+    HEATING_CIRCUITS,
     heating_circuit,
     setpoint_path,
 )
@@ -34,36 +34,19 @@ async def async_setup_climate(
     )
 
 
-class GatewayClimate(GatewayEntity, HeatingCircuitClimate):
+class GatewayClimate(GatewayCircuitEntity[HeatingCircuitState], HeatingCircuitClimate):
     """A heating circuit (``/heatingCircuits/<id>``)."""
 
     _attr_translation_key = "heating_circuit"
-
-    def __init__(self, coordinator: GatewayCoordinator, circuit: str) -> None:
-        """Follow one circuit."""
-        super().__init__(coordinator, f"heatingCircuits/{circuit}")
-        self._circuit = circuit
-        self._attr_translation_placeholders = {"circuit": circuit.removeprefix("hc")}
+    _collection = HEATING_CIRCUITS
+    _id_prefix = "hc"
+    _resources = HC_RESOURCES
+    _read = staticmethod(heating_circuit)
 
     @property
     def circuit(self) -> HeatingCircuitState | None:
         """The circuit as last polled (read-only without the write scope)."""
-        state = heating_circuit(self.coordinator.data, self._circuit)
-        if state is None or self.coordinator.can_write:
-            return state
-        return read_only(state)
-
-    @property
-    def available(self) -> bool:
-        """Unavailable when the gateway is unreachable or the circuit is gone."""
-        return super().available and self.circuit is not None
-
-    def _paths(self) -> list[str]:
-        return [
-            hc_path(self._circuit, name)
-            for name in HC_RESOURCES
-            if self.coordinator.layout.has(hc_path(self._circuit, name))
-        ]
+        return self._state()
 
     async def async_write_target_temperature(self, value: float) -> None:
         """Write the setpoint that the circuit's mode uses.
@@ -78,7 +61,7 @@ class GatewayClimate(GatewayEntity, HeatingCircuitClimate):
         circuit = self.circuit
         manual = self._mode_map.hvac.get(HVACMode.HEAT)
         if (
-            path == hc_path(self._circuit, HC_MANUAL_SETPOINT)
+            path == self._path(HC_MANUAL_SETPOINT)
             and circuit is not None
             and circuit.mode.writable
             and manual is not None
@@ -88,5 +71,5 @@ class GatewayClimate(GatewayEntity, HeatingCircuitClimate):
 
     async def async_write_mode(self, raw_mode: str) -> None:
         """Write the circuit's operation mode."""
-        path = hc_path(self._circuit, HC_OPERATION_MODE)
+        path = self._path(HC_OPERATION_MODE)
         await self.async_write_resource(path, raw_mode, self._paths())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 import logging
 
@@ -30,7 +30,7 @@ from .errors import (
     InvalidValueError,
 )
 from .layout import FIRMWARE, HARDWARE
-from .values import Scalar
+from .values import Resource, Scalar
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,3 +109,50 @@ class GatewayEntity(CoordinatorEntity[GatewayCoordinator], BoschConnectEntity):
             # The write went through; the next poll shows it.
             _LOGGER.debug("Re-reading %s after the write failed", path)
             await self.coordinator.async_request_refresh()
+
+
+class GatewayCircuitEntity[StateT: (HeatingCircuitState, HotWaterState)](GatewayEntity):
+    """A heating or hot-water circuit of the gateway (``<collection>/<id>``).
+
+    Subclasses name the collection, the circuit ids' prefix, the resources
+    of a circuit and how to read its neutral state from the polled data.
+    """
+
+    _collection: str
+    _id_prefix: str
+    _resources: tuple[str, ...]
+
+    def __init__(self, coordinator: GatewayCoordinator, circuit: str) -> None:
+        """Follow one circuit."""
+        super().__init__(coordinator, f"{self._collection.lstrip('/')}/{circuit}")
+        self._circuit = circuit
+        self._attr_translation_placeholders = {
+            "circuit": circuit.removeprefix(self._id_prefix)
+        }
+
+    @staticmethod
+    def _read(data: Mapping[str, Resource], circuit: str) -> StateT | None:
+        raise NotImplementedError
+
+    def _state(self) -> StateT | None:
+        """The circuit as last polled (read-only without the write scope)."""
+        state = self._read(self.coordinator.data, self._circuit)
+        if state is None or self.coordinator.can_write:
+            return state
+        return read_only(state)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the gateway is unreachable or the circuit is gone."""
+        return super().available and self._state() is not None
+
+    def _path(self, resource: str) -> str:
+        return f"{self._collection}/{self._circuit}/{resource}"
+
+    def _paths(self) -> list[str]:
+        """The circuit's resources that the gateway has (re-read after a write)."""
+        return [
+            path
+            for name in self._resources
+            if self.coordinator.layout.has(path := self._path(name))
+        ]

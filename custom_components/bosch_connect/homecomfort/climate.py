@@ -8,16 +8,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from custom_components.bosch_connect.heating.climate import HeatingCircuitClimate
-from custom_components.bosch_connect.heating.model import (
-    HeatingCircuitState,
-    HeatingWriteError,
-    Modes,
-    Setpoint,
-)
+from custom_components.bosch_connect.heating.model import HeatingCircuitState
 
-from .coordinator import HomeComfortConfigEntry, HomeComfortCoordinator
-from .entity import HomeComfortEntity, track_entities
-from .errors import HomeComfortError
+from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
+from .entity import (
+    HomeComfortCircuitEntity,
+    circuit_modes,
+    circuit_setpoint,
+    track_entities,
+)
 from .models import HeatingCircuit
 
 
@@ -26,18 +25,8 @@ def circuit_state(circuit: HeatingCircuit) -> HeatingCircuitState:
     status = (circuit.status or "").upper()
     return HeatingCircuitState(
         current_temperature=circuit.room_temperature,
-        target=Setpoint(
-            value=circuit.setpoint.value,
-            minimum=circuit.setpoint.minimum,
-            maximum=circuit.setpoint.maximum,
-            step=circuit.setpoint.step,
-            writable=circuit.setpoint.value is not None,
-        ),
-        mode=Modes(
-            value=circuit.operation_mode,
-            allowed=circuit.allowed_modes,
-            writable=bool(circuit.allowed_modes),
-        ),
+        target=circuit_setpoint(circuit),
+        mode=circuit_modes(circuit),
         unit=circuit.unit,
         current_humidity=circuit.humidity,
         heating={"HEATING": True, "IDLE": False, "OFF": False}.get(status),
@@ -59,50 +48,33 @@ async def async_setup_climate(
     track_entities(entry, async_add_entities, _climates)
 
 
-class HomeComfortClimate(HomeComfortEntity, HeatingCircuitClimate):
+class HomeComfortClimate(
+    HomeComfortCircuitEntity[HeatingCircuit], HeatingCircuitClimate
+):
     """A heating circuit (``/hvacs/{gatewayId}/heatingCircuits/{circuitId}``)."""
 
     _attr_translation_key = "heating_circuit"
-
-    def __init__(
-        self, coordinator: HomeComfortCoordinator, gateway_id: str, circuit: str
-    ) -> None:
-        """Follow one circuit."""
-        super().__init__(coordinator, gateway_id, f"heatingCircuits-{circuit}")
-        self._circuit = circuit
-        self._attr_translation_placeholders = {"circuit": circuit.removeprefix("hc")}
+    _collection = "heatingCircuits"
+    _id_prefix = "hc"
 
     @property
     def circuit(self) -> HeatingCircuitState | None:
         """The circuit as last read."""
-        gateway = self.gateway
-        found = gateway.heating.get(self._circuit) if gateway else None
+        found = self._found()
         return circuit_state(found) if found else None
 
-    @property
-    def available(self) -> bool:
-        """Unavailable when the gateway refuses access or the circuit is gone."""
-        return super().available and self.circuit is not None
+    def _circuits(self, gateway: GatewayData) -> dict[str, HeatingCircuit]:
+        return gateway.heating
 
-    async def _patch(
-        self, *, setpoint: float | None = None, operation_mode: str | None = None
-    ) -> None:
-        client = self.coordinator.client
-        try:
-            updated = await client.update_heating_circuit(
-                self.gateway_id,
-                self._circuit,
-                setpoint=setpoint,
-                operation_mode=operation_mode,
-            )
-        except HomeComfortError as err:
-            raise HeatingWriteError(str(err)) from err
-        self.coordinator.store_heating(self.gateway_id, updated)
+    async def _update(
+        self, *, setpoint: float | None, operation_mode: str | None
+    ) -> HeatingCircuit:
+        return await self.coordinator.client.update_heating_circuit(
+            self.gateway_id,
+            self._circuit,
+            setpoint=setpoint,
+            operation_mode=operation_mode,
+        )
 
-    async def async_write_target_temperature(self, value: float) -> None:
-        """``PATCH {"setpoint": value}``."""
-        await self._patch(setpoint=value)
-
-    async def async_write_mode(self, raw_mode: str) -> None:
-        """``PATCH {"operationMode": raw_mode}``."""
-        await self._patch(operation_mode=raw_mode)
+    def _store(self, circuit: HeatingCircuit) -> None:
+        self.coordinator.store_heating(self.gateway_id, circuit)

@@ -12,9 +12,16 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from custom_components.bosch_connect.const import DOMAIN, MANUFACTURER
 from custom_components.bosch_connect.entity import BoschConnectEntity
+from custom_components.bosch_connect.heating.model import (
+    HeatingWriteError,
+    Modes,
+    Setpoint,
+)
 
 from .const import TITLE
 from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
+from .errors import HomeComfortError
+from .models import DhwCircuit, HeatingCircuit
 
 
 def gateway_device(gateway: GatewayData) -> DeviceInfo:
@@ -69,6 +76,90 @@ class HomeComfortEntity(CoordinatorEntity[HomeComfortCoordinator], BoschConnectE
         """Available while the API answers and the gateway grants access."""
         gateway = self.gateway
         return super().available and gateway is not None and gateway.problem is None
+
+
+def circuit_setpoint(circuit: HeatingCircuit | DhwCircuit) -> Setpoint:
+    """A circuit's setpoint in the shared heating model."""
+    return Setpoint(
+        value=circuit.setpoint.value,
+        minimum=circuit.setpoint.minimum,
+        maximum=circuit.setpoint.maximum,
+        step=circuit.setpoint.step,
+        writable=circuit.setpoint.value is not None,
+    )
+
+
+def circuit_modes(circuit: HeatingCircuit | DhwCircuit) -> Modes:
+    """A circuit's operation modes in the shared heating model."""
+    return Modes(
+        value=circuit.operation_mode,
+        allowed=circuit.allowed_modes,
+        writable=bool(circuit.allowed_modes),
+    )
+
+
+class HomeComfortCircuitEntity[CircuitT: (HeatingCircuit, DhwCircuit)](
+    HomeComfortEntity
+):
+    """A heating or hot-water circuit of a gateway, written with ``PATCH``.
+
+    Subclasses name the collection (``heatingCircuits``, ``dhwCircuits``),
+    the circuit ids' prefix, where the circuit is in the gateway's data and
+    how to ``PATCH`` and store it.
+    """
+
+    _collection: str
+    _id_prefix: str
+
+    def __init__(
+        self, coordinator: HomeComfortCoordinator, gateway_id: str, circuit: str
+    ) -> None:
+        """Follow one circuit."""
+        super().__init__(coordinator, gateway_id, f"{self._collection}-{circuit}")
+        self._circuit = circuit
+        self._attr_translation_placeholders = {
+            "circuit": circuit.removeprefix(self._id_prefix)
+        }
+
+    def _circuits(self, gateway: GatewayData) -> dict[str, CircuitT]:
+        raise NotImplementedError
+
+    async def _update(
+        self, *, setpoint: float | None, operation_mode: str | None
+    ) -> CircuitT:
+        raise NotImplementedError
+
+    def _store(self, circuit: CircuitT) -> None:
+        raise NotImplementedError
+
+    def _found(self) -> CircuitT | None:
+        """The circuit as last read, None when it is gone."""
+        gateway = self.gateway
+        return self._circuits(gateway).get(self._circuit) if gateway else None
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the gateway refuses access or the circuit is gone."""
+        return super().available and self._found() is not None
+
+    async def _patch(
+        self, *, setpoint: float | None = None, operation_mode: str | None = None
+    ) -> None:
+        try:
+            updated = await self._update(
+                setpoint=setpoint, operation_mode=operation_mode
+            )
+        except HomeComfortError as err:
+            raise HeatingWriteError(str(err)) from err
+        self._store(updated)
+
+    async def async_write_target_temperature(self, value: float) -> None:
+        """``PATCH {"setpoint": value}``."""
+        await self._patch(setpoint=value)
+
+    async def async_write_mode(self, raw_mode: str) -> None:
+        """``PATCH {"operationMode": raw_mode}``."""
+        await self._patch(operation_mode=raw_mode)
 
 
 def track_entities(

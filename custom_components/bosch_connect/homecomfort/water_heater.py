@@ -7,17 +7,16 @@ from collections.abc import Iterator
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.heating.model import (
-    HeatingWriteError,
-    HotWaterState,
-    Modes,
-    Setpoint,
-)
+from custom_components.bosch_connect.heating.model import HotWaterState
 from custom_components.bosch_connect.heating.water_heater import HotWaterHeater
 
-from .coordinator import HomeComfortConfigEntry, HomeComfortCoordinator
-from .entity import HomeComfortEntity, track_entities
-from .errors import HomeComfortError
+from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
+from .entity import (
+    HomeComfortCircuitEntity,
+    circuit_modes,
+    circuit_setpoint,
+    track_entities,
+)
 from .models import DhwCircuit
 
 
@@ -25,18 +24,8 @@ def hot_water_state(circuit: DhwCircuit) -> HotWaterState:
     """The Partner API's hot-water circuit in the shared heating model."""
     return HotWaterState(
         current_temperature=circuit.actual_temperature,
-        target=Setpoint(
-            value=circuit.setpoint.value,
-            minimum=circuit.setpoint.minimum,
-            maximum=circuit.setpoint.maximum,
-            step=circuit.setpoint.step,
-            writable=circuit.setpoint.value is not None,
-        ),
-        mode=Modes(
-            value=circuit.operation_mode,
-            allowed=circuit.allowed_modes,
-            writable=bool(circuit.allowed_modes),
-        ),
+        target=circuit_setpoint(circuit),
+        mode=circuit_modes(circuit),
         unit=circuit.unit,
     )
 
@@ -56,50 +45,31 @@ async def async_setup_water_heater(
     track_entities(entry, async_add_entities, _heaters)
 
 
-class HomeComfortWaterHeater(HomeComfortEntity, HotWaterHeater):
+class HomeComfortWaterHeater(HomeComfortCircuitEntity[DhwCircuit], HotWaterHeater):
     """A hot-water circuit (``/hvacs/{gatewayId}/dhwCircuits/{circuitId}``)."""
 
     _attr_translation_key = "hot_water"
-
-    def __init__(
-        self, coordinator: HomeComfortCoordinator, gateway_id: str, circuit: str
-    ) -> None:
-        """Follow one circuit."""
-        super().__init__(coordinator, gateway_id, f"dhwCircuits-{circuit}")
-        self._circuit = circuit
-        self._attr_translation_placeholders = {"circuit": circuit.removeprefix("dhw")}
+    _collection = "dhwCircuits"
+    _id_prefix = "dhw"
 
     @property
     def hot_water(self) -> HotWaterState | None:
         """The circuit as last read."""
-        gateway = self.gateway
-        found = gateway.dhw.get(self._circuit) if gateway else None
+        found = self._found()
         return hot_water_state(found) if found else None
 
-    @property
-    def available(self) -> bool:
-        """Unavailable when the gateway refuses access or the circuit is gone."""
-        return super().available and self.hot_water is not None
+    def _circuits(self, gateway: GatewayData) -> dict[str, DhwCircuit]:
+        return gateway.dhw
 
-    async def _patch(
-        self, *, setpoint: float | None = None, operation_mode: str | None = None
-    ) -> None:
-        client = self.coordinator.client
-        try:
-            updated = await client.update_dhw_circuit(
-                self.gateway_id,
-                self._circuit,
-                setpoint=setpoint,
-                operation_mode=operation_mode,
-            )
-        except HomeComfortError as err:
-            raise HeatingWriteError(str(err)) from err
-        self.coordinator.store_dhw(self.gateway_id, updated)
+    async def _update(
+        self, *, setpoint: float | None, operation_mode: str | None
+    ) -> DhwCircuit:
+        return await self.coordinator.client.update_dhw_circuit(
+            self.gateway_id,
+            self._circuit,
+            setpoint=setpoint,
+            operation_mode=operation_mode,
+        )
 
-    async def async_write_target_temperature(self, value: float) -> None:
-        """``PATCH {"setpoint": value}``."""
-        await self._patch(setpoint=value)
-
-    async def async_write_mode(self, raw_mode: str) -> None:
-        """``PATCH {"operationMode": raw_mode}``."""
-        await self._patch(operation_mode=raw_mode)
+    def _store(self, circuit: DhwCircuit) -> None:
+        self.coordinator.store_dhw(self.gateway_id, circuit)

@@ -383,8 +383,11 @@ async def test_rollouts_secrets(
         await hass.async_block_till_done()
         rollouts.faults.clear()
     await runtime.management.async_refresh()
+    access_token = runtime.management.client._token
+    assert access_token
 
     secrets = {
+        "OAuth access token": access_token,
         "password": DEMO_PASSWORD,
         "client secret": DEMO_CLIENT_SECRET,
         "target token": DEMO_TARGET_TOKEN,

@@ -152,29 +152,19 @@ class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
         skew = self.data.skew if self.data is not None else None
         try:
             ticket = await self.client.apply_token()
-        except BosmaTimestampError as err:
-            return BosmaState(
-                result=RESULT_TIMESTAMP_REJECTED,
-                code=err.code,
-                message=err.msg,
-                checked_at=now,
-                ticket=previous,
-                skew=err.skew if err.skew is not None else skew,
-            )
-        except BosmaMissingParameterError as err:
-            return BosmaState(
-                result=RESULT_MISSING_PARAMETER,
-                code=err.code,
-                message=err.msg,
-                checked_at=now,
-                ticket=previous,
-                skew=skew,
-            )
         except BosmaSignatureError:
             raise
         except BosmaResponseError as err:
+            if isinstance(err, BosmaTimestampError):
+                result = RESULT_TIMESTAMP_REJECTED
+                if err.skew is not None:
+                    skew = err.skew
+            elif isinstance(err, BosmaMissingParameterError):
+                result = RESULT_MISSING_PARAMETER
+            else:
+                result = RESULT_SERVER_ERROR
             return BosmaState(
-                result=RESULT_SERVER_ERROR,
+                result=result,
                 code=err.code,
                 message=err.msg,
                 checked_at=now,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import math
-from typing import Any
+from typing import Any, TypeGuard
 
 from .errors import InvalidValueError, ValueFormatError
 
@@ -74,7 +74,8 @@ class Resource:
         return tuple(v for v in self.values if isinstance(v, Notification))
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """Whether ``value`` is a JSON number (a bool is not)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -264,9 +265,8 @@ def validate_for_write(resource: Resource, value: object) -> Scalar:
     if not resource.writeable:
         raise InvalidValueError(f"{resource.id} is read-only")
     if resource.type in NUMERIC_TYPES:
-        if not _is_number(value) or not math.isfinite(value):  # type: ignore[arg-type]
+        if not _is_number(value) or not math.isfinite(value):
             raise InvalidValueError(f"{resource.id} takes a number")
-        assert isinstance(value, int | float)
         number = float(value)
         if resource.min is not None and number < resource.min - FLOAT_TOLERANCE:
             raise InvalidValueError(f"{resource.id} is at least {resource.min}")

@@ -206,8 +206,11 @@ def test_climate_set_temperature(page: Page, home_assistant: HomeAssistant) -> N
 def _open_service_menu(page: Page, home_assistant: HomeAssistant) -> Locator:
     goto(page, f"{home_assistant.url}/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
-    page.get_by_label("Search for a brand name").fill("Bosch Connect")
-    page.get_by_text("Bosch Connect", exact=True).last.click()
+    brands = page.locator("dialog-add-integration")
+    brands.get_by_label("Search for a brand name").fill("Bosch Connect")
+    brands.locator("ha-integration-list-item").filter(
+        has=page.get_by_text("Bosch Connect", exact=True)
+    ).first.click()
     another = page.get_by_text("Setup another instance of Bosch Connect")
     dialog = page.locator("dialog-data-entry-flow")
     menu = dialog.get_by_text("Add a Bosch service")

@@ -8,10 +8,9 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from custom_components.bosch_connect.const import DOMAIN, SERVICE_BOSMA
-from custom_components.bosch_connect.room import Room
-from custom_components.bosch_connect.services import async_setup_services
-
+from ..const import DOMAIN, SERVICE_BOSMA
+from ..room import Room
+from ..services import async_setup_services
 from .api import BosmaClient
 from .coordinator import BosmaConfigEntry, BosmaCoordinator, clock_issue_id
 from .diagnostics import async_get_diagnostics

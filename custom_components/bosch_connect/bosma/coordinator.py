@@ -14,8 +14,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .api import BosmaClient
 from .const import (
     RESULT_MISSING_PARAMETER,

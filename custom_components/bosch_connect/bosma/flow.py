@@ -24,8 +24,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_BOSMA
-
+from ..const import CONF_SERVICE, SERVICE_BOSMA
 from .api import BosmaClient
 from .const import (
     CONF_API_SECRET,

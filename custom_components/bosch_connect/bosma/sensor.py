@@ -19,9 +19,8 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from custom_components.bosch_connect.const import DOMAIN
-from custom_components.bosch_connect.entity import BoschConnectEntity
-
+from ..const import DOMAIN
+from ..entity import BoschConnectEntity
 from .const import CONF_CORP, RESULTS
 from .coordinator import BosmaConfigEntry, BosmaCoordinator, BosmaState
 

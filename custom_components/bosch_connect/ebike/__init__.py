@@ -27,9 +27,8 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
 
-from custom_components.bosch_connect.const import DOMAIN, SERVICE_EBIKE
-from custom_components.bosch_connect.room import Room
-
+from ..const import DOMAIN, SERVICE_EBIKE
+from ..room import Room
 from .binary_sensor import async_setup_binary_sensors
 from .connection import create_client, load_tls
 from .const import (

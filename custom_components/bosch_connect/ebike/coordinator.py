@@ -35,8 +35,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from custom_components.bosch_connect.const import DOMAIN, MANUFACTURER
-
+from ..const import DOMAIN, MANUFACTURER
 from .api import ConnectModule, EbikeClient, Feature
 from .const import (
     BUS_EVENT,

@@ -9,8 +9,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.entity import BoschConnectEntity
-
+from ..entity import BoschConnectEntity
 from .api import ConnectModule
 from .coordinator import (
     TOPIC_STATUS,

@@ -17,8 +17,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_EBIKE
-
+from ..const import CONF_SERVICE, SERVICE_EBIKE
 from .connection import create_client, load_tls, new_entry_secrets
 from .const import (
     CONF_ADVANCED,

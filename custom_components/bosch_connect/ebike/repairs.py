@@ -5,8 +5,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .const import ISSUE_NO_HTTPS_URL, ISSUE_SUBSCRIPTION_TAKEN
 
 ISSUE_WEBHOOK_REJECTED = "ebike_webhook_rejected"

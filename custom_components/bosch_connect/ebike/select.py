@@ -10,8 +10,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .api import Feature
 from .const import FEATURES, KNOWN_PROFILES
 from .coordinator import EbikeConfigEntry, EbikeData

@@ -30,8 +30,7 @@ from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .const import AUTH_HEADER, MAX_BODY_BYTES
 from .coordinator import EbikeConfigEntry, EbikeData
 from .errors import PayloadError, SignatureError

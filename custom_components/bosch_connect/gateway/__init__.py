@@ -16,9 +16,8 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
-from custom_components.bosch_connect.const import DOMAIN, SERVICE_GATEWAY
-from custom_components.bosch_connect.room import Room
-
+from ..const import DOMAIN, SERVICE_GATEWAY
+from ..room import Room
 from .api import GatewayClient
 from .certificates import async_check_expiry, async_clear_issues, load_credentials
 from .climate import async_setup_climate

@@ -18,8 +18,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .const import CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_ROOT_CERT
 from .tls import build_ssl_context
 

@@ -6,9 +6,8 @@ from homeassistant.components.climate.const import HVACMode
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.heating.climate import HeatingCircuitClimate
-from custom_components.bosch_connect.heating.model import HeatingCircuitState
-
+from ..heating.climate import HeatingCircuitClimate
+from ..heating.model import HeatingCircuitState
 from .coordinator import GatewayConfigEntry
 from .entity import GatewayCircuitEntity
 from .layout import (

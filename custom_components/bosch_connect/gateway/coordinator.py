@@ -15,8 +15,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .api import SCOPE_WRITE, GatewayClient
 from .certificates import async_check_expiry
 from .const import (

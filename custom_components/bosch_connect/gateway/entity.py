@@ -14,13 +14,12 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, UpdateFailed
 
-from custom_components.bosch_connect.const import DOMAIN
-from custom_components.bosch_connect.entity import BoschConnectEntity
-from custom_components.bosch_connect.heating.model import (
+from ..const import DOMAIN
+from ..entity import BoschConnectEntity
+from ..heating.model import (
     HeatingCircuitState,
     HotWaterState,
 )
-
 from .const import CONF_BRAND, CONF_MODEL, CONF_SERIAL
 from .coordinator import GatewayCoordinator
 from .errors import (

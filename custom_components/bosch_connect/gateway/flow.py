@@ -29,8 +29,7 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import voluptuous as vol
 
-from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_GATEWAY
-
+from ..const import CONF_SERVICE, SERVICE_GATEWAY
 from .api import GatewayClient, Token
 from .const import (
     CONF_API_PORT,

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from custom_components.bosch_connect.heating.model import (
+from ..heating.model import (
     HeatingCircuitState,
     HotWaterState,
     Modes,
     Setpoint,
 )
-
 from .api import GatewayClient
 from .const import PARALLEL_REQUESTS
 from .errors import ResourceNotFoundError, ValueFormatError

@@ -12,8 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
 from .entity import GatewayEntity
 from .layout import HC_MAX_FLOW, hc_path

@@ -5,9 +5,8 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.heating.model import HotWaterState
-from custom_components.bosch_connect.heating.water_heater import HotWaterHeater
-
+from ..heating.model import HotWaterState
+from ..heating.water_heater import HotWaterHeater
 from .coordinator import GatewayConfigEntry
 from .entity import GatewayCircuitEntity
 from .layout import (

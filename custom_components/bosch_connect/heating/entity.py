@@ -6,8 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .model import HeatingWriteError, Setpoint
 
 

@@ -16,9 +16,8 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from custom_components.bosch_connect.const import DOMAIN, SERVICE_HOMECOMFORT
-from custom_components.bosch_connect.room import Room
-
+from ..const import DOMAIN, SERVICE_HOMECOMFORT
+from ..room import Room
 from .api import HomeComfortClient
 from .climate import async_setup_climate
 from .const import CONF_API_DOMAIN, CONF_API_KEY, CONF_USER_ID

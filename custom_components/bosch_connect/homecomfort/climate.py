@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.heating.climate import HeatingCircuitClimate
-from custom_components.bosch_connect.heating.model import HeatingCircuitState
-
+from ..heating.climate import HeatingCircuitClimate
+from ..heating.model import HeatingCircuitState
 from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
 from .entity import (
     HomeComfortCircuitEntity,

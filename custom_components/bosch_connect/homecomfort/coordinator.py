@@ -25,8 +25,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .api import HomeComfortClient
 from .const import (
     CONF_SCAN_INTERVAL,

@@ -10,14 +10,13 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from custom_components.bosch_connect.const import DOMAIN, MANUFACTURER
-from custom_components.bosch_connect.entity import BoschConnectEntity
-from custom_components.bosch_connect.heating.model import (
+from ..const import DOMAIN, MANUFACTURER
+from ..entity import BoschConnectEntity
+from ..heating.model import (
     HeatingWriteError,
     Modes,
     Setpoint,
 )
-
 from .const import TITLE
 from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
 from .errors import HomeComfortError

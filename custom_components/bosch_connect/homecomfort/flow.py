@@ -24,12 +24,11 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from custom_components.bosch_connect.const import (
+from ..const import (
     CONF_SERVICE,
     DOMAIN,
     SERVICE_HOMECOMFORT,
 )
-
 from .api import HomeComfortClient, api_base_url
 from .const import (
     CONF_API_DOMAIN,

@@ -36,8 +36,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from custom_components.bosch_connect.const import DOMAIN
-
+from ..const import DOMAIN
 from .api import HomeComfortClient
 from .const import (
     CONF_API_KEY,

@@ -22,8 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from custom_components.bosch_connect.entity import BoschConnectEntity
-
+from ..entity import BoschConnectEntity
 from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
 from .entity import HomeComfortEntity, account_device, track_entities
 

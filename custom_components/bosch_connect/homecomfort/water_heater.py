@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from custom_components.bosch_connect.heating.model import HotWaterState
-from custom_components.bosch_connect.heating.water_heater import HotWaterHeater
-
+from ..heating.model import HotWaterState
+from ..heating.water_heater import HotWaterHeater
 from .coordinator import GatewayData, HomeComfortConfigEntry, HomeComfortCoordinator
 from .entity import (
     HomeComfortCircuitEntity,

@@ -8,9 +8,8 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from custom_components.bosch_connect.const import DOMAIN, SERVICE_ROLLOUTS
-from custom_components.bosch_connect.room import Room
-
+from ..const import DOMAIN, SERVICE_ROLLOUTS
+from ..room import Room
 from .api import DdiClient, ManagementClient
 from .binary_sensor import async_setup_binary_sensors
 from .const import (

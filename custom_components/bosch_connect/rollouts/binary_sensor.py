@@ -13,8 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from custom_components.bosch_connect.entity import BoschConnectEntity
-
+from ..entity import BoschConnectEntity
 from .coordinator import DdiCoordinator, ManagementCoordinator, RolloutsConfigEntry
 from .entity import target_device, tenant_device
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from custom_components.bosch_connect.const import DOMAIN, MANUFACTURER
-
+from ..const import DOMAIN, MANUFACTURER
 from .const import CONF_CONTROLLER_ID, CONF_TENANT
 from .coordinator import RolloutsConfigEntry
 

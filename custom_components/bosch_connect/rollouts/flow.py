@@ -29,8 +29,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from custom_components.bosch_connect.const import CONF_SERVICE, SERVICE_ROLLOUTS
-
+from ..const import CONF_SERVICE, SERVICE_ROLLOUTS
 from .api import (
     BasicCredentials,
     Credentials,

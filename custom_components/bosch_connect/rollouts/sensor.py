@@ -18,8 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from custom_components.bosch_connect.entity import BoschConnectEntity
-
+from ..entity import BoschConnectEntity
 from .coordinator import (
     DdiCoordinator,
     DdiState,

@@ -249,8 +249,8 @@ class EbikeData:
     verifier: SignatureVerifier
     coordinator: EbikeFleetCoordinator
     store: Store[dict[str, Any]]
-    webhook_secret: bytes
-    webhook_url: str | None = None
+    webhook_secret: bytes = field(repr=False)
+    webhook_url: str | None = field(default=None, repr=False)
     bikes: dict[str, BikeState] = field(default_factory=dict)
     counters: Counters = field(default_factory=Counters)
     known_bike_ids: set[str] = field(default_factory=set)

@@ -204,5 +204,6 @@ async def measure_cold_starts(hass: HomeAssistant, workdir: Path) -> list[ColdSt
             assert entry.data[CONF_SERVICE] == service
             timing = await add_and_wait(hass, entry)
             results.append(ColdStart(service, timing))
+            await hass.async_block_till_done()  # background work (subscriptions)
             await hass.config_entries.async_unload(entry.entry_id)
     return results

@@ -218,14 +218,82 @@ async def test_webhook_test_refused_raises_issue(
     ebike_sim: EbikeCloud,
     ebike_entry_data: dict[str, Any],
 ) -> None:
-    """Bosch's WebhookTest fails (here: signed with an expired certificate)."""
+    """Bosch's WebhookTest keeps failing (signed with an expired certificate).
+
+    Retried with back-off; the repair issue only after the third refusal.
+    """
     ebike_sim.use_signing_cert("expired")
     entry = await _setup(hass, ebike_entry_data)
+    issues = ir.async_get(hass)
+    issue_id = f"ebike_webhook_rejected_{entry.entry_id}"
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+    now = dt_util.utcnow()
+    for delay in (31, 91):  # retries after 30 s, then 60 s more
+        async_fire_time_changed(hass, now + timedelta(seconds=delay))
+        await hass.async_block_till_done()
+    tests = [d for d in ebike_sim.deliveries if d.event_type == "WEBHOOK_TEST"]
+    assert len(tests) == 3
     issue = _issue(hass, "ebike_webhook_rejected", entry)
     assert issue.translation_placeholders["base_url"] == ha_url
     assert "webhook_id" not in str(issue.translation_placeholders)
     assert entry.data["webhook_id"] not in str(issue.translation_placeholders)
     assert not ebike_sim.webhooks
+
+
+async def test_webhook_test_failing_once_is_retried(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    """A WebhookTest Home Assistant refused (busy, here: 401) is retried in 30 s."""
+    ebike_sim.delivery_faults.wrong_secret = True
+    entry = await _setup(hass, ebike_entry_data)
+    assert entry.state is ConfigEntryState.LOADED
+    (test,) = ebike_sim.deliveries
+    assert (test.event_type, test.status) == ("WEBHOOK_TEST", 401)
+    assert not ebike_sim.webhooks
+    issues = ir.async_get(hass)
+    assert (
+        issues.async_get_issue(DOMAIN, f"ebike_webhook_rejected_{entry.entry_id}")
+        is None
+    )
+
+    ebike_sim.delivery_faults.wrong_secret = False
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=29))
+    await hass.async_block_till_done()
+    assert not ebike_sim.webhooks  # not before the back-off
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done()
+    (hook,) = ebike_sim.webhooks.values()
+    assert entry.data["subscription_ids"] == [hook.id]
+    assert [d.status for d in ebike_sim.deliveries] == [401, 200]
+    assert (
+        issues.async_get_issue(DOMAIN, f"ebike_webhook_rejected_{entry.entry_id}")
+        is None
+    )
+
+
+async def test_subscribes_only_when_loaded(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+) -> None:
+    """Bosch's WebhookTest comes only after every platform added its entities."""
+    states_at_test: list[int] = []
+    original = ebike_sim._test_webhook
+
+    async def spy(fields: dict[str, Any]) -> Any:
+        states_at_test.append(len(hass.states.async_entity_ids()))
+        return await original(fields)
+
+    with patch.object(ebike_sim, "_test_webhook", spy):
+        entry = await _setup(hass, ebike_entry_data)
+    assert entry.state is ConfigEntryState.LOADED
+    assert states_at_test == [len(hass.states.async_entity_ids())]
+    assert states_at_test[0] > 0
+    assert len(ebike_sim.webhooks) == 1
 
 
 async def test_temporary_failure_retried(

@@ -9,18 +9,19 @@ Bosch and the entities.
 from __future__ import annotations
 
 import contextlib
+from enum import Enum
 import logging
 import ssl
 from typing import Any
 
 from homeassistant.components.webhook import async_unregister as webhook_unregister
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import (
     CONF_WEBHOOK_ID,
     EVENT_CORE_CONFIG_UPDATE,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later
@@ -68,7 +69,52 @@ from .webhook import async_register_webhook
 
 _LOGGER = logging.getLogger(__name__)
 
-RETRY_SUBSCRIBE = 300.0  # seconds after a temporary failure
+# Back-off in seconds after a temporary failure (Bosch unreachable, or its
+# WebhookTest not answered in time), the last one repeated.
+RETRY_DELAYS = (30.0, 60.0, 120.0, 300.0)
+# Consecutive refusals of the webhook before the repair issue is raised.
+REJECTIONS_BEFORE_ISSUE = 3
+
+
+class _Subscriber:
+    """Mend the subscription at Bosch, retried with back-off until it holds."""
+
+    def __init__(self, hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._failures = 0
+        self._rejections = 0
+        self._cancel_retry: CALLBACK_TYPE | None = None
+
+    @callback
+    def async_cancel(self) -> None:
+        """Forget a pending retry."""
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+
+    async def async_run(self, _: Any = None) -> None:
+        """Try now; on a temporary failure schedule the next try."""
+        self.async_cancel()
+        outcome = await _async_subscribe(
+            self._hass,
+            self._entry,
+            raise_rejected=self._rejections + 1 >= REJECTIONS_BEFORE_ISSUE,
+        )
+        if outcome is _Outcome.DONE:
+            self._failures = self._rejections = 0
+            return
+        if outcome is _Outcome.REJECTED:
+            self._rejections += 1
+        delay = RETRY_DELAYS[min(self._failures, len(RETRY_DELAYS) - 1)]
+        self._failures += 1
+        self._cancel_retry = async_call_later(self._hass, delay, self.async_run)
+
+
+class _Outcome(Enum):
+    DONE = "done"
+    RETRY = "retry"  # temporary failure
+    REJECTED = "rejected"  # Bosch refused the webhook: retried, then an issue
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
@@ -109,22 +155,32 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     async_register_webhook(hass, entry, webhook_id)
     entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
 
-    async def subscribe(_: Any = None) -> None:
-        if await _async_subscribe(hass, entry) is False:
-            entry.async_on_unload(async_call_later(hass, RETRY_SUBSCRIBE, subscribe))
+    subscriber = _Subscriber(hass, entry)
+    entry.async_on_unload(subscriber.async_cancel)
 
-    # Bosch tests the URL before it subscribes it: wait until Home Assistant
-    # serves HTTP.
+    # Bosch tests the URL (WebhookTest) before it subscribes it: wait until
+    # Home Assistant serves HTTP *and* this entry's entities exist. Adding a
+    # large fleet's entities keeps the event loop too busy to answer in time.
     async def started(_: HomeAssistant) -> None:
-        await subscribe()
+        await subscriber.async_run()
 
-    entry.async_on_unload(async_at_started(hass, started))
+    subscribed_once = False
+
+    @callback
+    def loaded() -> None:
+        nonlocal subscribed_once
+        if entry.state is ConfigEntryState.LOADED and not subscribed_once:
+            subscribed_once = True
+            entry.async_on_unload(async_at_started(hass, started))
+
+    # (Not removed inside the callback: Home Assistant iterates the list.)
+    entry.async_on_unload(entry.async_on_state_change(loaded))
 
     @callback
     def config_changed(event: Event[Any]) -> None:
         # The external URL may have changed: move the subscription along.
-        if hass.is_running:
-            entry.async_create_task(hass, subscribe())
+        if hass.is_running and subscribed_once:
+            entry.async_create_task(hass, subscriber.async_run())
 
     entry.async_on_unload(
         hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed)
@@ -132,8 +188,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     return True
 
 
-async def _async_subscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool:
-    """Mend our subscription at Bosch; False when it should be retried later."""
+async def _async_subscribe(
+    hass: HomeAssistant, entry: EbikeConfigEntry, *, raise_rejected: bool = True
+) -> _Outcome:
+    """Mend our subscription at Bosch; says whether to retry later.
+
+    A refused webhook (usually Bosch's WebhookTest not answered in time while
+    Home Assistant was busy) raises the repair issue only with
+    ``raise_rejected``; the caller retries either way.
+    """
     runtime = entry.runtime_data
     data = entry.data
     try:
@@ -150,10 +213,10 @@ async def _async_subscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool
             "no eBike notifications will arrive (see the repair issue)"
         )
         async_raise(hass, entry.entry_id, ISSUE_NO_HTTPS_URL, {})
-        return True
+        return _Outcome.DONE
     except UrlNotReadyError:
         _LOGGER.debug("Home Assistant Cloud is not connected yet; retrying")
-        return False
+        return _Outcome.RETRY
     runtime.webhook_url = url
     try:
         subscription = await async_ensure_subscription(
@@ -171,27 +234,25 @@ async def _async_subscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool
             ISSUE_SUBSCRIPTION_TAKEN,
             {"url": err.url, "event_types": ", ".join(err.event_types)},
         )
-        return True
+        return _Outcome.DONE
     except WebhookRejectedError as err:
-        async_raise(
-            hass,
-            entry.entry_id,
-            ISSUE_WEBHOOK_REJECTED,
-            {
-                "base_url": _base(url),
-                # Bosch may quote the URL: never show the webhook id.
-                "detail": (err.detail or str(err.status)).replace(
-                    data[CONF_WEBHOOK_ID], "…"
-                ),
-            },
-        )
-        return True
+        # Bosch may quote the URL: never show the webhook id.
+        detail = (err.detail or str(err.status)).replace(data[CONF_WEBHOOK_ID], "…")
+        _LOGGER.warning("Bosch refused the eBike webhook, retrying: %s", detail)
+        if raise_rejected:
+            async_raise(
+                hass,
+                entry.entry_id,
+                ISSUE_WEBHOOK_REJECTED,
+                {"base_url": _base(url), "detail": detail},
+            )
+        return _Outcome.REJECTED
     except EbikeAuthError:
         entry.async_start_reauth(hass)
-        return True
+        return _Outcome.DONE
     except EbikeError as err:
         _LOGGER.warning("Could not check the eBike subscription, retrying: %s", err)
-        return False
+        return _Outcome.RETRY
     async_clear(hass, entry.entry_id)
     cert_urls = list(data.get(CONF_CERT_URLS, []))
     if subscription.cert_url and subscription.cert_url not in cert_urls:
@@ -207,7 +268,7 @@ async def _async_subscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool
     }
     if any(data.get(key) != value for key, value in updates.items()):
         hass.config_entries.async_update_entry(entry, data={**data, **updates})
-    return True
+    return _Outcome.DONE
 
 
 def _base(url: str) -> str:

@@ -20,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.bosch_connect.const import DOMAIN
 from simulator.ebike import EbikeCloud, EbikeSettings
 
-from .helpers import entity_id, state
+from .helpers import async_enable_all, entity_id, state
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)")
 
@@ -50,6 +50,7 @@ def _entities(hass: HomeAssistant, entry: Any) -> dict[str, Any]:
         current = hass.states.get(reg.entity_id)
         out[reg.entity_id] = {
             "unique_id": reg.unique_id,
+            "disabled_by": reg.disabled_by,
             "translation_key": reg.translation_key,
             "entity_category": reg.entity_category,
             "original_device_class": reg.original_device_class,
@@ -72,6 +73,11 @@ async def test_entities_snapshot(
     assert (await ebike_sim.deliver_now(bike, "LOCATION_TRACKING")).status == 200
     await hass.async_block_till_done()
     assert _entities(hass, ebike_entry) == snapshot(name="entities")
+    # Disabled by default: the ranges, remaining energy, BCM voltage, light,
+    # last report and sync status. Enabled by the user, they show the values.
+    disabled = await async_enable_all(hass, ebike_entry)
+    assert len(disabled) == 9 * len(ebike_sim.bikes)
+    assert _entities(hass, ebike_entry) == snapshot(name="entities_all_enabled")
     devices = dr.async_entries_for_config_entry(
         dr.async_get(hass), ebike_entry.entry_id
     )
@@ -93,6 +99,7 @@ async def test_entities_snapshot(
 async def test_profile_change_applied_at_power_on(
     hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
 ) -> None:
+    await async_enable_all(hass, ebike_entry)
     bike = ebike_sim.bikes[0]
     status_select = entity_id(hass, "select", bike, "bike_status_profile")
     location_select = entity_id(hass, "select", bike, "location_tracking_profile")
@@ -169,6 +176,7 @@ async def test_fleet_unavailable_then_back(
 ) -> None:
     from simulator.faults import Fault
 
+    await async_enable_all(hass, ebike_entry)
     bike = ebike_sim.bikes[0]
     select = entity_id(hass, "select", bike, "bike_status_profile")
     ebike_sim.faults.set("/connect-module", Fault(status=503))
@@ -210,6 +218,7 @@ async def test_module_refresh_failure_keeps_pending(
 ) -> None:
     from simulator.faults import Fault
 
+    await async_enable_all(hass, ebike_entry)
     bike = ebike_sim.bikes[0]
     await hass.services.async_call(
         SELECT_DOMAIN,

@@ -15,7 +15,7 @@ import pytest
 from custom_components.bosch_connect.ebike.const import AUTH_HEADER, MAX_BODY_BYTES
 from simulator.ebike import EbikeCloud, EbikeSettings
 
-from .helpers import state
+from .helpers import async_enable_all, state
 
 
 @pytest.fixture
@@ -30,6 +30,7 @@ def _counters(entry: Any) -> Any:
 async def test_bike_status_reaches_entities(
     hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
 ) -> None:
+    await async_enable_all(hass, ebike_entry)  # last report is disabled by default
     bike = ebike_sim.bikes[0]
     await ebike_sim.power_on(bike)  # sends a BIKE_STATUS (if the profile allows)
     delivery = await ebike_sim.deliver_now(bike, "BIKE_STATUS")

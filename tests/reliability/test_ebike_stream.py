@@ -257,6 +257,8 @@ def _snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
         for bike_id, bike in runtime.bikes.items()
     }
     for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        if entity.disabled_by is not None:  # disabled by default: no state
+            continue
         current = hass.states.get(entity.entity_id)
         assert current is not None
         shown[entity.entity_id] = (current.state, dict(current.attributes))

@@ -55,6 +55,7 @@ BINARY_SENSORS: tuple[EbikeBinarySensorDescription, ...] = (
     EbikeBinarySensorDescription(
         key="light",
         translation_key="ebike_light",
+        entity_registry_enabled_default=False,
         device_class=BinarySensorDeviceClass.LIGHT,
         value_fn=lambda bike: bike.status.is_bike_light_on if bike.status else None,
     ),

@@ -82,6 +82,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
     EbikeSensorDescription(
         key="remaining_energy",
         translation_key="ebike_remaining_energy",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.ENERGY_STORAGE,
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         state_class=SensorStateClass.MEASUREMENT,
@@ -91,6 +92,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         EbikeSensorDescription(
             key=f"reachable_range_{slot + 1}",
             translation_key=f"ebike_reachable_range_{slot + 1}",
+            entity_registry_enabled_default=False,
             device_class=SensorDeviceClass.DISTANCE,
             native_unit_of_measurement=UnitOfLength.METERS,
             suggested_unit_of_measurement=UnitOfLength.KILOMETERS,
@@ -113,6 +115,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
     EbikeSensorDescription(
         key="bcm_battery_voltage",
         translation_key="ebike_bcm_battery_voltage",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.VOLTAGE,
         native_unit_of_measurement=UnitOfElectricPotential.MILLIVOLT,
         suggested_unit_of_measurement=UnitOfElectricPotential.VOLT,
@@ -137,6 +140,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
     EbikeSensorDescription(
         key="last_report",
         translation_key="ebike_last_report",
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda bike: bike.last_report,
         topics=(TOPIC_STATUS, TOPIC_LOCATION),
@@ -170,6 +174,7 @@ class EbikeSyncStatusSensor(EbikeEntity, SensorEntity):
     _attr_options = SYNC_STATES
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _listens_to_fleet = True
+    _attr_entity_registry_enabled_default = False
     _bike_topics = ()
 
     def __init__(self, runtime: EbikeData, bike_id: str) -> None:

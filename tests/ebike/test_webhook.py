@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, EVENT_STATE_REPORTED
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 import pytest
 
 from custom_components.bosch_connect.ebike.const import AUTH_HEADER, MAX_BODY_BYTES
 from simulator.ebike import EbikeCloud, EbikeSettings
 
-from .helpers import async_enable_all, state
+from .helpers import async_enable_all, entity_id, state
 
 
 @pytest.fixture
@@ -53,6 +55,63 @@ async def test_bike_status_reaches_entities(
     assert state(hass, "sensor", bike, "state_of_charge").last_reported == reported
     assert state(hass, "device_tracker", bike, "location").state != "unknown"
     assert state(hass, "sensor", bike, "last_report").last_reported > reported
+
+
+async def test_only_changed_values_are_written(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    """A status notification writes only the entities whose value changed."""
+    await async_enable_all(hass, ebike_entry)
+    bike = ebike_sim.bikes[0]
+    await ebike_sim.power_on(bike)
+    assert (await ebike_sim.deliver_now(bike, "BIKE_STATUS")).status == 200
+    await hass.async_block_till_done()
+    ours = {
+        reg.entity_id
+        for reg in er.async_entries_for_config_entry(
+            er.async_get(hass), ebike_entry.entry_id
+        )
+    }
+    changed: list[str] = []
+    reported: list[str] = []
+
+    @callback
+    def ours_only(data: Any) -> bool:
+        return data["entity_id"] in ours
+
+    hass.bus.async_listen(
+        EVENT_STATE_CHANGED,
+        lambda event: changed.append(event.data["entity_id"]),
+        event_filter=ours_only,
+    )
+    hass.bus.async_listen(
+        EVENT_STATE_REPORTED,
+        lambda event: reported.append(event.data["entity_id"]),
+        event_filter=ours_only,
+    )
+
+    # The state of charge drops; the other values stay (apart from the time).
+    bike.soc = 41.0
+    ebike_sim.advance(10)
+    assert (await ebike_sim.deliver_now(bike, "BIKE_STATUS")).status == 200
+    await hass.async_block_till_done()
+    soc = state(hass, "sensor", bike, "state_of_charge")
+    assert soc.state == "41"
+    assert reported == []  # no unchanged state was written again
+    # Written: what depends on the charge, and the time of the report; not
+    # the odometer, binary sensors, BCM battery, tracker, selects, sync status.
+    assert sorted(changed) == sorted(
+        entity_id(hass, "sensor", bike, key)
+        for key in (
+            "state_of_charge",
+            "remaining_energy",
+            "reachable_range_1",
+            "reachable_range_2",
+            "reachable_range_3",
+            "reachable_range_4",
+            "last_report",
+        )
+    )
 
 
 @pytest.mark.parametrize("shape", ["v1.2.0", "draft"])

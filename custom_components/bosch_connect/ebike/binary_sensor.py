@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -81,6 +82,9 @@ class EbikeBinarySensor(EbikeEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The value from the newest notification."""
         return self.entity_description.value_fn(self._bike)
+
+    def _shown(self) -> Any:
+        return (self.available, self.is_on)
 
 
 def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:

@@ -24,6 +24,9 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
     def __init__(self, runtime: EbikeData, bike_id: str) -> None:
         super().__init__(runtime, bike_id, "location")
 
+    def _shown(self) -> Any:
+        return (self.available, self._bike.location)
+
     @property
     def latitude(self) -> float | None:
         """Latitude of the newest location."""

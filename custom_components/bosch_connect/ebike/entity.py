@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -18,6 +19,8 @@ from .coordinator import (
     EbikeData,
     device_identifier,
 )
+
+_NOTHING_SHOWN: Final = object()
 
 
 class EbikeEntity(BoschConnectEntity):
@@ -35,6 +38,7 @@ class EbikeEntity(BoschConnectEntity):
         self._bike_id = bike_id
         self._attr_unique_id = f"ebike_{bike_id}_{key}"
         self._attr_device_info = DeviceInfo(identifiers={device_identifier(bike_id)})
+        self._last_shown: Any = _NOTHING_SHOWN
 
     @property
     def module(self) -> ConnectModule | None:
@@ -57,9 +61,23 @@ class EbikeEntity(BoschConnectEntity):
             self.async_on_remove(
                 self._runtime.coordinator.async_add_listener(self._handle_update)
             )
+        # Home Assistant writes the first state right after this method.
+        self._last_shown = self._shown()
+
+    def _shown(self) -> Any:
+        """What this entity shows; a news that leaves it unchanged writes nothing.
+
+        Subclasses return their own (cheaper) values; availability is always
+        part of it, so an entity that becomes (un)available writes.
+        """
+        return (self.available, self.state, self.extra_state_attributes)
 
     @callback
     def _handle_update(self) -> None:
+        shown = self._shown()
+        if shown == self._last_shown:
+            return
+        self._last_shown = shown
         self.async_write_ha_state()
 
 

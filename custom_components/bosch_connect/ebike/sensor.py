@@ -165,6 +165,9 @@ class EbikeSensor(EbikeEntity, SensorEntity):
         """The value from the newest notification."""
         return self.entity_description.value_fn(self._bike)
 
+    def _shown(self) -> Any:
+        return (self.available, self.native_value)
+
 
 class EbikeSyncStatusSensor(EbikeEntity, SensorEntity):
     """Whether the bike has applied the requested configuration."""

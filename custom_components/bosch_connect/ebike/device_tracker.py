@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.components.device_tracker.config_entry import TrackerEntity
 from homeassistant.components.device_tracker.const import SourceType
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -20,6 +21,14 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
     _attr_translation_key = "ebike_location"
     _attr_source_type = SourceType.GPS
     _bike_topics = (TOPIC_LOCATION,)
+
+    @property
+    def entity_category(self) -> EntityCategory | None:
+        """Not diagnostic: where the bike is, is what the service is for.
+
+        Home Assistant's tracker base class makes every tracker diagnostic.
+        """
+        return None
 
     def __init__(self, runtime: EbikeData, bike_id: str) -> None:
         super().__init__(runtime, bike_id, "location")

@@ -51,6 +51,12 @@ def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
         "--no-write", action="store_true", help="do not update docs/performance.md"
     )
     parser.add_argument("--output", type=Path, default=DOC)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="write a cProfile of each ingestion run (Home Assistant's side) to DIR",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     sections = tuple(args.sections.split(",")) if args.sections else None
@@ -62,6 +68,8 @@ def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
         for name in ("events", "rounds", "concurrency", "bikes")
         if (value := getattr(args, name)) is not None
     }
+    if args.profile:
+        overrides["profile"] = args.profile
     if args.fleet:
         overrides["fleet_sizes"] = tuple(int(x) for x in args.fleet.split(","))
     cfg = dataclasses.replace(cfg, **overrides)  # type: ignore[arg-type]

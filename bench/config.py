@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 SECTIONS = ("ingest", "fleet", "gateway", "coldstart")
 
@@ -22,6 +23,7 @@ class BenchConfig:
     refreshes: int = 5
     parallel_limits: tuple[int | None, ...] = (1, 4, None)
     sections: tuple[str, ...] = SECTIONS
+    profile: Path | None = None
 
     @classmethod
     def quick(cls, sections: tuple[str, ...] | None = None) -> BenchConfig:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
+import cProfile
 from dataclasses import dataclass, field
 import json
 from pathlib import Path
@@ -154,6 +155,7 @@ async def run_load(
     peer: Peer,
     events: int,
     concurrency: int,
+    profile: Path | None = None,
 ) -> IngestResult:
     """Post ``events`` requests of ``peer`` (after a warm-up) and measure."""
     # The first run touches every device once (entities created, caches warm);
@@ -177,10 +179,18 @@ async def run_load(
         await generator.expect("WARM")
         await asyncio.sleep(0.2)  # let the warm-up's state writes settle
         probe.written.clear()  # sequence numbers are per peer
+        profiler = cProfile.Profile() if profile else None
         cpu_before = time.process_time()
+        if profiler:
+            profiler.enable()
         await generator.send("GO")
         await generator.expect("DONE")
+        if profiler:
+            profiler.disable()
         cpu_after = time.process_time()
+        if profiler and profile:
+            profile.parent.mkdir(parents=True, exist_ok=True)
+            profiler.dump_stats(profile)
         result = json.loads(result_path.read_text())
     await asyncio.sleep(0.05)  # state written by tasks after the last response
     start: float = result["start"]

@@ -87,6 +87,10 @@ def ingest_rows(results: list[IngestResult]) -> list[str]:
     )
 
 
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+
+
 async def measure_peers(
     cfg: BenchConfig,
     probe: StateProbe,
@@ -108,6 +112,11 @@ async def measure_peers(
                     peer=peer,
                     events=events,
                     concurrency=cfg.concurrency,
+                    profile=(
+                        cfg.profile / f"{_slug(peer.name)}-{round_no}.pstats"
+                        if cfg.profile
+                        else None
+                    ),
                 )
                 _LOGGER.info(
                     "%s round %d: %.0f events/s", peer.name, round_no, result.rate

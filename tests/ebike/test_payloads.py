@@ -315,7 +315,8 @@ def test_overflowing_numbers_are_refused() -> None:
             "locations": ["LOC"],
         }
     ).replace(b'"LOC"', raw.encode())
-    with pytest.raises(PayloadError, match="not finite"):
+    # orjson refuses a number beyond a double while decoding.
+    with pytest.raises(PayloadError, match="not valid JSON"):
         parse_events(tracking)
 
 

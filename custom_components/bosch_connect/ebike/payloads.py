@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import datetime as dt
-import json
 import math
 from typing import Any, Final, Literal
+
+import orjson
 
 from .errors import PayloadError
 
@@ -153,17 +154,16 @@ class LocationTracking:
 type Event = WebhookTest | BikeStatus | LocationTracking | UnknownEvent
 
 
-def _refuse_constant(name: str) -> Any:
-    raise PayloadError(f"invalid JSON constant {name}")
-
-
 def parse_events(body: bytes | str) -> list[Event]:
-    """Parse a notification body. Raises :class:`PayloadError` only."""
+    """Parse a notification body. Raises :class:`PayloadError` only.
+
+    orjson (Home Assistant's own JSON library) is strict where the standard
+    library is lenient: NaN and Infinity, numbers beyond a double, lone
+    surrogates, non-UTF-8 bodies and nesting deeper than 1,024 are refused.
+    """
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except PayloadError:
-        raise
-    except (ValueError, RecursionError) as err:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
         raise PayloadError("body is not valid JSON") from err
     if isinstance(data, list):
         return _parse_array(data)
@@ -270,9 +270,9 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         isinstance(odometer, bool) or not isinstance(odometer, int | float)
     ):
         raise PayloadError("odometer is not a number")
-    v1_2_markers = any(k in data for k in _V1_2_BIKE_STATUS_FIELDS) or any(
-        k in battery for k in _V1_2_BATTERY_FIELDS
-    )
+    v1_2_markers = not data.keys().isdisjoint(
+        _V1_2_BIKE_STATUS_FIELDS
+    ) or not battery.keys().isdisjoint(_V1_2_BATTERY_FIELDS)
     # The draft sends the odometer as a float in km, v1.2.0 as an int in metres.
     draft = not v1_2_markers and isinstance(odometer, float)
     factor = 1000 if draft else 1
@@ -282,7 +282,11 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         if not isinstance(ranges, list):
             raise PayloadError("reachableRange is not an array")
         reachable = tuple(
-            _metres(_as_num(value, "reachableRange"), factor) for value in ranges
+            # Plain integers (v1.2.0, metres) need no float round trip.
+            value
+            if factor == 1 and value.__class__ is int and -_MAX_INT < value < _MAX_INT
+            else _metres(_as_num(value, "reachableRange"), factor)
+            for value in ranges
         )
     instances = battery.get("instances") or []
     if not isinstance(instances, list):
@@ -304,7 +308,11 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         is_light_reserve_limit_reached=_opt_bool(battery, "isLightReserveLimitReached"),
         battery_instances=tuple(_instance(item) for item in instances),
         odometer_m=(
-            None if odometer is None else _metres(_as_num(odometer, "odometer"), factor)
+            None
+            if odometer is None
+            else odometer
+            if factor == 1 and odometer.__class__ is int and odometer < _MAX_INT
+            else _metres(_as_num(odometer, "odometer"), factor)
         ),
         assist_mode=_opt_int(data, "assistMode"),
     )
@@ -399,6 +407,8 @@ def _time(data: Mapping[str, Any], key: str) -> dt.datetime:
     raw = _str(data, key)
     try:
         value = dt.datetime.fromisoformat(raw)
+        if value.tzinfo is dt.UTC:  # "...Z", what Bosch sends
+            return value
         if value.tzinfo is None:
             raise PayloadError(f"{key} has no time zone")
         return value.astimezone(dt.UTC)

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import datetime as dt
+import functools
 import logging
 import ssl
 from ssl import SSLContext
@@ -61,6 +62,9 @@ MAX_CACHED = 16
 FAILURE_BACKOFF = 60.0  # seconds before a failed URL is fetched again
 REFRESH_AFTER = 3600.0  # a cached certificate may be refetched after a bad signature
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# Stateless; made once instead of for every notification.
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 def normalise_algorithm(name: str) -> str:
@@ -68,8 +72,12 @@ def normalise_algorithm(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch not in " -_\t")
 
 
+@functools.lru_cache(maxsize=32)
 def is_supported_algorithm(name: str) -> bool:
-    """True for the spellings of SHA256withRSA that we accept."""
+    """True for the spellings of SHA256withRSA that we accept.
+
+    Cached: Bosch sends the same spelling with every notification.
+    """
     return normalise_algorithm(name) in _ALGORITHMS
 
 
@@ -145,6 +153,14 @@ class _Cached:
     cert: x509.Certificate
     key: rsa.RSAPublicKey
     fetched_at: float = 0.0
+    # The validity as POSIX times, read once (the certificate makes new
+    # datetime objects at every access).
+    not_before: float = field(init=False)
+    not_after: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.not_before = self.cert.not_valid_before_utc.timestamp()
+        self.not_after = self.cert.not_valid_after_utc.timestamp()
 
 
 @dataclass(slots=True)
@@ -275,9 +291,13 @@ class SignatureVerifier:
         return self.clock() - cached.fetched_at >= REFRESH_AFTER
 
     def _check(self, cached: _Cached, raw: bytes, body: bytes) -> None:
-        _check_dates(cached.cert, self.clock())
+        now = self.clock()
+        if now < cached.not_before:
+            raise CertificateError("certificate is not yet valid")
+        if now > cached.not_after:
+            raise CertificateError("certificate has expired")
         try:
-            cached.key.verify(raw, body, padding.PKCS1v15(), hashes.SHA256())
+            cached.key.verify(raw, body, _PKCS1V15, _SHA256)
         except InvalidSignature as err:
             raise BadSignatureError("signature does not match the body") from err
 

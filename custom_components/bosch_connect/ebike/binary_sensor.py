@@ -77,6 +77,7 @@ class EbikeBinarySensor(EbikeEntity, BinarySensorEntity):
         super().__init__(runtime, bike_id, description.key)
         self.entity_description = description
         self._bike_topics = description.topics
+        self._watch = description.value_fn
 
     @property
     def is_on(self) -> bool | None:

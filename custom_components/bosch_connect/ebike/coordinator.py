@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -60,6 +60,7 @@ SAVE_DELAY = 10.0
 TOPIC_STATUS = "status"
 TOPIC_LOCATION = "location"
 BCM_CRITICAL = "CHARGE_CRITICAL"
+_UNSEEN: Final = object()
 
 type EbikeConfigEntry = ConfigEntry[EbikeData]
 
@@ -90,6 +91,18 @@ class Counters:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
 
 
+type Watch = Callable[[BikeState], object]
+
+
+@dataclass(slots=True, eq=False)
+class _Listener:
+    """An entity's callback and what it last saw of the bike (its ``watch``)."""
+
+    update: CALLBACK_TYPE
+    watch: Watch | None
+    seen: object = _UNSEEN
+
+
 @dataclass(slots=True, eq=False)
 class BikeState:
     """What the notifications told us about one bike."""
@@ -101,7 +114,7 @@ class BikeState:
     location_body: bytes | None = None
     last_report: dt.datetime | None = None
     device_id: str | None = None
-    _listeners: dict[str, list[CALLBACK_TYPE]] = field(
+    _listeners: dict[str, list[_Listener]] = field(
         default_factory=lambda: {TOPIC_STATUS: [], TOPIC_LOCATION: []}
     )
     _event_listeners: list[Callable[[str], None]] = field(default_factory=list)
@@ -113,15 +126,24 @@ class BikeState:
 
     @callback
     def async_add_listener(
-        self, update: CALLBACK_TYPE, topics: tuple[str, ...]
+        self,
+        update: CALLBACK_TYPE,
+        topics: tuple[str, ...],
+        watch: Watch | None = None,
     ) -> CALLBACK_TYPE:
-        """Call ``update`` when a topic (status, location) changes; returns the remover."""
+        """Call ``update`` when a topic (status, location) changes; returns the remover.
+
+        With ``watch`` (what the entity shows of the bike), a notification of
+        the topic wakes the entity only when that value changed: a status
+        notification that changes the odometer wakes the odometer alone.
+        """
+        listener = _Listener(update, watch, _UNSEEN if watch is None else watch(self))
         for topic in topics:
-            self._listeners[topic].append(update)
+            self._listeners[topic].append(listener)
 
         def remove() -> None:
             for topic in topics:
-                self._listeners[topic].remove(update)
+                self._listeners[topic].remove(listener)
 
         return remove
 
@@ -135,15 +157,22 @@ class BikeState:
     def notify(self, topic: str | None = None) -> None:
         """Wake the bike's entities that show ``topic`` (None: all of them)."""
         if topic is not None:
-            for update in self._listeners[topic]:
-                update()
+            for listener in self._listeners[topic]:
+                if (watch := listener.watch) is not None:
+                    seen = watch(self)
+                    if seen == listener.seen:
+                        continue
+                    listener.seen = seen
+                listener.update()
             return
-        woken: set[CALLBACK_TYPE] = set()
+        woken: set[int] = set()
         for listeners in self._listeners.values():
-            for update in listeners:
-                if update not in woken:
-                    woken.add(update)
-                    update()
+            for listener in listeners:
+                if id(listener) not in woken:
+                    woken.add(id(listener))
+                    if listener.watch is not None:
+                        listener.seen = listener.watch(self)
+                    listener.update()
 
 
 def transitions(old: BikeStatus | None, new: BikeStatus) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from homeassistant.components.device_tracker.config_entry import TrackerEntity
@@ -21,6 +22,7 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
     _attr_translation_key = "ebike_location"
     _attr_source_type = SourceType.GPS
     _bike_topics = (TOPIC_LOCATION,)
+    _watch = attrgetter("location")
 
     @property
     def entity_category(self) -> EntityCategory | None:
@@ -36,31 +38,18 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
     def _shown(self) -> Any:
         return (self.available, self._bike.location)
 
-    @property
-    def latitude(self) -> float | None:
-        """Latitude of the newest location."""
-        location = self._bike.location
-        return location.latitude if location else None
-
-    @property
-    def longitude(self) -> float | None:
-        """Longitude of the newest location."""
-        location = self._bike.location
-        return location.longitude if location else None
-
-    @property
-    def location_accuracy(self) -> int:
-        """Horizontal accuracy in metres."""
-        location = self._bike.location
-        return round(location.horizontal_accuracy) if location else 0
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Altitude, vertical accuracy, moving and when the position was taken."""
+    def _refresh(self) -> None:
+        """The newest position; altitude, vertical accuracy, moving, when taken."""
         location = self._bike.location
         if location is None:
-            return {}
-        return {
+            self._attr_latitude = self._attr_longitude = None
+            self._attr_location_accuracy = 0
+            self._attr_extra_state_attributes = {}
+            return
+        self._attr_latitude = location.latitude
+        self._attr_longitude = location.longitude
+        self._attr_location_accuracy = round(location.horizontal_accuracy)
+        self._attr_extra_state_attributes = {
             "altitude": location.altitude,
             "vertical_accuracy": location.vertical_accuracy,
             "moving": location.is_moving,

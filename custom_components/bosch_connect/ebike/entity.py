@@ -17,6 +17,7 @@ from .coordinator import (
     BikeState,
     EbikeConfigEntry,
     EbikeData,
+    Watch,
     device_identifier,
 )
 
@@ -31,6 +32,10 @@ class EbikeEntity(BoschConnectEntity):
     _listens_to_fleet = False
     # The notifications this entity shows (BIKE_STATUS and/or LOCATION_TRACKING).
     _bike_topics: tuple[str, ...] = (TOPIC_STATUS,)
+    # What the entity shows of the bike (a cheap function of its state): a
+    # notification that leaves it unchanged does not wake the entity. None:
+    # every notification of its topics wakes it.
+    _watch: Watch | None = None
 
     def __init__(self, runtime: EbikeData, bike_id: str, key: str) -> None:
         self._runtime = runtime
@@ -55,13 +60,16 @@ class EbikeEntity(BoschConnectEntity):
         await super().async_added_to_hass()
         if self._bike_topics:
             self.async_on_remove(
-                self._bike.async_add_listener(self._handle_update, self._bike_topics)
+                self._bike.async_add_listener(
+                    self._handle_update, self._bike_topics, self._watch
+                )
             )
         if self._listens_to_fleet:
             self.async_on_remove(
                 self._runtime.coordinator.async_add_listener(self._handle_update)
             )
         # Home Assistant writes the first state right after this method.
+        self._refresh()
         self._last_shown = self._shown()
 
     def _shown(self) -> Any:
@@ -72,12 +80,16 @@ class EbikeEntity(BoschConnectEntity):
         """
         return (self.available, self.state, self.extra_state_attributes)
 
+    def _refresh(self) -> None:
+        """Copy what changed into the ``_attr_`` fields (before a state write)."""
+
     @callback
     def _handle_update(self) -> None:
         shown = self._shown()
         if shown == self._last_shown:
             return
         self._last_shown = shown
+        self._refresh()
         self.async_write_ha_state()
 
 

@@ -219,7 +219,11 @@ def _parse_array(items: list[Any]) -> list[Event]:
 
 
 def _sorted(locations: Any) -> tuple[Location, ...]:
-    return tuple(sorted(locations, key=lambda loc: loc.detected_at))
+    return tuple(sorted(locations, key=_detected_at))
+
+
+def _detected_at(location: Location) -> dt.datetime:
+    return location.detected_at
 
 
 def _location_tracking_v1_2(data: Mapping[str, Any]) -> LocationTracking:
@@ -369,6 +373,8 @@ def _opt_bool(data: Mapping[str, Any], key: str) -> bool | None:
 
 
 def _as_num(value: Any, key: str) -> float:
+    if value.__class__ is float and math.isfinite(value):  # the usual case
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PayloadError(f"{key} is not a number")
     try:

@@ -159,6 +159,7 @@ class EbikeSensor(EbikeEntity, SensorEntity):
         super().__init__(runtime, bike_id, description.key)
         self.entity_description = description
         self._bike_topics = description.topics
+        self._watch = description.value_fn
 
     @property
     def native_value(self) -> StateType | dt.datetime:

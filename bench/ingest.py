@@ -16,6 +16,7 @@ import base64
 from collections.abc import Callable
 import cProfile
 from dataclasses import dataclass, field
+import gc
 import json
 from pathlib import Path
 import sys
@@ -105,6 +106,8 @@ class IngestResult:
     errors: int
     without_state: int
     statuses: list[int] = field(default_factory=list)
+    # CPU per event of each round, in round order (a median result only).
+    round_cpu: list[float] = field(default_factory=list)
 
 
 class LoadGenerator:
@@ -179,6 +182,8 @@ async def run_load(
         await generator.expect("WARM")
         await asyncio.sleep(0.2)  # let the warm-up's state writes settle
         probe.written.clear()  # sequence numbers are per peer
+        # Garbage left by the previous run is not charged to this one.
+        gc.collect()
         profiler = cProfile.Profile() if profile else None
         cpu_before = time.process_time()
         if profiler:

@@ -51,6 +51,7 @@ def _median_result(name: str, runs: list[IngestResult]) -> IngestResult:
         errors=sum(r.errors for r in runs),
         without_state=sum(r.without_state for r in runs),
         statuses=sorted({s for r in runs for s in r.statuses}),
+        round_cpu=[r.cpu_us_per_event for r in runs],
     )
 
 
@@ -65,7 +66,8 @@ def ingest_rows(results: list[IngestResult]) -> list[str]:
             "state p99 ms",
             "response p50 ms",
             "response p99 ms",
-            "HA CPU µs/event",
+            "HA CPU µs/event (median)",
+            "rounds min-max",
             "non-2xx",
             "no state",
         ],
@@ -79,6 +81,7 @@ def ingest_rows(results: list[IngestResult]) -> list[str]:
                 fmt(r.response_p50_ms, 2),
                 fmt(r.response_p99_ms, 2),
                 fmt(r.cpu_us_per_event, 0),
+                f"{min(r.round_cpu, default=0):.0f}-{max(r.round_cpu, default=0):.0f}",
                 fmt(r.errors),
                 fmt(r.without_state),
             ]
@@ -119,7 +122,11 @@ async def measure_peers(
                     ),
                 )
                 _LOGGER.info(
-                    "%s round %d: %.0f events/s", peer.name, round_no, result.rate
+                    "%s round %d: %.0f events/s, %.0f µs CPU per event",
+                    peer.name,
+                    round_no,
+                    result.rate,
+                    result.cpu_us_per_event,
                 )
                 runs[peer.name].append(result)
     finally:
@@ -213,6 +220,14 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
             f"eBike / floor: rate {ours.rate / floor.rate:.2f}, CPU-based "
             f"{floor.cpu_us_per_event / ours.cpu_us_per_event:.2f}.",
         ]
+    paired = sorted(g / o for g, o in zip(gps.round_cpu, ours.round_cpu, strict=True))
+    section.lines += [
+        "",
+        f"Round by round (the peers of a round run back to back), gpslogger CPU / "
+        f"eBike CPU: median {median(paired):.2f}, min {paired[0]:.2f}, "
+        f"max {paired[-1]:.2f}; eBike cheaper in {sum(p >= 1 for p in paired)} "
+        f"of {len(paired)} rounds.",
+    ]
     vs_gps = ours.rate / gps.rate
     vs_noop = ours.rate / noop.rate
     cpu_vs_gps = gps.cpu_us_per_event / ours.cpu_us_per_event

@@ -32,6 +32,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -118,6 +119,12 @@ class BikeState:
         default_factory=lambda: {TOPIC_STATUS: [], TOPIC_LOCATION: []}
     )
     _event_listeners: list[Callable[[str], None]] = field(default_factory=list)
+    # One DeviceInfo per bike, shared by its entities (memory at fleet scale).
+    device_info: DeviceInfo = field(init=False)
+
+    def __post_init__(self) -> None:
+        """The bike's device, as its entities name it."""
+        self.device_info = DeviceInfo(identifiers={device_identifier(self.bike_id)})
 
     @property
     def moving(self) -> bool | None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
@@ -18,7 +17,6 @@ from .coordinator import (
     EbikeConfigEntry,
     EbikeData,
     Watch,
-    device_identifier,
 )
 
 _NOTHING_SHOWN: Final = object()
@@ -42,7 +40,7 @@ class EbikeEntity(BoschConnectEntity):
         self._bike: BikeState = runtime.bike(bike_id)
         self._bike_id = bike_id
         self._attr_unique_id = f"ebike_{bike_id}_{key}"
-        self._attr_device_info = DeviceInfo(identifiers={device_identifier(bike_id)})
+        self._attr_device_info = self._bike.device_info
         self._last_shown: Any = _NOTHING_SHOWN
 
     @property

@@ -401,6 +401,17 @@ def test_refusals_of_odd_certificates(ebike_session: aiohttp.ClientSession) -> N
     leaf = issue("signer", issuer=old, key_kind="rsa")
     with pytest.raises(CertificateError, match="expired"):
         verifier._validate((leaf.cert_pem + old.cert_pem).encode())
+    # So does a signing certificate that is not valid yet.
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    early = issue(
+        "early signer",
+        issuer=root,
+        key_kind="rsa",
+        not_before=future,
+        not_after=future + dt.timedelta(days=10),
+    )
+    with pytest.raises(CertificateError, match="not yet valid"):
+        verifier._validate(early.cert_pem.encode())
 
 
 def test_chain_too_long(ebike_session: aiohttp.ClientSession) -> None:

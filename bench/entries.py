@@ -78,6 +78,22 @@ async def add_and_wait(
     start = time.monotonic()
     cpu = time.process_time()
     await hass.config_entries.async_add(entry)
+    return await _wait_available(hass, entry, start, cpu, wait_s)
+
+
+async def reload_and_wait(
+    hass: HomeAssistant, entry: ConfigEntry, wait_s: float = 60.0
+) -> SetupTiming:
+    """Reload ``entry`` (what every restart does: the registries are kept)."""
+    start = time.monotonic()
+    cpu = time.process_time()
+    await hass.config_entries.async_reload(entry.entry_id)
+    return await _wait_available(hass, entry, start, cpu, wait_s)
+
+
+async def _wait_available(
+    hass: HomeAssistant, entry: ConfigEntry, start: float, cpu: float, wait_s: float
+) -> SetupTiming:
     setup_s = time.monotonic() - start
     if entry.state is not ConfigEntryState.LOADED:
         raise RuntimeError(f"{entry.title}: setup ended in state {entry.state}")

@@ -33,6 +33,7 @@ from .ebike import (
     setup_ebike,
     wait_subscribed,
 )
+from .entries import reload_and_wait
 from .hass import running_hass
 from .ingest import IngestResult, StateProbe, setup_noop
 
@@ -55,6 +56,7 @@ class FleetResult:
     traced_bytes: int
     rss_bytes: int
     subscribed: Subscribed
+    reload_s: float
     ingest: IngestResult
     noop: IngestResult
 
@@ -114,6 +116,8 @@ async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResu
             peers,
             cfg.fleet_events,
         )
+        # Set up again with the registries kept, as at every restart.
+        again = await reload_and_wait(hass, entry)
     traced = await _traced_setup(bikes, workdir)
     return FleetResult(
         bikes=bikes,
@@ -126,6 +130,7 @@ async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResu
         traced_bytes=traced,
         rss_bytes=rss,
         subscribed=subscribed,
+        reload_s=again.available_s,
         ingest=results[EBIKE],
         noop=results[NOOP],
     )

@@ -357,7 +357,9 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
     section.lines += [
         "Per size a fresh Home Assistant: *setup* = `async_add` of the entry "
         "(token, ConnectModules, webhook, platforms); *available* = until "
-        "every enabled entity has a state other than unavailable. *traced* = "
+        "every enabled entity has a state other than unavailable. *again* = "
+        "a reload of the same entry, to all available: what every restart "
+        "does, with the entity and device registries already filled. *traced* = "
         "memory still allocated after the setup and a garbage collection "
         "(tracemalloc, separate instance); *RSS* = growth of the resident set "
         f"in the timing instance. Ingestion: {cfg.fleet_events:,} events per "
@@ -370,6 +372,7 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
                 "bikes",
                 "setup s",
                 "available s",
+                "again s (reload)",
                 "entities (enabled/all)",
                 "devices",
                 "subscribed after s",
@@ -387,6 +390,7 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
                     fmt(r.bikes),
                     fmt(r.setup_s, 2),
                     fmt(r.available_s, 2),
+                    fmt(r.reload_s, 2),
                     f"{r.enabled:,}/{r.entities:,}",
                     fmt(r.devices),
                     "**never** (mended by the bench)"
@@ -447,7 +451,8 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
         ]
     report.target(
         f"setup of {big.bikes:,} bikes < 5 s",
-        f"{big.available_s:.2f} s to all available",
+        f"{big.available_s:.2f} s to all available "
+        f"({big.reload_s:.2f} s when set up again, registries kept)",
         big.available_s < 5.0,
     )
     report.target(

@@ -23,7 +23,6 @@ import binascii
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-import datetime as dt
 import functools
 import logging
 import ssl
@@ -291,11 +290,7 @@ class SignatureVerifier:
         return self.clock() - cached.fetched_at >= REFRESH_AFTER
 
     def _check(self, cached: _Cached, raw: bytes, body: bytes) -> None:
-        now = self.clock()
-        if now < cached.not_before:
-            raise CertificateError("certificate is not yet valid")
-        if now > cached.not_after:
-            raise CertificateError("certificate has expired")
+        _check_validity(cached.not_before, cached.not_after, self.clock())
         try:
             cached.key.verify(raw, body, _PKCS1V15, _SHA256)
         except InvalidSignature as err:
@@ -359,10 +354,16 @@ class SignatureVerifier:
 
 
 def _check_dates(cert: x509.Certificate, now: float) -> None:
-    moment = dt.datetime.fromtimestamp(now, dt.UTC)
-    if moment < cert.not_valid_before_utc:
+    _check_validity(
+        cert.not_valid_before_utc.timestamp(), cert.not_valid_after_utc.timestamp(), now
+    )
+
+
+def _check_validity(not_before: float, not_after: float, now: float) -> None:
+    """Refuse a certificate outside its validity (POSIX times)."""
+    if now < not_before:
         raise CertificateError("certificate is not yet valid")
-    if moment > cert.not_valid_after_utc:
+    if now > not_after:
         raise CertificateError("certificate has expired")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SECTIONS = ("ingest", "fleet", "gateway", "coldstart")
+SECTIONS = ("ingest", "fleet", "gateway", "coldstart", "instructions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,8 @@ class BenchConfig:
     bikes: int = 100
     fleet_sizes: tuple[int, ...] = (10, 100, 1000)
     fleet_events: int = 1000
+    instr_events: int = 300  # per peer and round, under callgrind
+    instr_rounds: int = 2
     floor_entities: int = 2000
     latency: float = 0.02
     refreshes: int = 5
@@ -35,6 +37,8 @@ class BenchConfig:
             bikes=8,
             fleet_sizes=(8,),
             fleet_events=30,
+            instr_events=20,
+            instr_rounds=1,
             floor_entities=50,
             latency=0.002,
             refreshes=1,

@@ -35,7 +35,7 @@ from .ebike import (
 )
 from .entries import reload_and_wait
 from .hass import running_hass
-from .ingest import IngestResult, StateProbe, setup_noop
+from .ingest import IngestResult, StateProbe, measure_peers, setup_noop
 
 EBIKE = "eBike webhook"
 SUBSCRIBE_WAIT = 15.0  # seconds to wait for the subscription after setup
@@ -88,8 +88,6 @@ def fleet_concurrency(cfg: BenchConfig) -> int:
 
 async def measure_size(cfg: BenchConfig, bikes: int, workdir: Path) -> FleetResult:
     """Time, entities, ingestion and memory at one fleet size."""
-    from .suite import measure_peers  # noqa: PLC0415 - avoids an import cycle
-
     async with contextlib.AsyncExitStack() as stack:
         bench = await stack.enter_async_context(
             running_hass(workdir / f"fleet-{bikes}")

@@ -14,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Callable
+import contextlib
 import cProfile
 from dataclasses import dataclass, field
 import gc
 import json
+import logging
 from pathlib import Path
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -35,10 +37,22 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.http import current_request
 
+from .config import BenchConfig
+from .entries import Unavailable
 from .load import SEQ_HEADER, PreparedRequest, Spec
-from .stats import percentile
+from .stats import median, percentile
+
+if TYPE_CHECKING:
+    from .ebike import Subscribed
 
 REPO = Path(__file__).resolve().parent.parent
+_LOGGER = logging.getLogger(__name__)
+
+SUBSCRIBE_WAIT = 15.0  # seconds the bench waits for the eBike subscription
+NOOP = "no-op webhook"
+GPSLOGGER = "gpslogger (core)"
+EBIKE = "bosch_connect eBike"
+FLOOR = "floor: verify + parse + 1 state"
 
 type RequestFactory = Callable[[int, int], list[PreparedRequest]]
 """(first sequence number, count) -> prepared requests."""
@@ -108,6 +122,19 @@ class IngestResult:
     statuses: list[int] = field(default_factory=list)
     # CPU per event of each round, in round order (a median result only).
     round_cpu: list[float] = field(default_factory=list)
+    # Instructions per event (a ``Counter`` was given); of each round likewise.
+    instructions: float = float("nan")
+    round_instructions: list[float] = field(default_factory=list)
+
+
+class Counter(Protocol):
+    """Counts what the Home Assistant process executes (``bench.instructions``)."""
+
+    async def start(self) -> None:
+        """Start counting from zero."""
+
+    async def stop(self) -> int:
+        """Stop; what was counted since ``start``."""
 
 
 class LoadGenerator:
@@ -159,6 +186,7 @@ async def run_load(
     events: int,
     concurrency: int,
     profile: Path | None = None,
+    counter: Counter | None = None,
 ) -> IngestResult:
     """Post ``events`` requests of ``peer`` (after a warm-up) and measure."""
     # The first run touches every device once (entities created, caches warm);
@@ -185,6 +213,8 @@ async def run_load(
         # Garbage left by the previous run is not charged to this one.
         gc.collect()
         profiler = cProfile.Profile() if profile else None
+        if counter:
+            await counter.start()
         cpu_before = time.process_time()
         if profiler:
             profiler.enable()
@@ -193,6 +223,7 @@ async def run_load(
         if profiler:
             profiler.disable()
         cpu_after = time.process_time()
+        counted = await counter.stop() if counter else None
         if profiler and profile:
             profile.parent.mkdir(parents=True, exist_ok=True)
             profiler.dump_stats(profile)
@@ -226,6 +257,7 @@ async def run_load(
         errors=errors,
         without_state=without_state,
         statuses=sorted({int(status) for *_, status in done}),
+        instructions=float("nan") if counted is None else counted / len(done),
     )
 
 
@@ -359,3 +391,114 @@ async def setup_floor(
         return requests
 
     return Peer(name="floor: verify + parse + 1 state", make=make, devices=peer.devices)
+
+
+# --- measuring ---------------------------------------------------------------
+
+
+def _median_result(name: str, runs: list[IngestResult]) -> IngestResult:
+    """One result per peer: the median of each figure over the rounds."""
+    return IngestResult(
+        name=name,
+        events=sum(r.events for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        rate=median([r.rate for r in runs]),
+        state_p50_ms=median([r.state_p50_ms for r in runs]),
+        state_p99_ms=median([r.state_p99_ms for r in runs]),
+        response_p50_ms=median([r.response_p50_ms for r in runs]),
+        response_p99_ms=median([r.response_p99_ms for r in runs]),
+        cpu_us_per_event=median([r.cpu_us_per_event for r in runs]),
+        errors=sum(r.errors for r in runs),
+        without_state=sum(r.without_state for r in runs),
+        statuses=sorted({s for r in runs for s in r.statuses}),
+        round_cpu=[r.cpu_us_per_event for r in runs],
+        instructions=median([r.instructions for r in runs]),
+        round_instructions=[r.instructions for r in runs],
+    )
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+
+
+async def measure_peers(
+    cfg: BenchConfig,
+    probe: StateProbe,
+    url: str,
+    hass_peers: list[Peer],
+    events: int,
+    *,
+    counter: Counter | None = None,
+) -> dict[str, IngestResult]:
+    """Interleave the peers over the rounds (rotating the order); medians."""
+    runs: dict[str, list[IngestResult]] = {peer.name: [] for peer in hass_peers}
+    generator = await LoadGenerator.start()
+    try:
+        for round_no in range(cfg.rounds):
+            shift = round_no % len(hass_peers)
+            for peer in hass_peers[shift:] + hass_peers[:shift]:
+                result = await run_load(
+                    generator,
+                    probe,
+                    url=url,
+                    peer=peer,
+                    events=events,
+                    concurrency=cfg.concurrency,
+                    profile=(
+                        cfg.profile / f"{_slug(peer.name)}-{round_no}.pstats"
+                        if cfg.profile
+                        else None
+                    ),
+                    counter=counter,
+                )
+                _LOGGER.info(
+                    "%s round %d: %.0f events/s, %.0f µs CPU per event",
+                    peer.name,
+                    round_no,
+                    result.rate,
+                    result.cpu_us_per_event,
+                )
+                runs[peer.name].append(result)
+    finally:
+        await generator.close()
+    return {name: _median_result(name, r) for name, r in runs.items()}
+
+
+@dataclass(slots=True)
+class IngestPeers:
+    """The peers of the ingestion run, in one Home Assistant."""
+
+    peers: list[Peer]
+    missing: str | None  # why the eBike peers are missing, if they are
+    subscribed: Subscribed | None
+
+
+async def setup_peers(
+    hass: HomeAssistant,
+    stack: contextlib.AsyncExitStack,
+    probe: StateProbe,
+    bikes: int,
+    sim_dir: Path,
+) -> IngestPeers:
+    """No-op, gpslogger, the floor and the eBike webhook (with its simulator)."""
+    peers = [
+        await setup_noop(hass, probe, bikes),
+        await setup_gpslogger(hass, bikes),
+    ]
+    try:
+        from . import ebike  # noqa: PLC0415 - ebike imports this module
+
+        sim = await stack.enter_async_context(ebike.ebike_simulator(sim_dir, bikes))
+        started = time.monotonic()
+        entry, _ = await ebike.setup_ebike(hass, sim)
+        subscribed = await ebike.wait_subscribed(
+            hass, sim, entry, started, SUBSCRIBE_WAIT
+        )
+        floor_peer = await setup_floor(
+            hass, probe, ebike.signing_public_key(sim), ebike.ebike_peer(FLOOR, sim)
+        )
+    except (ImportError, Unavailable) as err:
+        return IngestPeers(peers, f"{type(err).__name__}: {err}", None)
+    return IngestPeers(
+        [*peers, floor_peer, ebike.ebike_peer(EBIKE, sim)], None, subscribed
+    )

@@ -14,45 +14,22 @@ from .config import BenchConfig
 from .entries import Unavailable
 from .hass import running_hass
 from .ingest import (
+    EBIKE,
+    FLOOR,
+    GPSLOGGER,
+    NOOP,
+    SUBSCRIBE_WAIT,
     IngestResult,
-    LoadGenerator,
-    Peer,
     StateProbe,
-    run_load,
-    setup_floor,
-    setup_gpslogger,
-    setup_noop,
+    measure_peers,
+    setup_peers,
 )
+from .instructions import section_instructions
 from .micro import verify_cost
 from .report import Report, Section, fmt, table
 from .stats import median
 
 _LOGGER = logging.getLogger(__name__)
-
-SUBSCRIBE_WAIT = 15.0  # seconds the bench waits for the eBike subscription
-NOOP = "no-op webhook"
-GPSLOGGER = "gpslogger (core)"
-EBIKE = "bosch_connect eBike"
-FLOOR = "floor: verify + parse + 1 state"
-
-
-def _median_result(name: str, runs: list[IngestResult]) -> IngestResult:
-    """One result per peer: the median of each figure over the rounds."""
-    return IngestResult(
-        name=name,
-        events=sum(r.events for r in runs),
-        seconds=sum(r.seconds for r in runs),
-        rate=median([r.rate for r in runs]),
-        state_p50_ms=median([r.state_p50_ms for r in runs]),
-        state_p99_ms=median([r.state_p99_ms for r in runs]),
-        response_p50_ms=median([r.response_p50_ms for r in runs]),
-        response_p99_ms=median([r.response_p99_ms for r in runs]),
-        cpu_us_per_event=median([r.cpu_us_per_event for r in runs]),
-        errors=sum(r.errors for r in runs),
-        without_state=sum(r.without_state for r in runs),
-        statuses=sorted({s for r in runs for s in r.statuses}),
-        round_cpu=[r.cpu_us_per_event for r in runs],
-    )
 
 
 def ingest_rows(results: list[IngestResult]) -> list[str]:
@@ -90,50 +67,6 @@ def ingest_rows(results: list[IngestResult]) -> list[str]:
     )
 
 
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-
-
-async def measure_peers(
-    cfg: BenchConfig,
-    probe: StateProbe,
-    url: str,
-    hass_peers: list[Peer],
-    events: int,
-) -> dict[str, IngestResult]:
-    """Interleave the peers over the rounds (rotating the order); medians."""
-    runs: dict[str, list[IngestResult]] = {peer.name: [] for peer in hass_peers}
-    generator = await LoadGenerator.start()
-    try:
-        for round_no in range(cfg.rounds):
-            shift = round_no % len(hass_peers)
-            for peer in hass_peers[shift:] + hass_peers[:shift]:
-                result = await run_load(
-                    generator,
-                    probe,
-                    url=url,
-                    peer=peer,
-                    events=events,
-                    concurrency=cfg.concurrency,
-                    profile=(
-                        cfg.profile / f"{_slug(peer.name)}-{round_no}.pstats"
-                        if cfg.profile
-                        else None
-                    ),
-                )
-                _LOGGER.info(
-                    "%s round %d: %.0f events/s, %.0f µs CPU per event",
-                    peer.name,
-                    round_no,
-                    result.rate,
-                    result.cpu_us_per_event,
-                )
-                runs[peer.name].append(result)
-    finally:
-        await generator.close()
-    return {name: _median_result(name, r) for name, r in runs.items()}
-
-
 async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> None:
     """1. Webhook ingestion: ours against gpslogger and the no-op floor."""
     section = report.section(
@@ -144,29 +77,8 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
         hass = bench.hass
         probe = StateProbe(hass)
         stack.callback(probe.close)
-        peers = [
-            await setup_noop(hass, probe, cfg.bikes),
-            await setup_gpslogger(hass, cfg.bikes),
-        ]
-        ebike_missing: str | None = None
-        subscribed = None
-        try:
-            from . import ebike  # noqa: PLC0415
-
-            sim = await stack.enter_async_context(
-                ebike.ebike_simulator(workdir / "ingest-sim", cfg.bikes)
-            )
-            started = time.monotonic()
-            entry, _ = await ebike.setup_ebike(hass, sim)
-            subscribed = await ebike.wait_subscribed(
-                hass, sim, entry, started, SUBSCRIBE_WAIT
-            )
-            floor_peer = await setup_floor(
-                hass, probe, ebike.signing_public_key(sim), ebike.ebike_peer(FLOOR, sim)
-            )
-            peers += [floor_peer, ebike.ebike_peer(EBIKE, sim)]
-        except (ImportError, Unavailable) as err:
-            ebike_missing = f"{type(err).__name__}: {err}"
+        ready = await setup_peers(hass, stack, probe, cfg.bikes, workdir / "ingest-sim")
+        peers, ebike_missing, subscribed = ready.peers, ready.missing, ready.subscribed
         _LOGGER.info("peers ready")
         results = await measure_peers(cfg, probe, bench.url, peers, cfg.events)
         cost = await verify_cost(cfg.events)
@@ -518,6 +430,7 @@ SECTIONS: dict[str, Callable[[BenchConfig, Report, Path], Awaitable[None]]] = {
     "fleet": section_fleet,
     "gateway": section_gateway,
     "coldstart": section_coldstart,
+    "instructions": section_instructions,
 }
 
 

@@ -37,8 +37,12 @@ _MAX_INT = 2**53  # larger numbers are no measurement
 
 type DedupKey = tuple[str | None, str, dt.datetime]
 
+# The event classes are read-only by convention, not frozen: a frozen
+# dataclass sets each field through object.__setattr__, which made building
+# a BikeStatus five times dearer, on every notification (docs/performance.md).
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class WebhookTest:
     """The test notification sent when a webhook is created."""
 
@@ -51,7 +55,7 @@ class WebhookTest:
         return (None, self.type, self.created_at)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UnknownEvent:
     """An event type that we do not handle (accepted and ignored)."""
 
@@ -69,7 +73,7 @@ class UnknownEvent:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BatteryInstance:
     """One eBike battery (v1.2.0 ``battery.instances``)."""
 
@@ -80,7 +84,7 @@ class BatteryInstance:
     state_of_charge: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BikeStatus:
     """A BIKE_STATUS notification, units normalised (metres, Wh, %, mV).
 
@@ -112,7 +116,7 @@ class BikeStatus:
         return (self.bike_id, self.type, self.created_at)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Location:
     """One detected position."""
 
@@ -125,7 +129,7 @@ class Location:
     is_moving: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LocationTracking:
     """A LOCATION_TRACKING notification for one bike.
 

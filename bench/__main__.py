@@ -45,6 +45,10 @@ def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
     parser.add_argument("--concurrency", type=int, help="concurrent connections")
     parser.add_argument("--bikes", type=int, help="devices in the ingestion run")
     parser.add_argument(
+        "--instr-events", type=int, help="requests per peer and round in section 5"
+    )
+    parser.add_argument("--instr-rounds", type=int, help="rounds in section 5")
+    parser.add_argument(
         "--fleet", help="comma-separated fleet sizes (default 10,100,1000)"
     )
     parser.add_argument(
@@ -65,7 +69,14 @@ def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
         cfg = dataclasses.replace(cfg, sections=sections)
     overrides: dict[str, object] = {
         name: value
-        for name in ("events", "rounds", "concurrency", "bikes")
+        for name in (
+            "events",
+            "rounds",
+            "concurrency",
+            "bikes",
+            "instr_events",
+            "instr_rounds",
+        )
         if (value := getattr(args, name)) is not None
     }
     if args.profile:

@@ -6,7 +6,8 @@ are the simulator's own payload shapes (Notification API v1.2.0), signed by
 the simulator with its signing key and carrying the static authentication of
 the subscription that the integration created at setup; they are prepared
 before timing and posted by the load generator. Each bike alternates
-BIKE_STATUS and LOCATION_TRACKING; every event is newer than the previous one
+BIKE_STATUS and LOCATION_TRACKING, and neighbouring bikes differ, so every
+run has as many of each; every event is newer than the previous one
 of its bike and changes what the bike shows (odometer, position), so every
 accepted event writes entity state.
 """
@@ -179,9 +180,12 @@ class EbikeEvents:
 
     def body(self, seq: int) -> tuple[str, str, bytes]:
         """(event type, bike id, body) of event ``seq``."""
-        index = seq % len(self.bikes)
+        lap, index = divmod(seq, len(self.bikes))
         moment = iso(self.base + seq * 0.01)
-        if (seq // len(self.bikes)) % 2 == 0:
+        # Neighbouring bikes get different types, so that every run, however
+        # short against the fleet, has as many of each; a bike changes type
+        # from one pass over the fleet to the next.
+        if (index + lap) % 2 == 0:
             payload = copy.deepcopy(self.status[index])
             payload["createdAt"] = moment
             payload["odometer"] = int(payload.get("odometer", 0)) + seq

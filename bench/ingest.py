@@ -189,10 +189,11 @@ async def run_load(
     counter: Counter | None = None,
 ) -> IngestResult:
     """Post ``events`` requests of ``peer`` (after a warm-up) and measure."""
-    # The first run touches every device once (entities created, caches warm);
-    # later runs only open the connections again.
+    # The first run touches every device twice (an eBike gets both of its
+    # notification types; entities created, caches warm); later runs only
+    # open the connections again.
     warmup = peer.take(
-        concurrency * 4 if peer.warm else max(peer.devices, concurrency * 4)
+        concurrency * 4 if peer.warm else max(2 * peer.devices, concurrency * 4)
     )
     peer.warm = True
     requests = peer.take(events)

@@ -223,7 +223,10 @@ def _parse_array(items: list[Any]) -> list[Event]:
 
 
 def _sorted(locations: Any) -> tuple[Location, ...]:
-    return tuple(sorted(locations, key=_detected_at))
+    ordered = tuple(locations)
+    if len(ordered) < 2:  # what Bosch sends: the newest position alone
+        return ordered
+    return tuple(sorted(ordered, key=_detected_at))
 
 
 def _detected_at(location: Location) -> dt.datetime:
@@ -278,11 +281,12 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         isinstance(odometer, bool) or not isinstance(odometer, int | float)
     ):
         raise PayloadError("odometer is not a number")
-    v1_2_markers = not data.keys().isdisjoint(
-        _V1_2_BIKE_STATUS_FIELDS
-    ) or not battery.keys().isdisjoint(_V1_2_BATTERY_FIELDS)
     # The draft sends the odometer as a float in km, v1.2.0 as an int in metres.
-    draft = not v1_2_markers and isinstance(odometer, float)
+    draft = (
+        odometer.__class__ is float
+        and not any(key in data for key in _V1_2_BIKE_STATUS_FIELDS)
+        and not any(key in battery for key in _V1_2_BATTERY_FIELDS)
+    )
     factor = 1000 if draft else 1
     ranges = battery.get("reachableRange")
     reachable: tuple[int, ...] | None = None
@@ -290,11 +294,15 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         if not isinstance(ranges, list):
             raise PayloadError("reachableRange is not an array")
         reachable = tuple(
-            # Plain integers (v1.2.0, metres) need no float round trip.
-            value
-            if factor == 1 and value.__class__ is int and -_MAX_INT < value < _MAX_INT
-            else _metres(_as_num(value, "reachableRange"), factor)
-            for value in ranges
+            [
+                # Plain integers (v1.2.0, metres) need no float round trip.
+                value
+                if factor == 1
+                and value.__class__ is int
+                and -_MAX_INT < value < _MAX_INT
+                else _metres(_as_num(value, "reachableRange"), factor)
+                for value in ranges
+            ]
         )
     instances = battery.get("instances") or []
     if not isinstance(instances, list):
@@ -314,7 +322,7 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         remaining_energy_wh=_opt_int(battery, "systemRemainingEnergyForRider"),
         reachable_range_m=reachable,
         is_light_reserve_limit_reached=_opt_bool(battery, "isLightReserveLimitReached"),
-        battery_instances=tuple(_instance(item) for item in instances),
+        battery_instances=tuple([_instance(item) for item in instances]),
         odometer_m=(
             None
             if odometer is None

@@ -407,7 +407,12 @@ async def section_instructions(cfg: BenchConfig, report: Report, workdir: Path) 
     section.lines += [
         f"The peers of section 1 in one Home Assistant run under valgrind's "
         f"callgrind: {cfg.instr_events:,} requests per peer and round, "
-        f"{cfg.instr_rounds} rounds interleaved, {cfg.concurrency} concurrent "
+        + (
+            f"{cfg.instr_rounds} rounds interleaved, "
+            if cfg.instr_rounds > 1
+            else "one round, "
+        )
+        + f"{cfg.concurrency} concurrent "
         f"connections, {cfg.bikes} devices/bikes. Counting is on only while a "
         "run's requests are handled (after its warm-up). *Instructions* are "
         "those of the Home Assistant process per event; *above no-op* is what "
@@ -450,9 +455,8 @@ async def section_instructions(cfg: BenchConfig, report: Report, workdir: Path) 
         f"RSA-2048 verify alone (key loaded, {VERIFY_CALLS} calls): "
         f"{_k(counted.verify)} k instructions per call, "
         f"{counted.verify / own:.0%} of what the eBike webhook adds to the HTTP "
-        "stack. On the CPU the same verify is about 10 % of the eBike event "
-        "(section 1's micro-measurement): big-number code runs at several "
-        "instructions per cycle.",
+        "stack. On the CPU its share is smaller (section 1 measures the same "
+        "verify in µs): big-number code runs at several instructions per cycle.",
         "",
         f"**eBike / gpslogger by instructions: {ratio:.2f}** (gpslogger "
         f"{_k(gps['instructions'])} k, eBike {_k(ours['instructions'])} k per "

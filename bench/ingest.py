@@ -472,6 +472,7 @@ class IngestPeers:
     peers: list[Peer]
     missing: str | None  # why the eBike peers are missing, if they are
     subscribed: Subscribed | None
+    added: float = 0.0  # when the last entities were added (monotonic)
 
 
 async def setup_peers(
@@ -492,6 +493,7 @@ async def setup_peers(
         sim = await stack.enter_async_context(ebike.ebike_simulator(sim_dir, bikes))
         started = time.monotonic()
         entry, _ = await ebike.setup_ebike(hass, sim)
+        added = time.monotonic()
         subscribed = await ebike.wait_subscribed(
             hass, sim, entry, started, SUBSCRIBE_WAIT
         )
@@ -499,7 +501,9 @@ async def setup_peers(
             hass, probe, ebike.signing_public_key(sim), ebike.ebike_peer(FLOOR, sim)
         )
     except (ImportError, Unavailable) as err:
-        return IngestPeers(peers, f"{type(err).__name__}: {err}", None)
+        return IngestPeers(
+            peers, f"{type(err).__name__}: {err}", None, time.monotonic()
+        )
     return IngestPeers(
-        [*peers, floor_peer, ebike.ebike_peer(EBIKE, sim)], None, subscribed
+        [*peers, floor_peer, ebike.ebike_peer(EBIKE, sim)], None, subscribed, added
     )

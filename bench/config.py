@@ -13,7 +13,7 @@ class BenchConfig:
     """Sizes of one run. ``quick()`` is the smoke test's configuration."""
 
     events: int = 1500
-    rounds: int = 9
+    rounds: int = 7
     concurrency: int = 16
     bikes: int = 100
     fleet_sizes: tuple[int, ...] = (10, 100, 1000)

@@ -1,7 +1,9 @@
 """``python -m bench``: measure the integration against its peers (issue 7).
 
-python -m bench                      full run; prints the report and writes it
-                                     into docs/performance.md (between markers)
+python -m bench                      sections 1-4; prints the report and writes
+                                     it into docs/performance.md (between markers)
+python -m bench --sections instructions
+                                     section 5 (valgrind), its own block
 python -m bench --quick --no-write   the smoke test's tiny run
 python -m bench --sections ingest    only some sections
 """
@@ -20,6 +22,8 @@ from .config import BenchConfig
 from .hass import install_loop_policy
 from .report import Report, write_into
 from .suite import SECTIONS, run_sections
+
+INSTRUCTIONS = "instructions"
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
@@ -101,18 +105,28 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("bench").setLevel(logging.INFO)
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
-    report = Report()
-    started = time.monotonic()
     install_loop_policy()
-    asyncio.run(run_sections(cfg, report))
-    report.seconds = time.monotonic() - started
-    report.load_after = None
-    markdown = report.markdown()
-    print(markdown)
-    if not args.no_write and not args.quick:
-        write_into(args.output, markdown)
-        print(f"(written into {args.output})")
-    return 1 if report.failed else 0
+    # Section 5 has its own report and its own block in the doc.
+    groups = [
+        ("", tuple(name for name in cfg.sections if name != INSTRUCTIONS)),
+        (INSTRUCTIONS, tuple(name for name in cfg.sections if name == INSTRUCTIONS)),
+    ]
+    failed = False
+    for block, names in groups:
+        if not names:
+            continue
+        report = Report()
+        started = time.monotonic()
+        asyncio.run(run_sections(dataclasses.replace(cfg, sections=names), report))
+        report.seconds = time.monotonic() - started
+        report.load_after = None
+        markdown = report.markdown()
+        print(markdown)
+        if not args.no_write and not args.quick:
+            write_into(args.output, markdown, block)
+            print(f"(written into {args.output})")
+        failed = failed or bool(report.failed)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -35,11 +35,16 @@ from .ebike import (
 )
 from .entries import reload_and_wait
 from .hass import running_hass
-from .ingest import IngestResult, StateProbe, measure_peers, setup_noop
+from .ingest import (
+    NOOP,
+    SUBSCRIBE_WAIT,
+    IngestResult,
+    StateProbe,
+    measure_peers,
+    setup_noop,
+)
 
 EBIKE = "eBike webhook"
-SUBSCRIBE_WAIT = 15.0  # seconds to wait for the subscription after setup
-NOOP = "no-op webhook"
 
 
 @dataclass(slots=True)

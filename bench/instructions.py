@@ -35,8 +35,6 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from homeassistant.helpers.registry import SAVE_DELAY as REGISTRY_SAVE_DELAY
 
 from .config import BenchConfig
@@ -54,6 +52,7 @@ from .ingest import (
     measure_peers,
     setup_peers,
 )
+from .micro import PKCS1V15, SHA256, signed_sample
 from .report import Report, fmt, table
 
 if TYPE_CHECKING:
@@ -121,15 +120,11 @@ def read_summary(dump: Path) -> int:
 
 async def verify_instructions(counter: CallgrindCounter, calls: int) -> float:
     """Instructions of one RSA-2048 PKCS#1 v1.5 SHA-256 verify (key loaded)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    body = b'{"type": "BIKE_STATUS"}' * 30  # the size of a notification
-    signature = key.sign(body, padding.PKCS1v15(), hashes.SHA256())
-    public = key.public_key()
-    pkcs1v15, sha256 = padding.PKCS1v15(), hashes.SHA256()
-    public.verify(signature, body, pkcs1v15, sha256)
+    public, body, signature = signed_sample()
+    public.verify(signature, body, PKCS1V15, SHA256)
     await counter.start()
     for _ in range(calls):
-        public.verify(signature, body, pkcs1v15, sha256)
+        public.verify(signature, body, PKCS1V15, SHA256)
     return await counter.stop() / calls
 
 

@@ -354,7 +354,7 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
         section.lines += [
             "",
             "**Not subscribed** within "
-            f"{fleet.SUBSCRIBE_WAIT:.0f} s after setup at "
+            f"{SUBSCRIBE_WAIT:.0f} s after setup at "
             + ", ".join(f"{n:,}" for n in never)
             + " bikes: Bosch's WebhookTest was not answered in time while Home "
             "Assistant was adding the entities, and the integration does not "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+import gc
+import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -449,3 +452,38 @@ async def test_external_url_change_moves_subscription(
         )
     finally:
         await server.close()
+
+
+async def test_unload_during_an_attempt_leaves_no_retry(
+    hass: HomeAssistant,
+    ha_url: str,
+    ebike_sim: EbikeCloud,
+    ebike_entry_data: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An attempt still at Bosch when the entry unloads schedules nothing after.
+
+    Before, the attempt ended after the unload and scheduled its retry, which
+    nothing cancelled: 5 minutes later the unloaded entry tried again and
+    failed with a traceback (its runtime data was gone).
+    """
+    ebike_sim.faults.set(
+        "/notification/v1/webhooks", Fault(latency=0.3, status=503, count=1)
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Bosch eBike", unique_id="ebike_x", data=ebike_entry_data
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert len(ebike_sim.faults.requests("/notification/v1/webhooks")) == 0
+    await asyncio.sleep(0.1)  # the attempt is at Bosch now (0.3 s latency)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(ebike_sim.faults.requests("/notification/v1/webhooks")) == 1
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=301))
+    await hass.async_block_till_done()
+    gc.collect()  # a failed task reports its exception when it is collected
+    assert len(ebike_sim.faults.requests("/notification/v1/webhooks")) == 1
+    assert not ebike_sim.webhooks
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -85,17 +85,34 @@ class _Subscriber:
         self._failures = 0
         self._rejections = 0
         self._cancel_retry: CALLBACK_TYPE | None = None
+        self._closed = False
 
     @callback
-    def async_cancel(self) -> None:
-        """Forget a pending retry."""
+    def async_close(self) -> None:
+        """The entry unloads: forget a pending retry and schedule no more.
+
+        An attempt still at Bosch is an entry task: the unload waits for it,
+        and it ends without a retry.
+        """
+        self._closed = True
+        self._cancel_pending()
+
+    @callback
+    def _cancel_pending(self) -> None:
         if self._cancel_retry is not None:
             self._cancel_retry()
             self._cancel_retry = None
 
-    async def async_run(self, _: Any = None) -> None:
+    @callback
+    def async_start(self, _: Any = None) -> None:
+        """Start an attempt as a task of the entry (what calls it ends at unload)."""
+        self._entry.async_create_task(
+            self._hass, self.async_run(), "bosch_connect eBike subscription"
+        )
+
+    async def async_run(self) -> None:
         """Try now; on a temporary failure schedule the next try."""
-        self.async_cancel()
+        self._cancel_pending()
         outcome = await _async_subscribe(
             self._hass,
             self._entry,
@@ -106,9 +123,11 @@ class _Subscriber:
             return
         if outcome is _Outcome.REJECTED:
             self._rejections += 1
+        if self._closed:
+            return
         delay = RETRY_DELAYS[min(self._failures, len(RETRY_DELAYS) - 1)]
         self._failures += 1
-        self._cancel_retry = async_call_later(self._hass, delay, self.async_run)
+        self._cancel_retry = async_call_later(self._hass, delay, self.async_start)
 
 
 class _Outcome(Enum):
@@ -156,14 +175,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
 
     subscriber = _Subscriber(hass, entry)
-    entry.async_on_unload(subscriber.async_cancel)
+    entry.async_on_unload(subscriber.async_close)
 
     # Bosch tests the URL (WebhookTest) before it subscribes it: wait until
     # Home Assistant serves HTTP *and* this entry's entities exist. Adding a
     # large fleet's entities keeps the event loop too busy to answer in time.
-    async def started(_: HomeAssistant) -> None:
-        await subscriber.async_run()
-
     subscribed_once = False
 
     @callback
@@ -171,7 +187,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         nonlocal subscribed_once
         if entry.state is ConfigEntryState.LOADED and not subscribed_once:
             subscribed_once = True
-            entry.async_on_unload(async_at_started(hass, started))
+            entry.async_on_unload(async_at_started(hass, subscriber.async_start))
 
     # (Not removed inside the callback: Home Assistant iterates the list.)
     entry.async_on_unload(entry.async_on_state_change(loaded))
@@ -180,7 +196,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     def config_changed(event: Event[Any]) -> None:
         # The external URL may have changed: move the subscription along.
         if hass.is_running and subscribed_once:
-            entry.async_create_task(hass, subscriber.async_run())
+            subscriber.async_start()
 
     entry.async_on_unload(
         hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed)

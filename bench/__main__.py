@@ -13,27 +13,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import logging
 from pathlib import Path
 import sys
 import time
 
 from .config import BenchConfig
 from .hass import install_loop_policy
+from .isolate import configure_logging
 from .report import Report, write_into
 from .suite import SECTIONS, run_sections
 
 INSTRUCTIONS = "instructions"
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-
-QUIET_LOGGERS = {
-    # Harmless noise of a minimal instance: custom integration notice, optional
-    # native libraries that these machines lack.
-    "homeassistant.loader": logging.ERROR,
-    "aiohttp_fast_zlib": logging.ERROR,
-    "homeassistant.components.camera.img_util": logging.CRITICAL,
-}
 
 
 def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
@@ -97,14 +89,7 @@ def parse(argv: list[str]) -> tuple[BenchConfig, argparse.Namespace]:
 def main(argv: list[str] | None = None) -> int:
     """Run, print, write."""
     cfg, args = parse(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if args.verbose:
-        logging.getLogger("bench").setLevel(logging.INFO)
-    for name, level in QUIET_LOGGERS.items():
-        logging.getLogger(name).setLevel(level)
+    configure_logging(args.verbose)
     install_loop_policy()
     # Section 5 has its own report and its own block in the doc.
     groups = [

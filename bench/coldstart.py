@@ -31,6 +31,7 @@ from simulator.clock import Clock
 from simulator.options import Options
 
 from .entries import SetupTiming, Unavailable, add_and_wait, make_entry
+from .hass import running_hass
 
 type Prepare = Callable[
     [HomeAssistant, contextlib.AsyncExitStack, Path], Awaitable[ConfigEntry]
@@ -183,8 +184,13 @@ async def prepare_components(hass: HomeAssistant) -> None:
             raise RuntimeError(f"{platform} failed to set up")
 
 
-async def measure_cold_starts(hass: HomeAssistant, workdir: Path) -> list[ColdStart]:
-    """Every known entry kind, one after the other."""
+async def measure_cold_starts(workdir: Path) -> list[ColdStart]:
+    """Every known entry kind, one after the other, in one Home Assistant."""
+    async with running_hass(workdir / "coldstart") as bench:
+        return await _cold_starts(bench.hass, workdir)
+
+
+async def _cold_starts(hass: HomeAssistant, workdir: Path) -> list[ColdStart]:
     await prepare_components(hass)
     results: list[ColdStart] = []
     for service in sorted({*ROOMS, *KINDS}):

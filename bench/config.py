@@ -22,6 +22,9 @@ class BenchConfig:
     bikes: int = 100
     fleet_sizes: tuple[int, ...] = (10, 100, 1000)
     fleet_events: int = 1000
+    # First setups of the largest fleet, each in a fresh process; the least
+    # is the target's figure (noise of a shared machine only adds).
+    setup_samples: int = 3
     instr_events: int = 80  # per peer and round, under callgrind
     instr_rounds: int = 2  # the least of the rounds is reported
     instr_settle: bool = True  # registries written before counting (11 s)
@@ -42,6 +45,7 @@ class BenchConfig:
             bikes=8,
             fleet_sizes=(8,),
             fleet_events=30,
+            setup_samples=2,
             instr_events=20,
             instr_rounds=1,
             instr_settle=False,

@@ -52,6 +52,7 @@ from .ingest import (
     measure_peers,
     setup_peers,
 )
+from .isolate import configure_logging
 from .micro import PKCS1V15, SHA256, signed_sample
 from .report import Report, fmt, table
 
@@ -249,11 +250,7 @@ async def _child(spec: dict[str, Any]) -> dict[str, Any]:
 def child_main(argv: list[str]) -> int:
     """``python -m bench.instructions SPEC RESULT`` (run under callgrind)."""
     spec_path, result_path = (Path(arg) for arg in argv)
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("bench").setLevel(logging.INFO)
+    configure_logging(verbose=True)
     install_loop_policy()
     result = asyncio.run(_child(json.loads(spec_path.read_text())))
     result_path.write_text(json.dumps(result))

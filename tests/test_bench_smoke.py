@@ -32,6 +32,10 @@ def test_bench_quick_run() -> None:
     output = result.stdout
     assert result.returncode == 0, output + result.stderr
     assert "FAILED" not in output
+    # Nothing of ours warned: every entry the bench made ended cleanly.
+    assert " custom_components.bosch_connect" not in result.stderr, result.stderr
+    # The largest fleet's first setup, again in a fresh process.
+    assert "First setup of 8 bikes, 2 times, each in a fresh process" in output
     # Section 1 and, where valgrind is installed, section 5 (the same peers
     # counted in instructions) have one row per peer.
     counted = shutil.which("valgrind") is not None

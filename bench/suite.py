@@ -278,7 +278,8 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
     if not results:
         return
     section.lines += [
-        "Per size a fresh Home Assistant: *setup* = `async_add` of the entry "
+        "Per size a fresh process and in it a fresh Home Assistant: *setup* = "
+        "`async_add` of the entry "
         "(token, ConnectModules, webhook, platforms); *available* = until "
         "every enabled entity has a state other than unavailable. *again* = "
         "a reload of the same entry, to all available: what every restart "

@@ -5,9 +5,9 @@ process, every stopped instance would stay alive: Home Assistant keeps it in
 module-level caches (``functools.lru_cache`` keyed on ``hass``, such as every
 registry's ``async_get``; ``core._hass``), and the timers it left in the event
 loop keep their contexts. After a 1,000-bike run that is a million objects,
-which every later full garbage collection walks again, and it made the later
-setups of a run up to 2 s slower than a first start (finding 7 in
-docs/performance.md). So the fleet sizes, the entity floor and the cold starts
+which every later full garbage collection walks again: the 1,000-bike setup
+after the smaller sizes took 1.5-2.4 s longer than in a fresh process
+(finding 7 in docs/performance.md). So the fleet sizes, the entity floor and the cold starts
 each get their own process.
 """
 

@@ -263,20 +263,20 @@ async def section_fleet(cfg: BenchConfig, report: Report, workdir: Path) -> None
             _LOGGER.exception("fleet size %s failed", bikes)
             failures.append(f"{bikes:,} bikes: {type(err).__name__}: {err}")
     floor = await in_fresh_process(fleet.entity_floor, cfg.floor_entities, workdir)
-    # More first setups of the largest fleet, each in a fresh process.
-    samples = [results[-1].available_s] if results else []
-    for index in range(1, cfg.setup_samples if results else 0):
-        samples.append(
-            await in_fresh_process(
-                fleet.setup_sample, results[-1].bikes, workdir / f"sample-{index}"
-            )
-        )
     section = report.section("2. Fleet scale (one eBike entry)")
     if failures:
         report.failed.append("fleet")
         section.lines += ["**Failed:**", *(f"- {f}" for f in failures), ""]
     if not results:
         return
+    # More first setups of the largest fleet, each in a fresh process.
+    samples = [results[-1].available_s]
+    for index in range(1, cfg.setup_samples):
+        samples.append(
+            await in_fresh_process(
+                fleet.setup_sample, results[-1].bikes, workdir / f"sample-{index}"
+            )
+        )
     section.lines += [
         "Per size a fresh process and in it a fresh Home Assistant: *setup* = "
         "`async_add` of the entry "

@@ -105,7 +105,7 @@ class _Subscriber:
 
     @callback
     def async_start(self, _: Any = None) -> None:
-        """Start an attempt as a task of the entry (what calls it ends at unload)."""
+        """Start an attempt as a task of the entry: an unload waits for it."""
         self._entry.async_create_task(
             self._hass, self.async_run(), "bosch_connect eBike subscription"
         )

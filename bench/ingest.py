@@ -365,7 +365,7 @@ async def setup_floor(
                 padding.PKCS1v15(),
                 hashes.SHA256(),
             )
-        except (KeyError, ValueError, InvalidSignature):
+        except KeyError, ValueError, InvalidSignature:
             return web.Response(status=401)
         payload = json.loads(body)
         states.async_set(

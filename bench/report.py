@@ -111,7 +111,7 @@ def _git_commit() -> str:
             check=True,
             cwd=Path(__file__).resolve().parent,
         )
-    except (OSError, subprocess.CalledProcessError):
+    except OSError, subprocess.CalledProcessError:
         return "unknown"
     return out.stdout.strip()
 

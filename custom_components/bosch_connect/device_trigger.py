@@ -23,13 +23,13 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
-import voluptuous as vol
+import probatio
 
 from .const import DOMAIN
 from .ebike.const import BUS_EVENT, TRIGGER_TYPES
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
-    {vol.Required(CONF_TYPE): vol.In(TRIGGER_TYPES)}
+    {probatio.Required(CONF_TYPE): probatio.In(TRIGGER_TYPES)}
 )
 
 

@@ -14,7 +14,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
+import probatio
 
 from .const import CONF_SERVICE, DOMAIN, SERVICE_BOSMA
 
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 CONF_CONFIG_ENTRY_ID = "config_entry_id"
 SERVICE_BOSMA_APPLY_TOKEN = "bosma_apply_token"  # noqa: S105
 
-BOSMA_APPLY_TOKEN_SCHEMA = vol.Schema({vol.Required(CONF_CONFIG_ENTRY_ID): cv.string})
+BOSMA_APPLY_TOKEN_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_CONFIG_ENTRY_ID): cv.string}
+)
 
 
 def _bosma_entry(hass: HomeAssistant, entry_id: str) -> BosmaConfigEntry:

@@ -155,7 +155,7 @@ def load_or_make_pki(folder: Path) -> Pki:
             assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
             loaded.append(Issued(cert=cert, key=key))
         return Pki(*loaded)
-    except (OSError, ValueError, AssertionError):
+    except OSError, ValueError, AssertionError:
         pki = _pki()
         for name in _PKI_NAMES:
             getattr(pki, name).write(folder, name)
@@ -510,7 +510,7 @@ class EbikeCloud:
             claims = json.loads(_b64url_decode(body))
             if claims.get("gen") != self._token_generation:
                 raise ValueError("revoked")
-        except (ValueError, TypeError):
+        except ValueError, TypeError:
             return web.Response(status=401, text="JWT verification fails")
         if self.clock.time() >= claims["exp"]:
             return web.Response(status=401, text="JWT is expired")

@@ -185,7 +185,7 @@ def _load_valid(folder: Path, name: str) -> Issued | None:
         return None
     try:
         issued = load(cert_path, key_path)
-    except (ValueError, TypeError):
+    except ValueError, TypeError:
         return None
     now = dt.datetime.now(dt.UTC)
     if not (

@@ -293,7 +293,7 @@ class GatewaySimulator:
             return web.json_response({"error": "Not Found"}, status=404)
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except ValueError, UnicodeDecodeError:
             return web.json_response({"error": "the body is not JSON"}, status=400)
         except ConnectionResetError:
             # The client gave up before its body arrived (e.g. after an

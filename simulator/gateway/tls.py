@@ -61,7 +61,7 @@ def _set_verify_depth(context: ssl.SSLContext, depth: int) -> bool:
             return False
         set_depth(pointer, depth)
         return bool(get_depth(pointer) == depth)
-    except (OSError, AttributeError, ValueError):  # pragma: no cover - other builds
+    except OSError, AttributeError, ValueError:  # pragma: no cover - other builds
         return False
 
 

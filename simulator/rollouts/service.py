@@ -296,7 +296,7 @@ class RolloutsCloud:
         if header.startswith("Basic "):
             try:
                 decoded = base64.b64decode(header[6:]).decode()
-            except (binascii.Error, UnicodeDecodeError):
+            except binascii.Error, UnicodeDecodeError:
                 decoded = ":"
             client_id, _, client_secret = decoded.partition(":")
         if form.get("grant_type") != "client_credentials":

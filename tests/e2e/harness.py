@@ -62,7 +62,7 @@ def wait_until(
         try:
             if check():
                 return
-        except (OSError, urllib.error.URLError, ValueError):
+        except OSError, urllib.error.URLError, ValueError:
             pass
         time.sleep(0.5)
     tail = proc.tail() if proc is not None else ""

@@ -146,12 +146,11 @@ async def test_bosma_forms(hass: HomeAssistant, bosma_cloud: BosmaCloud) -> None
 
 def test_serialized_form_shows_defaults_and_suggestions() -> None:
     """The check above would see a secret put into a default or a suggestion."""
-    import voluptuous as vol
 
-    schema = vol.Schema(
+    schema = probatio.Schema(
         {
-            vol.Required("a", default="default-secret-1"): str,
-            vol.Optional(
+            probatio.Required("a", default="default-secret-1"): str,
+            probatio.Optional(
                 "b", description={"suggested_value": "suggested-secret-2"}
             ): str,
         }

@@ -91,7 +91,7 @@ def measure_skew(date_header: str | None, sent: float, received: float) -> float
         return None
     try:
         server = parsedate_to_datetime(date_header)
-    except (TypeError, ValueError):
+    except TypeError, ValueError:
         return None
     if server.tzinfo is None:
         return None

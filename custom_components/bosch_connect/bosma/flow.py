@@ -22,7 +22,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
+import probatio
 
 from ..const import CONF_SERVICE, SERVICE_BOSMA
 from .api import BosmaClient
@@ -52,22 +52,24 @@ _PLATFORM = SelectSelector(
     )
 )
 
-ACCOUNT_SCHEMA = vol.Schema(
+ACCOUNT_SCHEMA = probatio.Schema(
     {
-        vol.Required(CONF_BASE_URL): _URL,
-        vol.Required(CONF_CORP): _TEXT,
-        vol.Required(CONF_API_SECRET): _SECRET,
-        vol.Required(CONF_APP_PACKAGE): _TEXT,
-        vol.Required(CONF_PLATFORM): _PLATFORM,
-        vol.Required(CONF_OPENID): _TEXT,
-        vol.Required(CONF_COUNTRY): _TEXT,
+        probatio.Required(CONF_BASE_URL): _URL,
+        probatio.Required(CONF_CORP): _TEXT,
+        probatio.Required(CONF_API_SECRET): _SECRET,
+        probatio.Required(CONF_APP_PACKAGE): _TEXT,
+        probatio.Required(CONF_PLATFORM): _PLATFORM,
+        probatio.Required(CONF_OPENID): _TEXT,
+        probatio.Required(CONF_COUNTRY): _TEXT,
     }
 )
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_SECRET): _SECRET})
+REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_SECRET): _SECRET})
 # Reconfiguring never shows the stored secret; leaving it empty keeps it.
-RECONFIGURE_SCHEMA = vol.Schema(
+RECONFIGURE_SCHEMA = probatio.Schema(
     {
-        (vol.Optional(CONF_API_SECRET) if str(key) == CONF_API_SECRET else key): value
+        (
+            probatio.Optional(CONF_API_SECRET) if str(key) == CONF_API_SECRET else key
+        ): value
         for key, value in ACCOUNT_SCHEMA.schema.items()
     }
 )

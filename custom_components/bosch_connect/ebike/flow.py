@@ -15,7 +15,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
+import probatio
 
 from ..const import CONF_SERVICE, SERVICE_EBIKE
 from .connection import create_client, load_tls, new_entry_secrets
@@ -46,23 +46,23 @@ _PEM = TextSelector(TextSelectorConfig(multiline=True))
 
 def _connection_schema(
     defaults: Mapping[str, Any], *, replace: bool = False
-) -> vol.Schema:
+) -> probatio.Schema:
     fields: dict[Any, Any] = {}
     if replace:
         fields[
-            vol.Required(CONF_REPLACE, default=defaults.get(CONF_REPLACE, False))
+            probatio.Required(CONF_REPLACE, default=defaults.get(CONF_REPLACE, False))
         ] = BooleanSelector()
-    return vol.Schema(
+    return probatio.Schema(
         {
             **fields,
-            vol.Required(
+            probatio.Required(
                 CONF_TOKEN_URL,
                 default=defaults.get(CONF_TOKEN_URL, PRODUCTION_TOKEN_URL),
             ): _URL,
-            vol.Required(
+            probatio.Required(
                 CONF_API_URL, default=defaults.get(CONF_API_URL, PRODUCTION_API_URL)
             ): _URL,
-            vol.Optional(
+            probatio.Optional(
                 CONF_CA_PEM,
                 description={"suggested_value": defaults.get(CONF_CA_PEM)},
             ): _PEM,
@@ -87,7 +87,7 @@ class EbikeFlowMixin(ConfigFlow):
             context, _ = await self.hass.async_add_executor_job(
                 load_tls, data.get(CONF_CA_PEM) or None
             )
-        except (ssl.SSLError, SignatureError):
+        except ssl.SSLError, SignatureError:
             return {"base": "ebike_invalid_ca"}, placeholders
         client = create_client(self.hass, dict(data), context)
         try:
@@ -147,16 +147,17 @@ class EbikeFlowMixin(ConfigFlow):
                     },
                 )
             defaults = user_input
-        schema = vol.Schema(
+        schema = probatio.Schema(
             {
-                vol.Required(
-                    CONF_CLIENT_ID, default=defaults.get(CONF_CLIENT_ID, vol.UNDEFINED)
+                probatio.Required(
+                    CONF_CLIENT_ID,
+                    default=defaults.get(CONF_CLIENT_ID, probatio.UNDEFINED),
                 ): _TEXT,
-                vol.Required(CONF_CLIENT_SECRET): _SECRET,
-                vol.Required(
+                probatio.Required(CONF_CLIENT_SECRET): _SECRET,
+                probatio.Required(
                     CONF_REPLACE, default=defaults.get(CONF_REPLACE, False)
                 ): BooleanSelector(),
-                vol.Required(CONF_ADVANCED): section(
+                probatio.Required(CONF_ADVANCED): section(
                     _connection_schema(defaults.get(CONF_ADVANCED, {})),
                     {"collapsed": True},
                 ),
@@ -193,7 +194,9 @@ class EbikeFlowMixin(ConfigFlow):
         placeholders["client_id"] = entry.data[CONF_CLIENT_ID]
         return self.async_show_form(
             step_id="ebike_reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_CLIENT_SECRET): _SECRET}),
+            data_schema=probatio.Schema(
+                {probatio.Required(CONF_CLIENT_SECRET): _SECRET}
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )

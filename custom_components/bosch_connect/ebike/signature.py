@@ -201,7 +201,7 @@ class SignatureVerifier:
         """May ``url`` be fetched? (https, and registered or under the API prefix)."""
         try:
             parsed = URL(url)
-        except (ValueError, TypeError):
+        except ValueError, TypeError:
             return False
         if parsed.scheme != "https" or not parsed.host or parsed.user is not None:
             return False
@@ -379,7 +379,7 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except ValueError, TypeError, InvalidSignature:
         return False
     return True
 

@@ -99,7 +99,7 @@ def _make_handler(
     ) -> web.Response:
         try:
             body = await _read_body(request)
-        except (HttpProcessingError, RequestPayloadError):
+        except HttpProcessingError, RequestPayloadError:
             # A body that cannot be decoded (bad gzip, wrong length, ...).
             counters.reject("unreadable")
             _LOGGER.debug("Refused a notification: body cannot be read")

@@ -104,7 +104,7 @@ class GatewayEntity(CoordinatorEntity[GatewayCoordinator], BoschConnectEntity):
             ) from err
         try:
             await self.coordinator.async_refresh_paths(refresh)
-        except (UpdateFailed, ConfigEntryAuthFailed):
+        except UpdateFailed, ConfigEntryAuthFailed:
             # The write went through; the next poll shows it.
             _LOGGER.debug("Re-reading %s after the write failed", path)
             await self.coordinator.async_request_refresh()

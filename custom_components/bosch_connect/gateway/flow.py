@@ -27,7 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
 )
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
-import voluptuous as vol
+import probatio
 
 from ..const import CONF_SERVICE, SERVICE_GATEWAY
 from .api import GatewayClient, Token
@@ -136,11 +136,11 @@ class GatewayFlowMixin(ConfigFlow):
             return await self.async_step_gateway_credentials()
         return self.async_show_form(
             step_id="gateway",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_HOST): _TEXT,
-                    vol.Required(CONF_API_PORT, default=DEFAULT_API_PORT): _PORT,
-                    vol.Required(CONF_AUTH_PORT, default=DEFAULT_AUTH_PORT): _PORT,
+                    probatio.Required(CONF_HOST): _TEXT,
+                    probatio.Required(CONF_API_PORT, default=DEFAULT_API_PORT): _PORT,
+                    probatio.Required(CONF_AUTH_PORT, default=DEFAULT_AUTH_PORT): _PORT,
                 }
             ),
         )
@@ -219,14 +219,14 @@ class GatewayFlowMixin(ConfigFlow):
                     CONF_SCOPES: " ".join(_scopes(user_input.get(CONF_SCOPES)) or []),
                 }
                 return await self.async_step_gateway_proximity()
-        schema = vol.Schema(
+        schema = probatio.Schema(
             {
-                vol.Required(CONF_CLIENT_ID): _TEXT,
-                vol.Required(CONF_CLIENT_NAME, default=DEFAULT_CLIENT_NAME): _TEXT,
-                vol.Required(CONF_CLIENT_CERT): _PEM,
-                vol.Required(CONF_CLIENT_KEY): _PEM,
-                vol.Required(CONF_ROOT_CERT): _PEM,
-                vol.Optional(CONF_SCOPES): _TEXT,
+                probatio.Required(CONF_CLIENT_ID): _TEXT,
+                probatio.Required(CONF_CLIENT_NAME, default=DEFAULT_CLIENT_NAME): _TEXT,
+                probatio.Required(CONF_CLIENT_CERT): _PEM,
+                probatio.Required(CONF_CLIENT_KEY): _PEM,
+                probatio.Required(CONF_ROOT_CERT): _PEM,
+                probatio.Optional(CONF_SCOPES): _TEXT,
             }
         )
         return self.async_show_form(
@@ -255,7 +255,7 @@ class GatewayFlowMixin(ConfigFlow):
                 return await self._gateway_create_entry(token)
         return self.async_show_form(
             step_id="gateway_proximity",
-            data_schema=vol.Schema({}),
+            data_schema=probatio.Schema({}),
             errors=errors,
         )
 
@@ -360,7 +360,7 @@ class GatewayFlowMixin(ConfigFlow):
                     entry.data[CONF_CLIENT_KEY],
                     entry.data[CONF_ROOT_CERT],
                 )
-            except (CertificateError, GatewayTlsError):
+            except CertificateError, GatewayTlsError:
                 return self.async_abort(reason="gateway_credentials_unusable")
             client = self._gateway_client(entry.data, context, None)
             try:
@@ -377,7 +377,7 @@ class GatewayFlowMixin(ConfigFlow):
                 )
         return self.async_show_form(
             step_id="gateway_reauth_confirm",
-            data_schema=vol.Schema({}),
+            data_schema=probatio.Schema({}),
             description_placeholders={"name": entry.title},
             errors=errors,
         )
@@ -392,14 +392,14 @@ class GatewayFlowMixin(ConfigFlow):
             errors, updates = await self._gateway_check_reconfigure(entry, user_input)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data_updates=updates)
-        schema = vol.Schema(
+        schema = probatio.Schema(
             {
-                vol.Required(CONF_HOST): _TEXT,
-                vol.Required(CONF_API_PORT): _PORT,
-                vol.Required(CONF_AUTH_PORT): _PORT,
-                vol.Optional(CONF_CLIENT_CERT): _PEM,
-                vol.Optional(CONF_CLIENT_KEY): _PEM,
-                vol.Optional(CONF_ROOT_CERT): _PEM,
+                probatio.Required(CONF_HOST): _TEXT,
+                probatio.Required(CONF_API_PORT): _PORT,
+                probatio.Required(CONF_AUTH_PORT): _PORT,
+                probatio.Optional(CONF_CLIENT_CERT): _PEM,
+                probatio.Optional(CONF_CLIENT_KEY): _PEM,
+                probatio.Optional(CONF_ROOT_CERT): _PEM,
             }
         )
         suggested = {

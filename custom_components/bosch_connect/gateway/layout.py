@@ -117,7 +117,7 @@ class Layout:
 async def _circuits(client: GatewayClient, folder: str) -> tuple[str, ...]:
     try:
         references = await client.list(folder)
-    except (ResourceNotFoundError, ValueFormatError):
+    except ResourceNotFoundError, ValueFormatError:
         return ()
     prefix = f"{folder}/"
     return tuple(

@@ -10,7 +10,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
 )
-import voluptuous as vol
+import probatio
 
 from .const import (
     CONF_SCAN_INTERVAL,
@@ -42,9 +42,11 @@ class GatewayOptionsFlow(OptionsFlow):
         )
         return self.async_show_form(
             step_id="gateway_options",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_SCAN_INTERVAL, default=current): NumberSelector(
+                    probatio.Required(
+                        CONF_SCAN_INTERVAL, default=current
+                    ): NumberSelector(
                         NumberSelectorConfig(
                             min=MIN_SCAN_INTERVAL,
                             max=MAX_SCAN_INTERVAL,

@@ -109,7 +109,7 @@ def _retry_after(value: str | None, now: dt.datetime) -> float:
         pass
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except TypeError, ValueError:
         return DEFAULT_RETRY_AFTER
     return max(0.0, (when - now).total_seconds())
 
@@ -156,7 +156,7 @@ class HomeComfortClient:
             return
         try:
             server = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except TypeError, ValueError:
             return
         if server.tzinfo is None:
             return

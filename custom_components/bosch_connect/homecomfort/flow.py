@@ -22,7 +22,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
+import probatio
 
 from ..const import (
     CONF_SERVICE,
@@ -53,16 +53,16 @@ from .keys import check_not_expired, parse_api_key
 _TEXT = TextSelector()
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
-ACCOUNT_SCHEMA = vol.Schema(
+ACCOUNT_SCHEMA = probatio.Schema(
     {
-        vol.Required(CONF_API_DOMAIN): _TEXT,
-        vol.Required(CONF_API_KEY): _SECRET,
-        vol.Required(CONF_USER_ID): _TEXT,
+        probatio.Required(CONF_API_DOMAIN): _TEXT,
+        probatio.Required(CONF_API_KEY): _SECRET,
+        probatio.Required(CONF_USER_ID): _TEXT,
     }
 )
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_KEY): _SECRET})
-RECONFIGURE_SCHEMA = vol.Schema(
-    {vol.Required(CONF_API_DOMAIN): _TEXT, vol.Required(CONF_USER_ID): _TEXT}
+REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _SECRET})
+RECONFIGURE_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_API_DOMAIN): _TEXT, probatio.Required(CONF_USER_ID): _TEXT}
 )
 
 
@@ -89,7 +89,7 @@ class _Checked:
         }
 
 
-def _errors_for(schema: vol.Schema, errors: dict[str, str]) -> dict[str, str]:
+def _errors_for(schema: probatio.Schema, errors: dict[str, str]) -> dict[str, str]:
     """Show an error at its field, or at the form when the field is not shown."""
     fields = {str(marker) for marker in schema.schema}
     return {(k if k in fields else "base"): v for k, v in errors.items()}

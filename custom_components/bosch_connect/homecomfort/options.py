@@ -10,7 +10,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
 )
-import voluptuous as vol
+import probatio
 
 from .const import (
     CONF_RENEW_DAYS,
@@ -59,13 +59,13 @@ class HomeComfortOptionsFlow(OptionsFlow):
         options = self.config_entry.options
         return self.async_show_form(
             step_id="homecomfort_options",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(
+                    probatio.Required(
                         CONF_SCAN_INTERVAL,
                         default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
                     ): _number(MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, "min"),
-                    vol.Required(
+                    probatio.Required(
                         CONF_RENEW_DAYS,
                         default=options.get(CONF_RENEW_DAYS, DEFAULT_RENEW_DAYS),
                     ): _number(MIN_RENEW_DAYS, MAX_RENEW_DAYS, "d"),

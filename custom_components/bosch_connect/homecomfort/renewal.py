@@ -141,7 +141,7 @@ class KeyManager:
         if old != in_use:
             try:
                 await self.client.delete_key(old)
-            except (NotFoundError, CannotDeleteOwnKeyError):
+            except NotFoundError, CannotDeleteOwnKeyError:
                 pass  # already gone, or (never) the key in use: nothing to delete
             except InvalidApiKeyError:
                 raise

@@ -27,7 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
+import probatio
 
 from ..const import CONF_SERVICE, SERVICE_ROLLOUTS
 from .api import (
@@ -89,30 +89,30 @@ _TOKEN_TYPE = SelectSelector(
     )
 )
 
-TENANT_SCHEMA = vol.Schema(
+TENANT_SCHEMA = probatio.Schema(
     {
-        vol.Required(CONF_BASE_URL): _REGION,
-        vol.Required(CONF_TENANT): _TEXT,
-        vol.Required(CONF_AUTH_METHOD): _AUTH,
+        probatio.Required(CONF_BASE_URL): _REGION,
+        probatio.Required(CONF_TENANT): _TEXT,
+        probatio.Required(CONF_AUTH_METHOD): _AUTH,
     }
 )
-BASIC_SCHEMA = vol.Schema(
-    {vol.Required(CONF_USERNAME): _TEXT, vol.Required(CONF_PASSWORD): _SECRET}
+BASIC_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_USERNAME): _TEXT, probatio.Required(CONF_PASSWORD): _SECRET}
 )
-OAUTH_SCHEMA = vol.Schema(
+OAUTH_SCHEMA = probatio.Schema(
     {
-        vol.Required(CONF_TOKEN_URL): _URL,
-        vol.Required(CONF_CLIENT_ID): _TEXT,
-        vol.Required(CONF_CLIENT_SECRET): _SECRET,
-        vol.Optional(CONF_SCOPE): _TEXT,
+        probatio.Required(CONF_TOKEN_URL): _URL,
+        probatio.Required(CONF_CLIENT_ID): _TEXT,
+        probatio.Required(CONF_CLIENT_SECRET): _SECRET,
+        probatio.Optional(CONF_SCOPE): _TEXT,
     }
 )
-DDI_SCHEMA = vol.Schema(
+DDI_SCHEMA = probatio.Schema(
     {
-        vol.Required(CONF_DDI_URL): _URL,
-        vol.Optional(CONF_CONTROLLER_ID): _TEXT,
-        vol.Required(CONF_TOKEN_TYPE): _TOKEN_TYPE,
-        vol.Optional(CONF_DDI_TOKEN): _SECRET,
+        probatio.Required(CONF_DDI_URL): _URL,
+        probatio.Optional(CONF_CONTROLLER_ID): _TEXT,
+        probatio.Required(CONF_TOKEN_TYPE): _TOKEN_TYPE,
+        probatio.Optional(CONF_DDI_TOKEN): _SECRET,
     }
 )
 AUTH_SCHEMAS = {AUTH_BASIC: BASIC_SCHEMA, AUTH_OAUTH: OAUTH_SCHEMA}
@@ -122,9 +122,9 @@ DDI_KEYS = (CONF_DDI_URL, CONF_CONTROLLER_ID, CONF_TOKEN_TYPE, CONF_DDI_TOKEN)
 SECRET_KEYS = (CONF_PASSWORD, CONF_CLIENT_SECRET, CONF_DDI_TOKEN)
 
 
-def _secrets_optional(schema: vol.Schema) -> dict[Any, Any]:
+def _secrets_optional(schema: probatio.Schema) -> dict[Any, Any]:
     return {
-        (vol.Optional(str(key)) if str(key) in SECRET_KEYS else key): value
+        (probatio.Optional(str(key)) if str(key) in SECRET_KEYS else key): value
         for key, value in schema.schema.items()
     }
 
@@ -321,7 +321,7 @@ class RolloutsFlowMixin(ConfigFlow):
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="rollouts_reauth_confirm",
-            data_schema=vol.Schema({vol.Required(field): _SECRET}),
+            data_schema=probatio.Schema({probatio.Required(field): _SECRET}),
             errors=errors,
             description_placeholders={
                 "tenant": entry.data[CONF_TENANT],
@@ -337,10 +337,10 @@ class RolloutsFlowMixin(ConfigFlow):
         """Change URLs, credentials and the DDI target of the same tenant."""
         entry = self._get_reconfigure_entry()
         method = entry.data[CONF_AUTH_METHOD]
-        schema = vol.Schema(
+        schema = probatio.Schema(
             {
-                vol.Required(CONF_BASE_URL): _REGION,
-                vol.Required(CONF_TENANT): _TEXT,
+                probatio.Required(CONF_BASE_URL): _REGION,
+                probatio.Required(CONF_TENANT): _TEXT,
                 **_secrets_optional(AUTH_SCHEMAS[method]),
                 **_secrets_optional(DDI_SCHEMA),
             }

@@ -7,9 +7,13 @@ package instead of ours ("Integration not found").
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
+import logging
 from pathlib import Path
+import re
+import warnings
 
+from homeassistant.helpers import frame
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -29,6 +33,80 @@ def auto_enable_custom_integrations(
 ) -> Generator[None]:
     """Let the hass fixture load custom integrations."""
     return
+
+
+# What Home Assistant logs when an integration uses something it deprecates:
+# the frame helper ("Detected that custom integration 'bosch_connect' ... This
+# will stop working in Home Assistant 20xx.y"), the deprecation helper ("The
+# deprecated alias X was used from bosch_connect. It will be removed in HA Core
+# ..."), and its reports of deprecated behaviour ("... is deprecated ...").
+_DEPRECATION = re.compile(
+    r"will stop working in Home Assistant|\bdeprecated\b|will be removed",
+    re.IGNORECASE,
+)
+_OURS = (
+    str(REPO / "custom_components" / "bosch_connect"),
+    str(REPO / "simulator"),
+    str(REPO / "tests"),
+    str(REPO / "bench"),
+)
+
+
+class DeprecationRecords(logging.Handler):
+    """Collects the records in which Home Assistant reports a deprecated use of ours."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("custom_components."):
+            return  # our own log lines, not Home Assistant's report about us
+        message = record.getMessage()
+        if not _DEPRECATION.search(message):
+            return
+        names_us = "bosch_connect" in message
+        stack = record.stack_info or ""
+        from_us = any(f"{path}/" in stack for path in _OURS)
+        if names_us or from_us:
+            self.found.append(f"{record.name}: {message}")
+
+
+@pytest.fixture(autouse=True)
+def fail_on_deprecations(recwarn: pytest.WarningsRecorder) -> Generator[None]:
+    """Fail the test during which a deprecated use by this project was reported.
+
+    Two sources: Home Assistant's log records that name this integration (or
+    whose stack passes through our code), and ``DeprecationWarning``s (any
+    warning category named ``...Deprecation...``, such as cryptography's)
+    attributed to a file of this repository. Home Assistant reports a use once
+    per process; the frame helper's memory of reported uses is cleared so that
+    every test that makes the use fails, not only the first.
+    """
+    frame._REPORTED_INTEGRATIONS.clear()
+    handler = DeprecationRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    found = handler.found + our_deprecation_warnings(recwarn)
+    if found:
+        pytest.fail(
+            "deprecated use reported during this test:\n" + "\n".join(found),
+            pytrace=False,
+        )
+
+
+def our_deprecation_warnings(recorded: Iterable[warnings.WarningMessage]) -> list[str]:
+    """The deprecation warnings (any category named ``...Deprecation...``) of our files."""
+    return [
+        f"{w.category.__name__} at {w.filename}:{w.lineno}: {w.message}"
+        for w in recorded
+        if "Deprecation" in w.category.__name__
+        and any(w.filename.startswith(f"{path}/") for path in _OURS)
+    ]
 
 
 @pytest.fixture

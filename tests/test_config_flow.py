@@ -23,7 +23,7 @@ from tests.conftest import REPO
 
 TRANSLATIONS = REPO / "custom_components" / "bosch_connect" / "translations"
 SERVICES = ["gateway", "ebike", "homecomfort", "rollouts", "bosma"]
-WITH_OPTIONS = {"gateway", "homecomfort"}
+WITH_OPTIONS = {"homecomfort"}
 
 
 def translations(language: str) -> dict[str, Any]:

@@ -173,3 +173,46 @@ async def test_diagnostics_come_from_the_room(
     else:
         # A room without diagnostics still says which service the entry is.
         assert diagnostics == {CONF_SERVICE: SERVICE}
+
+
+@pytest.mark.parametrize(
+    ("options", "kept"),
+    [
+        ({"scan_interval": 300}, {}),  # gateway: seconds, its only option
+        ({"scan_interval": 15, "renew_days": 45}, {"renew_days": 45}),  # Home Comfort
+        ({}, {}),
+    ],
+)
+async def test_migration_drops_the_polling_interval(
+    hass: HomeAssistant,
+    room: Room,
+    options: dict[str, Any],
+    kept: dict[str, Any],
+) -> None:
+    """Entries of 1.1 lose the polling-interval option and nothing else."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_SERVICE: SERVICE},
+        options=options,
+        version=1,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(entry) is ConfigEntryState.LOADED
+    assert dict(entry.options) == kept
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert dict(entry.data) == {CONF_SERVICE: SERVICE}
+
+
+async def test_an_entry_of_a_newer_version_is_not_touched(
+    hass: HomeAssistant, room: Room
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, data={CONF_SERVICE: SERVICE}, options={"x": 1}, version=2
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert state_of(entry) is ConfigEntryState.MIGRATION_ERROR
+    assert dict(entry.options) == {"x": 1}

@@ -23,6 +23,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Bring an entry stored by an older version up to the current one."""
+    if entry.version > 1:
+        return False  # made by a newer version of this integration
+    if entry.minor_version < 2:
+        # 1.2: Home Assistant's rule is that users do not set polling intervals
+        # (they call homeassistant.update_entity); drop the stored option.
+        options = {k: v for k, v in entry.options.items() if k != "scan_interval"}
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    return True
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """Set up one Bosch service from a config entry."""
     room = room_for(entry)

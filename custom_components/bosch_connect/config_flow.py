@@ -59,7 +59,8 @@ class BoschConnectConfigFlow(
     """Add a Bosch service to Home Assistant."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: the polling intervals are no longer options (async_migrate_entry).
+    MINOR_VERSION = 2
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

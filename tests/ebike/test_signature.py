@@ -25,6 +25,7 @@ from custom_components.bosch_connect.ebike.errors import (
 from custom_components.bosch_connect.ebike.signature import (
     SignatureVerifier,
     TrustStore,
+    _load_certs,
     is_supported_algorithm,
     load_trust_store,
 )
@@ -437,6 +438,56 @@ def test_load_trust_store() -> None:
     der = base64.b64encode(root.cert.public_bytes(serialization.Encoding.DER))
     with pytest.raises(CertificateError):  # base64 text is not DER
         load_trust_store([der], system=False)
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    raw = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def _with_serial_zero(der: bytes) -> bytes:
+    """The certificate re-encoded with serial number 0 (as some old real roots)."""
+
+    def item(pos: int) -> tuple[int, int, int]:
+        first = der[pos + 1]
+        if first < 0x80:
+            return der[pos], pos + 2, first
+        count = first & 0x7F
+        return der[pos], pos + 2 + count, int.from_bytes(der[pos + 2 : pos + 2 + count])
+
+    _, tbs_pos, _ = item(0)
+    _, tbs_start, tbs_len = item(tbs_pos)
+    _, version_start, version_len = item(tbs_start)
+    serial_pos = version_start + version_len
+    _, serial_start, serial_len = item(serial_pos)
+    tbs = (
+        der[tbs_start:serial_pos]
+        + b"\x02\x01\x00"
+        + der[serial_start + serial_len : tbs_start + tbs_len]
+    )
+    body = b"\x30" + _der_length(len(tbs)) + tbs + der[tbs_start + tbs_len :]
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def test_a_bundle_with_a_serial_zero_root_keeps_the_others() -> None:
+    """Real system bundles hold roots with serial 0; cryptography deprecates them."""
+    good = issue("Good root", ca=True)
+    zero_der = _with_serial_zero(good.cert.public_bytes(serialization.Encoding.DER))
+    zero_pem = (
+        b"-----BEGIN CERTIFICATE-----\n"
+        + base64.encodebytes(zero_der)
+        + b"-----END CERTIFICATE-----\n"
+    )
+    bundle = zero_pem + good.cert_pem.encode()
+    # Loaded as a bundle: the serial-0 root is left out, the rest stays, and
+    # no deprecation warning is raised (the guard in conftest.py would fail).
+    assert _load_certs(bundle, skip_bad=True) == [good.cert]
+    # Anywhere else (a pinned CA, a fetched chain) one bad certificate is all.
+    assert _load_certs(bundle) == []
+    with pytest.raises(CertificateError):
+        load_trust_store([zero_pem], system=False)
 
 
 def test_system_bundle_falls_back_to_certifi(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -490,18 +490,22 @@ async def test_token_response_shape(
     assert claims["exp"] - claims["iat"] == 300
     assert claims["azp"] == ebike_sim.client_id
     # Basic authentication of the client works too; other grants do not.
-    basic = aiohttp.BasicAuth(ebike_sim.client_id, ebike_sim.client_secret)
+    basic = {
+        "Authorization": aiohttp.encode_basic_auth(
+            ebike_sim.client_id, ebike_sim.client_secret
+        )
+    }
     async with ebike_session.post(
         ebike_sim.token_url,
         data={"grant_type": "client_credentials"},
-        auth=basic,
+        headers=basic,
         ssl=ebike_sim.ssl_context(),
     ) as response:
         assert response.status == 200
     async with ebike_session.post(
         ebike_sim.token_url,
         data={"grant_type": "password"},
-        auth=basic,
+        headers=basic,
         ssl=ebike_sim.ssl_context(),
     ) as response:
         assert response.status == 400

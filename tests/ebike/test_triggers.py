@@ -32,7 +32,10 @@ def ebike_settings() -> EbikeSettings:
 
 
 def _device_id(hass: HomeAssistant, bike_id: str) -> str:
-    device = dr.async_get(hass).async_get_device({(DOMAIN, f"ebike_{bike_id}")})
+    entry_id = hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"ebike_{bike_id}"), entry_id
+    )
     assert device is not None
     return device.id
 

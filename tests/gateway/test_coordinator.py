@@ -9,7 +9,6 @@ from pathlib import Path
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -242,29 +241,19 @@ async def test_restart_and_reload_keep_the_token(
     assert not gateway_sim.faults.requests("/auth/")
 
 
-async def test_options_change_polling_interval(
+async def test_polls_every_minute_without_options(
     hass: HomeAssistant,
     gateway_sim: GatewaySimulator,
     loaded_gateway_entry: MockConfigEntry,
 ) -> None:
-    """The options flow sets the interval; the coordinator follows at once."""
+    """The interval is fixed (no option); the gateway is read once a minute."""
     coordinator = loaded_gateway_entry.runtime_data.coordinator
     assert coordinator.update_interval == timedelta(seconds=60)
-    result = await hass.config_entries.options.async_init(loaded_gateway_entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "gateway_options"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"scan_interval": 300}
-    )
-    await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert loaded_gateway_entry.options == {"scan_interval": 300}
-    assert coordinator.update_interval == timedelta(seconds=300)
-
+    assert not loaded_gateway_entry.supports_options
     gateway_sim.faults.log.clear()
-    await _later(hass, timedelta(seconds=120))
+    await _later(hass, timedelta(seconds=30))
     assert not gateway_sim.faults.requests(method="GET")
-    await _later(hass, timedelta(seconds=301))
+    await _later(hass, timedelta(seconds=61))
     assert gateway_sim.faults.requests(method="GET")
 
 

@@ -69,7 +69,9 @@ async def test_entities(
         assert hass.states.get(entry.entity_id) == snapshot(
             name=f"{entry.entity_id}-state"
         )
-    device = device_registry.async_get_device(identifiers={(DOMAIN, "101042019")})
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, "101042019"), loaded_gateway_entry.entry_id
+    )
     assert device == snapshot(name="device")
 
 
@@ -147,7 +149,12 @@ async def test_hvac_mode_off_and_on(
 async def test_circuit_without_off_mode(
     hass: HomeAssistant, loaded_gateway_entry: MockConfigEntry
 ) -> None:
-    """hc2 offers auto and manual only: off is refused with a translated error."""
+    """hc2 offers auto and manual only: off is refused with a translated error.
+
+    Home Assistant itself refuses a mode outside ``hvac_modes`` for
+    set_hvac_mode; set_temperature with an ``hvac_mode`` reaches the entity
+    unchecked, and the entity refuses it with its own message.
+    """
     assert hass.states.get(HC2).attributes["hvac_modes"] == [
         HVACMode.HEAT,
         HVACMode.AUTO,
@@ -159,7 +166,18 @@ async def test_circuit_without_off_mode(
             {ATTR_ENTITY_ID: HC2, ATTR_HVAC_MODE: HVACMode.OFF},
             blocking=True,
         )
+    assert err.value.translation_domain == CLIMATE_DOMAIN
+    assert err.value.translation_key == "not_valid_hvac_mode"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            CLIMATE_DOMAIN,
+            SERVICE_SET_TEMPERATURE,
+            {ATTR_ENTITY_ID: HC2, ATTR_HVAC_MODE: HVACMode.OFF, "temperature": 20},
+            blocking=True,
+        )
+    assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == "heating_mode_not_supported"
+    assert err.value.translation_placeholders == {"mode": "off", "modes": "heat, auto"}
 
 
 async def test_climate_temperature_out_of_range(
@@ -365,6 +383,16 @@ async def test_read_only_token_offers_no_controls(
             {ATTR_ENTITY_ID: DHW1, ATTR_OPERATION_MODE: "eco"},
             blocking=True,
         )
+    # Without the feature Home Assistant refuses the action itself.
+    assert err.value.translation_key == "service_not_supported"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            CLIMATE_DOMAIN,
+            SERVICE_SET_HVAC_MODE,
+            {ATTR_ENTITY_ID: HC1, ATTR_HVAC_MODE: HVACMode.HEAT},
+            blocking=True,
+        )
+    # set_hvac_mode needs no feature: the entity says why it cannot.
     assert err.value.translation_key == "heating_not_writable"
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(

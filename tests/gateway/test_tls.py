@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 import ssl
 import tempfile
+import warnings
 
 import aiohttp
 from aiohttp import web
@@ -288,6 +289,25 @@ async def test_client_without_certificate_is_refused(
     assert gateway_sim.refused_handshakes == ["SSLError"]
 
 
+def _pin_version(
+    context: ssl.SSLContext,
+    minimum: ssl.TLSVersion,
+    maximum: ssl.TLSVersion | None,
+) -> None:
+    """Set the TLS versions of a test peer; old ones on purpose.
+
+    Python deprecates TLS 1.0 and 1.1; these peers use them deliberately, to
+    show that our client and the simulator refuse them.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", r"ssl\.TLSVersion\.TLSv1(_1)? is deprecated", DeprecationWarning
+        )
+        context.minimum_version = minimum
+        if maximum is not None:
+            context.maximum_version = maximum
+
+
 def _raw_context(
     sim: GatewaySimulator,
     *,
@@ -298,8 +318,7 @@ def _raw_context(
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.load_verify_locations(cadata=sim.pki.bosch_root.cert_pem)
-    context.minimum_version = version
-    context.maximum_version = version
+    _pin_version(context, version, version)
     if ciphers:
         context.set_ciphers(ciphers)
     folder = sim.pki.folder
@@ -425,8 +444,7 @@ def _server_context(
 ) -> ssl.SSLContext:
     """A server context without client authentication (an impostor asks none)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = version
-    context.maximum_version = version
+    _pin_version(context, version, version)
     if ciphers:
         context.set_ciphers(ciphers)
     cert_path, key_path = server.write(folder, "impostor")
@@ -438,7 +456,7 @@ def _permissive_client(root_pem: str) -> ssl.SSLContext:
     """A client that takes what the impostor offers (shows the server works)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
-    context.minimum_version = ssl.TLSVersion.TLSv1
+    _pin_version(context, ssl.TLSVersion.TLSv1, None)
     context.set_ciphers("ALL:@SECLEVEL=0")
     context.load_verify_locations(cadata=root_pem)
     return context

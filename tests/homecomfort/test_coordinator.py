@@ -13,7 +13,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bosch_connect.const import DOMAIN
-from custom_components.bosch_connect.homecomfort.const import CONF_SCAN_INTERVAL
 from custom_components.bosch_connect.homecomfort.errors import UserIdMismatchError
 from custom_components.bosch_connect.homecomfort.models import Components
 from simulator.faults import Fault
@@ -209,12 +208,12 @@ async def test_options_apply_without_reload(
     result = await hass.config_entries.options.async_init(hc_entry.entry_id)
     assert result["step_id"] == "homecomfort_options"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_SCAN_INTERVAL: 15, "renew_days": 45}
+        result["flow_id"], {"renew_days": 45}
     )
     await hass.async_block_till_done()
-    assert hc_entry.options == {CONF_SCAN_INTERVAL: 15, "renew_days": 45}
+    assert hc_entry.options == {"renew_days": 45}
     assert hc_entry.runtime_data is runtime
-    assert runtime.coordinator.update_interval == dt.timedelta(minutes=15)
+    assert runtime.coordinator.update_interval == dt.timedelta(minutes=5)
     assert runtime.keys.renew_before == dt.timedelta(days=45)
 
 

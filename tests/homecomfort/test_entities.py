@@ -64,8 +64,8 @@ async def test_entities(
             name=f"{entry.entity_id}-state"
         )
     for gateway_id in ("101506113", "101506229"):
-        device = device_registry.async_get_device(
-            identifiers={(DOMAIN, f"homecomfort-{gateway_id}")}
+        device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"homecomfort-{gateway_id}"), hc_entry.entry_id
         )
         assert device == snapshot(name=f"device-{gateway_id}")
     expiry = dt.datetime.fromisoformat(state(hass, EXPIRES))

@@ -280,7 +280,11 @@ async def test_faulty_stream_converges_to_the_valid_events(
     bikes = {bike.bike_id: bike for bike in sim.bikes}
     assert set(runtime.coordinator.data) == set(bikes)
     devices = {
-        dr.async_get(hass).async_get_device({(DOMAIN, f"ebike_{b}")}).id: b  # type: ignore[union-attr]
+        dr.async_get(hass)
+        .async_get_device_by_identifier(  # type: ignore[union-attr]
+            (DOMAIN, f"ebike_{b}"), proxied_entry.entry_id
+        )
+        .id: b
         for b in bikes
     }
 

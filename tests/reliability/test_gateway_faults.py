@@ -279,8 +279,10 @@ async def test_random_faults_during_polls_and_writes(
     entity_registry = er.async_get(hass)
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
-    # The user saves the options once: the entry is written to disk.
-    hass.config_entries.async_update_entry(gateway_entry, options={"scan_interval": 60})
+    # The user changes a system option once: the entry is written to disk.
+    hass.config_entries.async_update_entry(
+        gateway_entry, pref_disable_new_entities=True
+    )
     await hass.async_block_till_done()
     data_before = dict(gateway_entry.data)
     token = data_before["token"]

@@ -1,7 +1,7 @@
 """Stored secrets never travel back to the browser in a form.
 
 Re-authentication and reconfiguration forms of every service are serialized
-exactly as Home Assistant sends them to the frontend (``voluptuous_serialize``
+exactly as Home Assistant sends them to the frontend (``probatio.to_field_list``
 with Home Assistant's serializer: defaults and suggested values included,
 plus the description placeholders); none of the entry's secrets may be in
 that JSON.
@@ -16,8 +16,8 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_validation as cv
+import probatio
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-import voluptuous_serialize
 
 from custom_components.bosch_connect.const import DOMAIN
 from simulator.bosma import BosmaCloud
@@ -50,9 +50,14 @@ def _as_sent(result: Any) -> str:
         "errors": result.get("errors"),
     }
     if result.get("data_schema") is not None:
-        shown["data_schema"] = voluptuous_serialize.convert(
+        fields = probatio.to_field_list(
             result["data_schema"], custom_serializer=cv.custom_serializer
         )
+        # Every field serialized as the frontend gets it: a name and a type or
+        # selector, nothing the serializer could not describe.
+        assert all(f.get("name") and ("type" in f or "selector" in f) for f in fields)
+        assert "UNSUPPORTED" not in json.dumps(fields, default=str)
+        shown["data_schema"] = fields
     return json.dumps(shown, default=str)
 
 

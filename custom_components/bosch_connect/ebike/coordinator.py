@@ -475,9 +475,9 @@ class EbikeData:
                 if ident[0] == DOMAIN
             }
             if bike_ids and not bike_ids & modules.keys():
-                registry.async_update_device(
-                    device.id, remove_config_entry_id=self.entry.entry_id
-                )
+                # A device belongs to this entry alone: removing it removes
+                # its entities too.
+                registry.async_remove_device(device.id)
         self.known_bike_ids -= gone
         # Forget bikes that are not (or no longer) on the account, including
         # state restored from the store or reported for a bike that the fleet

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import functools
 import logging
+import re
 import ssl
 from ssl import SSLContext
 import time
@@ -115,7 +116,7 @@ def load_trust_store(
     if system:
         bundle = _system_bundle()
         if bundle:
-            anchors += _load_certs(bundle)
+            anchors += _load_certs(bundle, skip_bad=True)
     for pem in extra_ca_pems:
         data = pem.encode() if isinstance(pem, str) else pem
         certs = _load_certs(data)
@@ -125,14 +126,81 @@ def load_trust_store(
     return TrustStore(tuple(anchors))
 
 
-def _load_certs(data: bytes) -> list[x509.Certificate]:
-    """Certificates from PEM (one or more) or DER; [] if unparsable."""
+_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", re.DOTALL
+)
+
+
+def _load_certs(data: bytes, *, skip_bad: bool = False) -> list[x509.Certificate]:
+    """Certificates from PEM (one or more) or DER; [] if one is unparsable.
+
+    ``skip_bad`` (for the system and certifi bundles) drops the certificates
+    that cannot be loaded instead of the whole bundle. A certificate whose
+    serial number is not positive (RFC 5280 forbids it, some old roots in real
+    bundles have 0) is unparsable here: cryptography deprecates loading it and
+    will refuse it, so it is checked before cryptography sees it.
+    """
+    if b"-----BEGIN" in data:
+        blocks = []
+        for match in _PEM_CERTIFICATE.finditer(data):
+            try:
+                blocks.append(binascii.a2b_base64(match.group(1)))
+            except binascii.Error:
+                blocks.append(b"")
+    else:
+        blocks = [data]
+    certs = []
+    for der in blocks:
+        cert = _load_der(der)
+        if cert is not None:
+            certs.append(cert)
+        elif not skip_bad:
+            return []
+    return certs
+
+
+def _load_der(der: bytes) -> x509.Certificate | None:
+    if not _serial_is_positive(der):
+        return None
     try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
+        return x509.load_der_x509_certificate(der)
     except ValueError:
-        return []
+        return None
+
+
+def _der_item(der: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, start of content, content length) of the DER item at ``pos``."""
+    tag, first = der[pos], der[pos + 1]
+    if first < 0x80:
+        return tag, pos + 2, first
+    count = first & 0x7F
+    if not 1 <= count <= 4:
+        raise IndexError("unsupported DER length")
+    length = int.from_bytes(der[pos + 2 : pos + 2 + count], "big")
+    return tag, pos + 2 + count, length
+
+
+def _serial_is_positive(der: bytes) -> bool:
+    """Whether a DER certificate's serial number (tbsCertificate) is above 0."""
+    try:
+        tag, pos, _ = _der_item(der, 0)  # Certificate ::= SEQUENCE
+        if tag != 0x30:
+            return False
+        tag, pos, _ = _der_item(der, pos)  # tbsCertificate SEQUENCE
+        if tag != 0x30:
+            return False
+        tag, start, length = _der_item(der, pos)
+        if tag == 0xA0:  # [0] EXPLICIT version
+            tag, start, length = _der_item(der, start + length)
+        serial = der[start : start + length]
+    except IndexError:
+        return False
+    return (
+        tag == 0x02
+        and len(serial) == length > 0
+        and not serial[0] & 0x80
+        and any(serial)
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

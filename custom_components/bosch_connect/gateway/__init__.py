@@ -6,7 +6,6 @@ nothing of Home Assistant; the rest is the Home Assistant glue.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -21,17 +20,11 @@ from ..room import Room
 from .api import GatewayClient
 from .certificates import async_check_expiry, async_clear_issues, load_credentials
 from .climate import async_setup_climate
-from .const import (
-    CONF_API_PORT,
-    CONF_AUTH_PORT,
-    CONF_SCAN_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
-)
-from .coordinator import GatewayConfigEntry, GatewayCoordinator, GatewayRuntimeData
+from .const import CONF_API_PORT, CONF_AUTH_PORT
+from .coordinator import GatewayCoordinator, GatewayRuntimeData
 from .diagnostics import async_get_diagnostics
 from .errors import CertificateError, GatewayTlsError
 from .number import async_setup_number
-from .options import options_flow
 from .sensor import async_setup_sensor
 from .water_heater import async_setup_water_heater
 
@@ -61,17 +54,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     )
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = GatewayRuntimeData(client=client, coordinator=coordinator)
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
-
-
-async def _async_entry_updated(hass: HomeAssistant, entry: GatewayConfigEntry) -> None:
-    """Apply a new polling interval without reconnecting."""
-    coordinator = entry.runtime_data.coordinator
-    seconds = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-    if coordinator.update_interval != timedelta(seconds=seconds):
-        coordinator.update_interval = timedelta(seconds=seconds)
-        await coordinator.async_request_refresh()
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
@@ -90,7 +73,6 @@ ROOM = Room(
     },
     async_remove_entry=async_remove_entry,
     async_get_diagnostics=async_get_diagnostics,
-    options_flow=options_flow,
 )
 
 __all__ = ["ROOM", "GatewayCoordinator"]

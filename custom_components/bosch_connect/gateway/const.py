@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Final
 
 # entry.data keys (besides CONF_SERVICE and homeassistant.const.CONF_HOST)
@@ -19,15 +20,12 @@ CONF_MODEL: Final = "model"
 CONF_BRAND: Final = "brand"
 CONF_SERIAL: Final = "serial"
 
-# entry.options
-CONF_SCAN_INTERVAL: Final = "scan_interval"
-
 DEFAULT_API_PORT: Final = 8443
 DEFAULT_AUTH_PORT: Final = 8442
 DEFAULT_CLIENT_NAME: Final = "Home Assistant"
-DEFAULT_SCAN_INTERVAL: Final = 60  # seconds
-MIN_SCAN_INTERVAL: Final = 10
-MAX_SCAN_INTERVAL: Final = 3600
+# How often the gateway is read. Not an option: users who want a fresh value
+# now call homeassistant.update_entity.
+SCAN_INTERVAL: Final = timedelta(seconds=60)
 
 # How many resources the coordinator fetches at once (the gateway is small).
 PARALLEL_REQUESTS: Final = 4

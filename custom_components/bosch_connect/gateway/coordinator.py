@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 import datetime as dt
-from datetime import timedelta
 import logging
 
 from homeassistant.config_entries import ConfigEntry
@@ -20,9 +19,8 @@ from .api import SCOPE_WRITE, GatewayClient
 from .certificates import async_check_expiry
 from .const import (
     CONF_GRANTED_SCOPES,
-    CONF_SCAN_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
     PARALLEL_REQUESTS,
+    SCAN_INTERVAL,
 )
 from .errors import GatewayAuthError, GatewayError, GatewayTlsError
 from .layout import Layout, async_probe, used_paths
@@ -60,14 +58,13 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         *,
         certificates_expire: dt.datetime | None = None,
     ) -> None:
-        """Poll at the interval from the entry's options."""
-        interval = entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+        """Poll every SCAN_INTERVAL."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} gateway {entry.title}",
-            update_interval=timedelta(seconds=interval),
+            update_interval=SCAN_INTERVAL,
             # Resources compare by value: entities are told only of changes.
             always_update=False,
         )

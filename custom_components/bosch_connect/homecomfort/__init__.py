@@ -62,19 +62,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeComfortConfigEntry) 
     entry.runtime_data = HomeComfortRuntimeData(
         client=client, keys=keys, coordinator=coordinator
     )
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
-
-
-async def _async_entry_updated(
-    hass: HomeAssistant, entry: HomeComfortConfigEntry
-) -> None:
-    """Apply changed options in place.
-
-    A renewal also updates the entry (the new key): that must not reload it,
-    or the renewal would interrupt the entities it is meant to keep running.
-    """
-    entry.runtime_data.coordinator.apply_options()
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:

@@ -17,14 +17,14 @@ CONF_KEY_ENTERED_AT: Final = "key_entered_at"
 CONF_PENDING_KEY_DELETION: Final = "pending_key_deletion"
 
 # Options
-CONF_SCAN_INTERVAL: Final = "scan_interval"  # minutes
 CONF_RENEW_DAYS: Final = "renew_days"
-DEFAULT_SCAN_INTERVAL: Final = 5
-MIN_SCAN_INTERVAL: Final = 1
-MAX_SCAN_INTERVAL: Final = 60
 DEFAULT_RENEW_DAYS: Final = 30
 MIN_RENEW_DAYS: Final = 8
 MAX_RENEW_DAYS: Final = 150
+
+# How often every gateway is read. Not an option: users who want a fresh value
+# now call homeassistant.update_entity.
+SCAN_INTERVAL: Final = timedelta(minutes=5)
 
 # When renewal keeps failing this close to expiry, a repair issue says so.
 EXPIRY_WARNING: Final = timedelta(days=7)

@@ -1,7 +1,7 @@
 """Polls the Partner API: contracts, then the heating of each active gateway.
 
 The API is "not intended to be used for polling data continuously", so the
-default interval is five minutes (an option). After the reads (whose ``Date``
+interval is five minutes. After the reads (whose ``Date``
 headers tell the API's time) each refresh lets the
 :class:`~.renewal.KeyManager` delete a key that the last renewal replaced,
 then renew the key when it is due. A gateway whose owner
@@ -17,7 +17,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 import datetime as dt
 import logging
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -28,11 +27,10 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from ..const import DOMAIN
 from .api import HomeComfortClient
 from .const import (
-    CONF_SCAN_INTERVAL,
     CONF_USER_ID,
-    DEFAULT_SCAN_INTERVAL,
     ISSUE_CONSENT_MISSING,
     ISSUE_CONSENT_OUTDATED,
+    SCAN_INTERVAL,
 )
 from .errors import (
     ConsentMissingError,
@@ -87,13 +85,6 @@ class HomeComfortRuntimeData:
     coordinator: HomeComfortCoordinator
 
 
-def scan_interval(entry: ConfigEntry[Any]) -> dt.timedelta:
-    """The polling interval from the entry's options (minutes)."""
-    return dt.timedelta(
-        minutes=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-    )
-
-
 def _update_failed(key: str, **placeholders: str) -> UpdateFailed:
     return UpdateFailed(
         translation_domain=DOMAIN,
@@ -114,22 +105,16 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
         client: HomeComfortClient,
         keys: KeyManager,
     ) -> None:
-        """Poll at the interval of the entry's options."""
+        """Poll every SCAN_INTERVAL."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} homecomfort",
-            update_interval=scan_interval(entry),
+            update_interval=SCAN_INTERVAL,
         )
         self.client = client
         self.keys = keys
-        self.interval = scan_interval(entry)
-
-    def apply_options(self) -> None:
-        """Take a changed polling interval (no reload needed)."""
-        self.interval = scan_interval(self.config_entry)
-        self.update_interval = self.interval
 
     async def _async_update_data(self) -> HomeComfortData:
         failure: HomeComfortError | None = None
@@ -150,7 +135,7 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
                 failure = err
         if failure is not None:
             raise self._failed(failure) from failure
-        self.update_interval = self.interval
+        self.update_interval = SCAN_INTERVAL
         self._clear_consent_issues_of_gone_gateways(gateways)
         return HomeComfortData(gateways=gateways, key_expires=self.keys.expires)
 
@@ -175,7 +160,7 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
         if isinstance(err, RateLimitedError):
             # Back off as the API asks (at least the usual interval).
             wait = dt.timedelta(seconds=err.retry_after)
-            self.update_interval = max(wait, self.interval)
+            self.update_interval = max(wait, SCAN_INTERVAL)
             return _update_failed(
                 "homecomfort_rate_limited", seconds=f"{err.retry_after:.0f}"
             )

@@ -1,4 +1,4 @@
-"""Options of a Home Comfort entry: polling interval and renewal threshold."""
+"""Options of a Home Comfort entry: how early the API key is renewed."""
 
 from __future__ import annotations
 
@@ -14,13 +14,9 @@ import probatio
 
 from .const import (
     CONF_RENEW_DAYS,
-    CONF_SCAN_INTERVAL,
     DEFAULT_RENEW_DAYS,
-    DEFAULT_SCAN_INTERVAL,
     MAX_RENEW_DAYS,
-    MAX_SCAN_INTERVAL,
     MIN_RENEW_DAYS,
-    MIN_SCAN_INTERVAL,
 )
 
 
@@ -37,7 +33,7 @@ def _number(low: int, high: int, unit: str) -> NumberSelector:
 
 
 class HomeComfortOptionsFlow(OptionsFlow):
-    """Change how often to poll and how early to renew the key."""
+    """Change how early the key is renewed (read at every refresh: no reload)."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -48,23 +44,16 @@ class HomeComfortOptionsFlow(OptionsFlow):
     async def async_step_homecomfort_options(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the interval (minutes) and the renewal threshold (days)."""
+        """Ask for the renewal threshold (days)."""
         if user_input is not None:
             return self.async_create_entry(
-                data={
-                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
-                    CONF_RENEW_DAYS: int(user_input[CONF_RENEW_DAYS]),
-                }
+                data={CONF_RENEW_DAYS: int(user_input[CONF_RENEW_DAYS])}
             )
         options = self.config_entry.options
         return self.async_show_form(
             step_id="homecomfort_options",
             data_schema=probatio.Schema(
                 {
-                    probatio.Required(
-                        CONF_SCAN_INTERVAL,
-                        default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
-                    ): _number(MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, "min"),
                     probatio.Required(
                         CONF_RENEW_DAYS,
                         default=options.get(CONF_RENEW_DAYS, DEFAULT_RENEW_DAYS),

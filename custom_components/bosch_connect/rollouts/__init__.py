@@ -5,7 +5,7 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import DOMAIN, SERVICE_ROLLOUTS
@@ -27,6 +27,7 @@ from .coordinator import (
     permissions_issue_id,
 )
 from .diagnostics import async_get_diagnostics
+from .entity import tenant_device
 from .errors import RolloutsInvalidUrlError
 from .flow import credentials_from, ddi_token_type
 from .sensor import async_setup_sensors
@@ -62,8 +63,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> 
     if ddi is not None:
         ddi_coordinator = DdiCoordinator(hass, entry, ddi)
         await ddi_coordinator.async_config_entry_first_refresh()
+    # The tenant first: the DDI target's device is connected through it.
+    tenant = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **tenant_device(entry)
+    )
     entry.runtime_data = RolloutsData(
-        management=management_coordinator, ddi=ddi_coordinator
+        management=management_coordinator,
+        ddi=ddi_coordinator,
+        tenant_device_id=tenant.id,
     )
     return True
 

@@ -166,7 +166,11 @@ class ManagementClient:
             "POST",
             check_url(credentials.token_url),
             data=form,
-            auth=aiohttp.BasicAuth(credentials.client_id, credentials.client_secret),
+            headers={
+                "Authorization": aiohttp.encode_basic_auth(
+                    credentials.client_id, credentials.client_secret
+                )
+            },
         )
         if status in (400, 401, 403):
             raise RolloutsInvalidClientError(f"token endpoint answered {status}")

@@ -37,6 +37,7 @@ class RolloutsData:
 
     management: ManagementCoordinator
     ddi: DdiCoordinator | None
+    tenant_device_id: str
 
 
 type RolloutsConfigEntry = ConfigEntry[RolloutsData]

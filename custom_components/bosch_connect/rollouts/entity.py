@@ -21,12 +21,12 @@ def tenant_device(entry: RolloutsConfigEntry) -> DeviceInfo:
 
 
 def target_device(entry: RolloutsConfigEntry) -> DeviceInfo:
-    """The DDI target, polled by Home Assistant."""
+    """The DDI target, polled by Home Assistant, connected through the tenant."""
     controller_id = entry.data[CONF_CONTROLLER_ID]
     return DeviceInfo(
         identifiers={(DOMAIN, f"rollouts_{entry.entry_id}_{controller_id}")},
         name=f"Target {controller_id}",
         manufacturer=MANUFACTURER,
         model="Bosch IoT Rollouts target (DDI)",
-        via_device=(DOMAIN, f"rollouts_{entry.entry_id}"),
+        via_device_id=entry.runtime_data.tenant_device_id,
     )

@@ -90,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--allow-http", action="store_true", default=True)
     run.add_argument("--no-zeroconf", action="store_true")
     run.add_argument(
+        "--hostname",
+        default="localhost",
+        help="the host name in the URLs it prints (every service binds 127.0.0.1)",
+    )
+    run.add_argument(
         "--ephemeral-ports",
         action="store_true",
         help="bind free ports instead of the documented ones (tests)",
@@ -136,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         fixed_ports=not getattr(args, "ephemeral_ports", False),
         allow_http=getattr(args, "allow_http", True),
         zeroconf=not getattr(args, "no_zeroconf", False),
+        hostname=getattr(args, "hostname", "localhost"),
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(options, args.control_port))

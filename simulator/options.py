@@ -14,6 +14,9 @@ class Options:
 
     ``fixed_ports``: use each service's documented default port (the demo);
     otherwise every listener binds port 0 (tests, so that runs never collide).
+    ``hostname``: the name the services give out in their URLs and
+    instructions. Every listener binds 127.0.0.1; the demo says ``localhost``,
+    so that what a user types into Home Assistant is a host name.
     """
 
     state_dir: Path
@@ -21,6 +24,7 @@ class Options:
     fixed_ports: bool = False
     allow_http: bool = False
     zeroconf: bool = False
+    hostname: str = "127.0.0.1"
 
     def port(self, default: int) -> int:
         """The port to bind: the default in the demo, ephemeral otherwise."""

@@ -64,6 +64,8 @@ class Listener:
     port: int = 0
     ssl_context: ssl.SSLContext | None = None
     host: str = HOST
+    # The host name in ``url`` (the listener binds ``host``).
+    public_host: str = HOST
     _runner: web.AppRunner | None = field(default=None, init=False)
 
     async def start(self) -> None:
@@ -89,7 +91,7 @@ class Listener:
     def url(self) -> str:
         """Base URL of this listener."""
         scheme = "https" if self.ssl_context else "http"
-        return f"{scheme}://{self.host}:{self.port}"
+        return f"{scheme}://{self.public_host}:{self.port}"
 
 
 def make_app(faults: Faults) -> web.Application:

@@ -98,7 +98,10 @@ class BosmaCloud:
             ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ssl_context.load_cert_chain(cert_path, key_path)
         self.listener = Listener(
-            self.app(), port=self.options.port(DEFAULT_PORT), ssl_context=ssl_context
+            self.app(),
+            public_host=self.options.hostname,
+            port=self.options.port(DEFAULT_PORT),
+            ssl_context=ssl_context,
         )
         await self.listener.start()
 

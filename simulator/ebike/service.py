@@ -290,6 +290,7 @@ class EbikeCloud:
         self._pki = load_or_make_pki(self.state_dir)
         self._listener = Listener(
             self.app(),
+            public_host=self.options.hostname,
             port=self.options.port(DEFAULT_PORT),
             ssl_context=self._server_context(),
         )
@@ -323,7 +324,7 @@ class EbikeCloud:
     def api_url(self) -> str:
         """Base URL of the API (https)."""
         assert self._listener is not None, "not started"
-        return f"https://127.0.0.1:{self._listener.port}"
+        return f"https://{self.options.hostname}:{self._listener.port}"
 
     @property
     def token_url(self) -> str:

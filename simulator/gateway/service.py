@@ -140,7 +140,7 @@ class GatewaySimulator:
         """What the e2e and the demo need to fill the config flow."""
         pki = self.pki
         return {
-            "host": HOST,
+            "host": self.options.hostname,
             "api_port": self.api_port,
             "auth_port": self.auth_port,
             "client_id": DEMO_CLIENT_ID,
@@ -385,7 +385,7 @@ class GatewaySimulator:
         return [
             f"Home Comfort gateway ({self.identity.brand} {self.identity.model},"
             f" uuid {self.identity.uuid})",
-            f"  host: {HOST}   API port: {self.api_port}   auth port: {self.auth_port}",
+            f"  host: {self.options.hostname}   API port: {self.api_port}   auth port: {self.auth_port}",
             f"  zeroconf: {SERVICE_TYPE} instance {self.identity.instance}"
             + ("" if self._zeroconf else " (not advertised)"),
             f"  client ID: {DEMO_CLIENT_ID}  (read-only: {READ_ONLY_CLIENT_ID})",

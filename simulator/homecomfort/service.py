@@ -400,6 +400,7 @@ class HomeComfortService:
         app.add_routes(self._routes())
         self.listener = Listener(
             app,
+            public_host=options.hostname,
             port=options.port(DEFAULT_PORT),
             ssl_context=None if options.allow_http else self._server_ssl(),
         )

@@ -293,6 +293,15 @@ def start_home_assistant(workdir: Path) -> HomeAssistant:
         REPO / "custom_components" / "bosch_connect"
     )
     port = free_port()
+    subprocess.run(  # noqa: S603 - our own script, our own venv
+        [
+            str(VENV_BIN / "python"),
+            str(REPO / "scripts" / "hass_http.py"),
+            str(config),
+            str(port),
+        ],
+        check=True,
+    )
     process = start(
         "Home Assistant",
         [str(VENV_BIN / "hass"), "-c", str(config), "--skip-pip"],

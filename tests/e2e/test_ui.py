@@ -73,7 +73,8 @@ def test_login(page: Page, home_assistant: HomeAssistant) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     shot(page, "01-login")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{home_assistant.url}/lovelace/**", timeout=60_000)
+    # Home Assistant 2026 opens its "Home" dashboard after the login.
+    page.wait_for_url(f"{home_assistant.url}/home/**", timeout=60_000)
 
 
 def test_gateway_is_discovered(page: Page, home_assistant: HomeAssistant) -> None:
@@ -207,7 +208,7 @@ def _open_service_menu(page: Page, home_assistant: HomeAssistant) -> Locator:
     goto(page, f"{home_assistant.url}/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
     brands = page.locator("dialog-add-integration")
-    brands.get_by_label("Search for a brand name").fill("Bosch Connect")
+    brands.get_by_placeholder("Search for a brand name").fill("Bosch Connect")
     brands.locator("ha-integration-list-item").filter(
         has=page.get_by_text("Bosch Connect", exact=True)
     ).first.click()

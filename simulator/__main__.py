@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         help="bind free ports instead of the documented ones (tests)",
     )
     sub.add_parser("press", help="press the gateway's two buttons (proximity check)")
+    sub.add_parser("announce", help="announce the gateway on the network again")
     fault = sub.add_parser("fault", help="inject a fault into a service")
     fault.add_argument("service")
     fault.add_argument("prefix")
@@ -113,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "press":
         print(json.dumps(control(args.control_port, "POST", "/gateway/press", {})))
+        return 0
+    if args.command == "announce":
+        print(json.dumps(control(args.control_port, "POST", "/gateway/announce", {})))
         return 0
     if args.command == "fault":
         body = {

@@ -14,7 +14,7 @@ import socket
 from typing import Any
 
 from aiohttp import web
-from zeroconf import ServiceInfo
+from zeroconf import InterfaceChoice, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
 from simulator.faults import Faults, Handler
@@ -204,7 +204,13 @@ class GatewaySimulator:
             },
             server=f"{identity.instance}.local.",
         )
-        self._zeroconf = AsyncZeroconf(interfaces=[HOST])
+        # Answer on every interface: a Home Assistant listens on its default
+        # interface only (it leaves loopback out) and would hear a loopback-
+        # only responder just by chance. The address given out stays 127.0.0.1.
+        try:
+            self._zeroconf = AsyncZeroconf(interfaces=InterfaceChoice.All)
+        except OSError:  # an interface that cannot join the group: loopback
+            self._zeroconf = AsyncZeroconf(interfaces=[HOST])
         # The type name is longer than the 15 bytes python-zeroconf checks.
         # Another gateway with our name on the link gets us renamed, as a
         # real mDNS responder would; the announcement finishes before we return.
@@ -213,6 +219,18 @@ class GatewaySimulator:
         )
         await broadcast
         return self.service_info
+
+    async def announce(self) -> bool:
+        """Send the advertisement again (as a gateway does after a network change).
+
+        A Home Assistant that started after the gateway hears it at once
+        instead of waiting for its next query. False when not advertising.
+        """
+        if self._zeroconf is None or self.service_info is None:
+            return False
+        broadcast = await self._zeroconf.async_update_service(self.service_info)
+        await broadcast
+        return True
 
     async def stop_zeroconf(self) -> None:
         """Withdraw the advertisement."""
@@ -344,6 +362,9 @@ class GatewaySimulator:
             self.options.clock.advance(float(body.get("advance", 0)))
             return web.json_response({"time": self.options.clock.time()})
 
+        async def announce(request: web.Request) -> web.Response:
+            return web.json_response({"announced": await self.announce()})
+
         async def reset(request: web.Request) -> web.Response:
             self.tokens.factory_reset()
             return web.json_response({"tokens_issued": 0})
@@ -356,6 +377,7 @@ class GatewaySimulator:
             web.delete("/value", remove),
             web.post("/clock", clock),
             web.post("/factory-reset", reset),
+            web.post("/announce", announce),
         ]
 
     def control_actions(self) -> list[ControlAction]:
@@ -376,6 +398,9 @@ class GatewaySimulator:
             ),
             ControlAction(
                 "Factory reset (forget all tokens)", "POST", "/factory-reset"
+            ),
+            ControlAction(
+                "Announce on the network again (zeroconf)", "POST", "/announce"
             ),
         ]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import re
 import time
 from typing import Any
 
@@ -77,8 +78,16 @@ def test_login(page: Page, home_assistant: HomeAssistant) -> None:
     page.wait_for_url(f"{home_assistant.url}/home/**", timeout=60_000)
 
 
-def test_gateway_is_discovered(page: Page, home_assistant: HomeAssistant) -> None:
-    """Zeroconf discovery: the gateway waits under Devices & services."""
+def test_gateway_is_discovered(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """Zeroconf discovery: the gateway waits under Devices & services.
+
+    The simulator announced itself before Home Assistant started; it
+    announces again now, as a gateway does, so that discovery does not wait
+    for Home Assistant's next query.
+    """
+    assert simulator.control("POST", "/gateway/announce") == {"announced": True}
     goto(page, f"{home_assistant.url}/config/integrations/dashboard")
     discovered = page.locator("ha-config-flow-card").filter(has_text="Bosch Connect")
     expect(discovered.first).to_be_visible(timeout=60_000)
@@ -91,7 +100,7 @@ def test_add_integration_menu(page: Page, home_assistant: HomeAssistant) -> None
     dialog = _open_service_menu(page, home_assistant)
     expect(dialog.get_by_text("Home Comfort gateway").first).to_be_visible()
     shot(page, "03-service-menu")
-    dialog.get_by_label("Close").first.click()
+    dialog.get_by_label("Close").filter(visible=True).first.click()
     expect(dialog).to_be_hidden()
 
 
@@ -99,6 +108,26 @@ def _pem(value: object) -> str:
     """A PEM text, or the text of the PEM file the simulator names."""
     text = str(value)
     return text if "-----BEGIN" in text else Path(text).read_text()
+
+
+def _expect_created(dialog: Locator) -> None:
+    """The entry was created: Home Assistant's last step of a flow is shown.
+
+    Since 2026 it is "Name and assign" where the entry brought devices, and
+    "Success" where it did not.
+    """
+    done = dialog.get_by_text("Name and assign").or_(dialog.get_by_text("Success"))
+    expect(done.first).to_be_visible(timeout=30_000)
+
+
+def _finish(dialog: Locator) -> None:
+    """Close the last step of a flow, keeping the names it proposes."""
+    dialog.get_by_role("button", name=re.compile(r"^(Skip and finish|Finish)$")).click()
+
+
+def _field(dialog: Locator, label: str) -> Locator:
+    """A form's text field by its label (the field's accessible name)."""
+    return dialog.get_by_role("textbox", name=label)
 
 
 def _submit(page: Page) -> None:
@@ -120,7 +149,7 @@ def _open_discovered_gateway(page: Page, serial: str) -> Locator:
             expect(dialog.get_by_text("Gateway found")).to_be_visible()
             if dialog.get_by_text(serial).is_visible():
                 return dialog
-            dialog.get_by_label("Close").first.click()
+            dialog.get_by_label("Close").filter(visible=True).first.click()
             expect(dialog).to_be_hidden()
         page.wait_for_timeout(1000)
     raise AssertionError(f"no discovered gateway with serial number {serial}")
@@ -137,12 +166,12 @@ def test_gateway_pairing(
     _submit(page)
 
     expect(dialog.get_by_text("Partner credentials")).to_be_visible()
-    dialog.get_by_label("Client ID").fill(str(info["client_id"]))
-    dialog.get_by_label("Client certificate").fill(_pem(info["client_cert_path"]))
-    dialog.get_by_label("Bosch root certificate").fill(_pem(info["root_cert_path"]))
-    dialog.get_by_label("Client ID").scroll_into_view_if_needed()
+    _field(dialog, "Client ID").fill(str(info["client_id"]))
+    _field(dialog, "Client certificate").fill(_pem(info["client_cert_path"]))
+    _field(dialog, "Bosch root certificate").fill(_pem(info["root_cert_path"]))
+    _field(dialog, "Client ID").scroll_into_view_if_needed()
     shot(page, "05-gateway-credentials")  # before the private key goes in
-    dialog.get_by_label("Client private key").fill(_pem(info["client_key_path"]))
+    _field(dialog, "Client private key").fill(_pem(info["client_key_path"]))
     _submit(page)
 
     expect(dialog.get_by_text("Press the gateway's buttons")).to_be_visible()
@@ -154,9 +183,9 @@ def test_gateway_pairing(
     simulator.control("POST", "/gateway/press", {})
     _submit(page)
 
-    expect(dialog.get_by_text("Success")).to_be_visible(timeout=30_000)
+    _expect_created(dialog)
     shot(page, "07-gateway-created")
-    dialog.get_by_role("button", name="Finish").click()
+    _finish(dialog)
     expect(dialog).to_be_hidden()
 
 
@@ -168,6 +197,15 @@ def _climates(home_assistant: HomeAssistant) -> list[dict[str, Any]]:
     ]
 
 
+def _open_climate_summary(page: Page, home_assistant: HomeAssistant) -> None:
+    """The Overview dashboard's climate summary (Home Assistant 2026's Home)."""
+    goto(page, f"{home_assistant.url}/home/overview")
+    expect(page.locator("#ha-launch-screen")).to_have_count(0)
+    page.locator("ha-tile-container").filter(
+        has=page.get_by_text("Climate", exact=True)
+    ).filter(visible=True).first.click()
+
+
 def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
     """The heating circuit is a climate entity with a temperature."""
     climates = _climates(home_assistant)
@@ -175,13 +213,13 @@ def test_climate_entity(page: Page, home_assistant: HomeAssistant) -> None:
     climate = climates[0]
     assert climate["state"] not in ("unavailable", "unknown")
     name = climate["attributes"]["friendly_name"]
-    goto(page, f"{home_assistant.url}/lovelace/0")
+    _open_climate_summary(page, home_assistant)
     expect(page.get_by_text(name).first).to_be_visible()
     shot(page, "08-overview-climate")
 
 
 def test_climate_set_temperature(page: Page, home_assistant: HomeAssistant) -> None:
-    """The thermostat card's + writes to the gateway; the state follows its answer."""
+    """The climate tile's + writes to the gateway; the state follows its answer."""
     climate = next(
         state
         for state in _climates(home_assistant)
@@ -190,11 +228,10 @@ def test_climate_set_temperature(page: Page, home_assistant: HomeAssistant) -> N
     wanted = climate["attributes"]["temperature"] + climate["attributes"].get(
         "target_temp_step", 0.5
     )
-    goto(page, f"{home_assistant.url}/lovelace/0")
-    card = page.locator("hui-thermostat-card").filter(has_text="Heating circuit 1")
-    card.locator("ha-state-control-climate-temperature ha-outlined-icon-button").nth(
-        1
-    ).click()
+    _open_climate_summary(page, home_assistant)
+    # A tile with the target temperature feature: its last button is "+".
+    card = page.locator("hui-tile-card").filter(has_text="Heating circuit 1")
+    card.get_by_role("button").last.click()
 
     def written() -> bool:
         state = home_assistant.api("GET", f"/api/states/{climate['entity_id']}")
@@ -212,7 +249,7 @@ def _open_service_menu(page: Page, home_assistant: HomeAssistant) -> Locator:
     brands.locator("ha-integration-list-item").filter(
         has=page.get_by_text("Bosch Connect", exact=True)
     ).first.click()
-    another = page.get_by_text("Setup another instance of Bosch Connect")
+    another = page.get_by_text("Set up another instance of Bosch Connect")
     dialog = page.locator("dialog-data-entry-flow")
     menu = dialog.get_by_text("Add a Bosch service")
     expect(another.or_(menu).first).to_be_visible()
@@ -230,20 +267,20 @@ def test_ebike_account(
     dialog = _open_service_menu(page, home_assistant)
     dialog.get_by_text("eBike fleet with Bosch ConnectModule").click()
     expect(dialog.get_by_text("Bosch eBike Cloud API")).to_be_visible()
-    dialog.get_by_label("Client ID").fill(ebike["client_id"])
-    dialog.get_by_label("Client secret").fill(ebike["client_secret"])
+    _field(dialog, "Client ID").fill(ebike["client_id"])
+    _field(dialog, "Client secret").fill(ebike["client_secret"])
     dialog.get_by_text("Advanced settings").click()
-    dialog.get_by_label("Token URL").fill(ebike["token_url"])
-    dialog.get_by_label("API URL").fill(ebike["api_url"])
-    dialog.get_by_label("Additional trusted CA certificate (PEM)").fill(
+    _field(dialog, "Token URL").fill(ebike["token_url"])
+    _field(dialog, "API URL").fill(ebike["api_url"])
+    _field(dialog, "Additional trusted CA certificate (PEM)").fill(
         _pem(ebike["ca_pem_path"])
     )
-    dialog.get_by_label("Client ID").scroll_into_view_if_needed()
+    _field(dialog, "Client ID").scroll_into_view_if_needed()
     shot(page, "09-ebike-account")
     _submit(page)
-    expect(dialog.get_by_text("Success")).to_be_visible(timeout=30_000)
+    _expect_created(dialog)
     shot(page, "10-ebike-created")
-    dialog.get_by_role("button", name="Finish").click()
+    _finish(dialog)
     expect(dialog).to_be_hidden()
 
 
@@ -293,13 +330,13 @@ def test_home_comfort_cloud(
     before = _climates(home_assistant)
     dialog = _open_service_menu(page, home_assistant)
     dialog.get_by_text("Home Comfort Partner API").click()
-    dialog.get_by_label("API domain").fill(cloud["API domain"])
-    dialog.get_by_label("API key").fill(cloud["API key"])
-    dialog.get_by_label("User ID").fill(cloud["User ID"])
+    _field(dialog, "API domain").fill(cloud["API domain"])
+    _field(dialog, "API key").fill(cloud["API key"])
+    _field(dialog, "User ID").fill(cloud["User ID"])
     shot(page, "12-homecomfort-account")
     _submit(page)
-    expect(dialog.get_by_text("Success")).to_be_visible(timeout=30_000)
-    dialog.get_by_role("button", name="Finish").click()
+    _expect_created(dialog)
+    _finish(dialog)
     expect(dialog).to_be_hidden()
     wait_until(
         "the cloud's climate entity",

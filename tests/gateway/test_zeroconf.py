@@ -47,9 +47,13 @@ async def test_browser_finds_the_gateway(
     assert "not advertised" not in "\n".join(gateway_sim.describe())
     try:
         await _browse(gateway_sim, service_type, uuid)
+        # Announced again on request (the demo and the e2e suite ask once
+        # Home Assistant listens).
+        assert await gateway_sim.announce()
     finally:
         await gateway_sim.stop()
     assert gateway_sim.state()["zeroconf"] is False
+    assert not await gateway_sim.announce()
 
 
 async def _browse(gateway_sim: GatewaySimulator, service_type: str, uuid: str) -> None:

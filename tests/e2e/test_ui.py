@@ -307,7 +307,13 @@ def test_bike_on_the_map(
         ]
 
     wait_until("a bike with a position", lambda: bool(located()), 45)
+    name = str(located()[0]["attributes"]["friendly_name"])
     goto(page, f"{home_assistant.url}/map")
+    # Home Assistant 2026's map lists people, devices and zones beside it.
+    page.get_by_text("Devices", exact=True).filter(visible=True).first.click()
+    expect(page.get_by_text(name).filter(visible=True).first).to_be_visible(
+        timeout=30_000
+    )
     expect(page.locator("ha-entity-marker").first).to_be_visible(timeout=30_000)
     shot(page, "11-map-bike")
 

@@ -91,7 +91,14 @@ Besides the shared ``faults`` (which act before a request is handled), tests
 can make the API fail after it acted: ``lose_answers(method, prefix)`` handles
 a request and then drops the connection (a key created or deleted whose answer
 never arrives); ``garbled_key_answer`` makes the next ``POST /api-keys`` create
-a key but answer with the given text as ``apiKey``.
+a key but answer with the given text as ``apiKey``; ``next_key_expires`` makes
+the next ``POST /api-keys`` create (and answer with) a key with that expiry
+instead of six months (a broken API handing out useless keys).
+
+Clock skew: ``clock.advance(seconds)`` sets this API's clock apart from the
+machine's (the ``Date`` headers and the keys' expiry follow it). Answers that
+the shared ``faults`` inject come from "a front end": aiohttp stamps their
+``Date`` with the machine's real time, not the API's clock.
 """
 
 from __future__ import annotations
@@ -391,6 +398,8 @@ class HomeComfortService:
         self._lost_answers: dict[tuple[str, str], int] = {}
         # A broken API: the next POST /api-keys creates a key but answers this.
         self.garbled_key_answer: str | None = None
+        # A broken API: the next POST /api-keys creates a key expiring then.
+        self.next_key_expires: dt.datetime | None = None
         self.ca: Issued | None = None
         self._load()
         if not self.valid_keys():
@@ -448,13 +457,20 @@ class HomeComfortService:
         now = self.now()
         return [k for k in self.keys.values() if k.expires > now]
 
-    def issue_key(self) -> ApiKey:
-        """A new key valid six months (no limit check: the manual process)."""
+    def issue_key(self, *, expires: dt.datetime | None = None) -> ApiKey:
+        """A new key valid six months (no limit check: the manual process).
+
+        ``expires``: another expiry (whole seconds, UTC), for tests.
+        """
         now = self.now()
         key = ApiKey(
             key_id="k" + secrets.token_hex(6),
             secret=secrets.token_urlsafe(24),
-            expires=add_months(now, 6),
+            expires=(
+                expires.astimezone(dt.UTC).replace(microsecond=0)
+                if expires is not None
+                else add_months(now, 6)
+            ),
             created=now,
         )
         self.keys[key.key_id] = key
@@ -624,7 +640,8 @@ class HomeComfortService:
                 f"The partner already holds {MAX_VALID_KEYS} valid API keys, the "
                 "maximum. Delete unused keys with DELETE /api-keys/{keyId} first.",
             )
-        key = self.issue_key()
+        key = self.issue_key(expires=self.next_key_expires)
+        self.next_key_expires = None
         value, self.garbled_key_answer = self.garbled_key_answer or key.value, None
         return web.json_response(
             {"apiKey": value, "keyId": key.key_id, "expiresAt": iso(key.expires)},

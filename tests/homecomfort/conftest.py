@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 import datetime as dt
+import time
 from typing import Any
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, flush_store
 
 from custom_components.bosch_connect.const import (
     CONF_SERVICE,
@@ -102,3 +103,18 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
     assert found is not None, entity_id
     return found.state
+
+
+async def let_home_assistant_write(hass: HomeAssistant) -> None:
+    """Do now the write of the config entries that Home Assistant delays.
+
+    (Firing the time forward is not enough: a delayed write re-arms itself
+    by the event loop's clock, which tests cannot move.)
+    """
+    await flush_store(hass.config_entries._store)
+    await hass.async_block_till_done()
+
+
+def set_api_clock(sim: HomeComfortService, skew: float) -> None:
+    """Set the API's clock ``skew`` seconds apart from this machine's."""
+    sim.clock.advance(skew - (sim.clock.time() - time.time()))

@@ -44,6 +44,7 @@ HC2 = "climate.home_comfort_101506113_heating_circuit_2"
 DHW1 = "water_heater.home_comfort_101506113_hot_water_1"
 CHARGE = "sensor.home_comfort_101506113_hot_water_charge_1"
 EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
+SKEW = "sensor.home_comfort_partner_api_clock_skew"
 
 
 async def test_entities(
@@ -55,10 +56,10 @@ async def test_entities(
 ) -> None:
     """Every entity, its registry entry and its state; the devices."""
     entries = er.async_entries_for_config_entry(entity_registry, hc_entry.entry_id)
-    assert len(entries) == 17
+    assert len(entries) == 18
     for entry in sorted(entries, key=lambda e: e.entity_id):
-        if entry.entity_id == EXPIRES:
-            continue  # per entry and per key: checked below
+        if entry.entity_id in (EXPIRES, SKEW):
+            continue  # per entry (and per key): checked below
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
         assert hass.states.get(entry.entity_id) == snapshot(
             name=f"{entry.entity_id}-state"
@@ -78,6 +79,16 @@ async def test_entities(
     service = device_registry.async_get(str(account.device_id))
     assert service is not None
     assert service.entry_type is dr.DeviceEntryType.SERVICE
+    # The clock skew: on the same device, diagnostic, disabled by default.
+    skew = entity_registry.async_get(SKEW)
+    assert skew is not None
+    assert skew.unique_id == f"homecomfort-{hc_entry.entry_id}-clock_skew"
+    assert skew.device_id == account.device_id
+    assert skew.entity_category == "diagnostic"
+    assert skew.original_device_class == "duration"
+    assert skew.unit_of_measurement == "s"
+    assert skew.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get(SKEW) is None
 
 
 async def test_set_temperature_and_mode(

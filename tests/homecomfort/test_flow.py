@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -21,7 +22,7 @@ from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService
 from simulator.homecomfort.service import OTHER_USER_ID
 
-from .conftest import make_entry, setup_entry
+from .conftest import make_entry, set_api_clock, setup_entry
 
 
 async def _form(hass: HomeAssistant) -> str:
@@ -270,3 +271,26 @@ async def test_reconfigure_with_an_expired_stored_key(
     }
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answers)
     assert result["errors"] == {"base": "homecomfort_key_expired"}
+
+
+async def test_a_key_that_only_this_machines_clock_calls_expired_is_taken(
+    hass: HomeAssistant, hc_sim: HomeComfortService
+) -> None:
+    """The API's clock is 20 days behind ours; the key has 5 days left there.
+
+    The API accepts it, so the flow does too (and records when it was entered
+    by the API's clock); the renewal then follows at once.
+    """
+    set_api_clock(hc_sim, -20 * 86400)
+    key = hc_sim.issue_key(expires=hc_sim.now() + dt.timedelta(days=5)).value
+    flow_id = await _form(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _answers(hc_sim, **{CONF_API_KEY: key})
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entered = dt.datetime.fromisoformat(result["data"][CONF_KEY_ENTERED_AT])
+    assert abs((entered - hc_sim.now()).total_seconds()) < 5
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_API_KEY] != key  # renewed: 5 days left

@@ -20,6 +20,7 @@ from custom_components.bosch_connect.homecomfort.keys import (
     check_not_expired,
     effective_expiry,
     parse_api_key,
+    useless_key,
 )
 from custom_components.bosch_connect.homecomfort.models import KeyInfo, NewKey
 
@@ -249,3 +250,27 @@ def test_hostile_key_answers_raise_only_the_typed_error(body: object) -> None:
         except HomeComfortResponseError:
             continue
         assert parsed.expires is None or parsed.expires.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("new_days", "current_days", "problem"),
+    [
+        (180, 10, None),  # a proper renewal
+        (11, 10, None),  # later than the key in use: of use (however short)
+        (None, 10, None),  # no known expiry: the benefit of the doubt
+        (180, None, None),  # the key in use has no known expiry
+        (0, 10, "expired"),  # expires now
+        (-1, None, "expired"),
+        (10, 10, "not_later"),
+        (9, 10, "not_later"),
+    ],
+)
+def test_useless_key(
+    new_days: int | None, current_days: int | None, problem: str | None
+) -> None:
+    now = dt.datetime(2026, 12, 1, tzinfo=UTC)
+
+    def at(days: int | None) -> dt.datetime | None:
+        return None if days is None else now + dt.timedelta(days=days)
+
+    assert useless_key(at(new_days), at(current_days), now) == problem

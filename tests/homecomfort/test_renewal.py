@@ -19,6 +19,7 @@ from custom_components.bosch_connect.homecomfort.const import (
     CONF_API_KEY,
     CONF_KEY_ENTERED_AT,
     CONF_PENDING_KEY_DELETION,
+    CONF_PREVIOUS_API_KEY,
     CONF_RENEW_DAYS,
 )
 from custom_components.bosch_connect.homecomfort.keys import parse_api_key
@@ -27,7 +28,13 @@ from custom_components.bosch_connect.homecomfort.renewal import WRITE_GRACE, Key
 from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService
 
-from .conftest import make_entry, refresh, setup_entry, state
+from .conftest import (
+    let_home_assistant_write,
+    make_entry,
+    refresh,
+    setup_entry,
+    state,
+)
 
 HC1 = "climate.home_comfort_101506113_heating_circuit_1"
 EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
@@ -96,11 +103,13 @@ async def test_renewal_at_the_threshold(
     assert after.state != before.state
     assert dt.datetime.fromisoformat(after.state) == parse_api_key(new).expires
 
-    # Right after the renewal the entry may not be on disk yet: no deletion.
+    # Right after the renewal the entry is not on disk yet: no deletion, even
+    # when the API's clock says a while has passed.
+    hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())
     await refresh(hass, hc_entry)
     assert hc_sim.faults.requests("/api-keys/", "DELETE") == []
     assert hc_entry.data[CONF_PENDING_KEY_DELETION] == old_id
-    hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())
+    await let_home_assistant_write(hass)
     await refresh(hass, hc_entry)
     deletes = hc_sim.faults.requests("/api-keys/", "DELETE")
     assert [(d.path, d.headers["x-api-key"]) for d in deletes] == [
@@ -198,10 +207,10 @@ async def test_the_key_in_use_is_never_deleted(
     hass: HomeAssistant, hc_sim: HomeComfortService, hc_entry: MockConfigEntry
 ) -> None:
     own = parse_api_key(hc_entry.data[CONF_API_KEY]).key_id
-    hc_sim.clock.advance(60)  # the entry has been written
     hass.config_entries.async_update_entry(
         hc_entry, data={**hc_entry.data, CONF_PENDING_KEY_DELETION: own}
     )
+    await let_home_assistant_write(hass)
     await refresh(hass, hc_entry)
     assert hc_sim.faults.requests("/api-keys/", "DELETE") == []
     assert CONF_PENDING_KEY_DELETION not in hc_entry.data
@@ -213,10 +222,10 @@ async def test_a_failed_deletion_is_retried(
 ) -> None:
     spare = hc_sim.issue_key()
     gone = "k000000000000"
-    hc_sim.clock.advance(60)  # the entry has been written
     hass.config_entries.async_update_entry(
         hc_entry, data={**hc_entry.data, CONF_PENDING_KEY_DELETION: spare.key_id}
     )
+    await let_home_assistant_write(hass)  # the key in use is on disk
     hc_sim.faults.set("/api-keys/", Fault(status=503, count=1))
     await refresh(hass, hc_entry)
     assert hc_entry.data[CONF_PENDING_KEY_DELETION] == spare.key_id
@@ -415,3 +424,62 @@ async def test_a_malformed_new_key_is_never_stored(
     await refresh(hass, hc_entry)
     assert hc_entry.data[CONF_API_KEY] != old
     assert len(hc_sim.valid_keys()) == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["expired", "expires_before_the_key_in_use", "expires_with_the_key_in_use"],
+)
+async def test_a_useless_renewed_key_is_refused_and_withdrawn(
+    hass: HomeAssistant,
+    *,
+    hc_sim: HomeComfortService,
+    hc_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+    answer: str,
+) -> None:
+    """Bosch answers the renewal with a key of no use: refused, reported, deleted."""
+    old = hc_entry.data[CONF_API_KEY]
+    old_expires = parse_api_key(old).expires
+    assert old_expires is not None
+    move_to_days_left(hc_sim, old, 10)
+    hc_sim.next_key_expires = {
+        "expired": hc_sim.now() - dt.timedelta(days=1),
+        "expires_before_the_key_in_use": old_expires - dt.timedelta(days=1),
+        "expires_with_the_key_in_use": old_expires,
+    }[answer]
+    await refresh(hass, hc_entry)
+
+    # Not stored; the key in use stays, and works.
+    assert hc_entry.data[CONF_API_KEY] == old
+    assert hc_entry.runtime_data.client.api_key == old
+    assert CONF_PREVIOUS_API_KEY not in hc_entry.data
+    assert CONF_PENDING_KEY_DELETION not in hc_entry.data
+    assert state(hass, HC1) != STATE_UNAVAILABLE
+    # Withdrawn at Bosch, with the key in use.
+    assert len(hc_sim.faults.requests("/api-keys", "POST")) == 1
+    [delete] = hc_sim.faults.requests("/api-keys/", "DELETE")
+    assert delete.headers["x-api-key"] == old
+    assert [k.value for k in hc_sim.keys.values()] == [old]
+    # Reported: a repair issue, the log, the diagnostics.
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"homecomfort_useless_key_{hc_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "homecomfort_useless_key"
+    assert issue.translation_placeholders is not None
+    assert set(issue.translation_placeholders) == {"title", "expires", "current"}
+    assert hc_entry.runtime_data.keys.last_error == "useless_key"
+    assert "a key that is of no use" in caplog.text
+    # The next refresh renews properly; the issue goes.
+    await refresh(hass, hc_entry)
+    new = hc_entry.data[CONF_API_KEY]
+    assert new != old
+    assert days_left(hc_sim, new) > dt.timedelta(days=180)
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, f"homecomfort_useless_key_{hc_entry.entry_id}"
+        )
+        is None
+    )

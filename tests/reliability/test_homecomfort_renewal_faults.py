@@ -1,12 +1,15 @@
 """Home Comfort: faults at every step of the API key renewal, and restarts.
 
 A renewal is ``POST /api-keys`` (with the old key), storing the new key in
-the config entry (with the id of the old one), using it, and on a later
-refresh, at least ``WRITE_GRACE`` after the store, ``DELETE /api-keys/{old}``
+the config entry (with the old key and its id), using it, and on a later
+refresh - once a request with the new key has succeeded and the entry has
+been read back from Home Assistant's storage - ``DELETE /api-keys/{old}``
 (with the new key). Each case below breaks one step - the POST fails before
-or after Bosch created the key, the store fails or Home Assistant stops
-around it, the DELETE fails before or after Bosch deleted the key - then
-checks, against the simulator's real key table:
+or after Bosch created the key, the store fails (``async_update_entry``
+raises, or Home Assistant cannot write its storage) or Home Assistant stops
+around it, Bosch refuses the new key, the DELETE fails before or after Bosch
+deleted the key, the entry cannot forget the deleted key - then checks,
+against the simulator's real key table:
 
 * the entry holds a key that works (a real request with it succeeds) and it
   is the key the integration sends;
@@ -21,16 +24,23 @@ checks, against the simulator's real key table:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from unittest.mock import patch
 
 import aiohttp
-from homeassistant.config_entries import ConfigEntryState, UnknownEntry
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    STORAGE_KEY as ENTRIES_STORAGE_KEY,
+    ConfigEntryState,
+    UnknownEntry,
+)
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, storage
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -38,17 +48,19 @@ from custom_components.bosch_connect.homecomfort.api import HomeComfortClient
 from custom_components.bosch_connect.homecomfort.const import (
     CONF_API_KEY,
     CONF_PENDING_KEY_DELETION,
+    CONF_PREVIOUS_API_KEY,
 )
 from custom_components.bosch_connect.homecomfort.keys import parse_api_key
 from custom_components.bosch_connect.homecomfort.renewal import WRITE_GRACE
 from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService, create
 from simulator.options import Options
-from tests.homecomfort.conftest import make_entry
+from tests.homecomfort.conftest import let_home_assistant_write, make_entry
 
 EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
 CLIENT_TIMEOUT = 0.2  # seconds; the simulator answers a "slow" request after:
 SLOW = 0.5
+HARNESS = "pytest_homeassistant_custom_component"
 RENEW = "renew"  # the fault hits the renewal (POST, store)
 DELETE = "delete"  # the fault hits the deletion of the replaced key
 
@@ -104,6 +116,30 @@ async def refresh_stopped(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 def new_key_stored(kwargs: dict[str, Any], old: str) -> bool:
     data = kwargs.get("data")
     return data is not None and data[CONF_API_KEY] != old
+
+
+@contextmanager
+def entries_unwritable() -> Iterator[None]:
+    """Home Assistant cannot write its config entries (disk full, read-only).
+
+    Its store logs the error and drops the pending write, as in production.
+    """
+    write = storage.Store._async_write_data  # the hass_storage mock
+
+    async def failing(store: storage.Store[Any], data: dict[str, Any]) -> None:
+        if store.key == ENTRIES_STORAGE_KEY:
+            raise WriteError("No space left on device")
+        await write(store, data)
+
+    with patch.object(storage.Store, "_async_write_data", failing):
+        yield
+
+
+def write_grace_passes(entry: MockConfigEntry) -> None:
+    """Home Assistant's (monotonic) time moves past the write grace."""
+    keys = entry.runtime_data.keys
+    assert keys.stored_at is not None
+    keys.stored_at -= 2 * WRITE_GRACE.total_seconds()
 
 
 # --------------------------------------------------------------- the faults
@@ -194,6 +230,71 @@ async def stop_before_store(
         await refresh_stopped(hass, entry)
 
 
+async def store_write_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The entry with the new key is never written: back to the old key.
+
+    The new key works, but it is not on disk when the write grace has passed:
+    the entry takes the old key again (the one on disk, never deleted), the
+    new key is withdrawn, and the renewal is retried later.
+    """
+    old = entry.data[CONF_API_KEY]
+    with entries_unwritable():
+        await refresh(hass, entry)  # renewed, in memory
+        new = entry.data[CONF_API_KEY]
+        assert new != old
+        await let_home_assistant_write(hass)  # fails
+        await refresh(hass, entry)  # not on disk, within the grace: wait
+        assert entry.data[CONF_API_KEY] == new
+        assert sim.faults.requests("/api-keys/", "DELETE") == []
+        write_grace_passes(entry)
+        await refresh(hass, entry)
+    assert entry.data[CONF_API_KEY] == old
+    # Only the new key was deleted (withdrawn), and with the old one.
+    [withdrawn] = sim.faults.requests("/api-keys/", "DELETE")
+    assert withdrawn.path == f"/api-keys/{parse_api_key(new).key_id}"
+    assert withdrawn.headers["x-api-key"] == old
+    assert len(sim.faults.requests("/api-keys", "POST")) == 1  # retried later
+
+
+async def store_write_fails_then_crash(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The write of the new key fails; later refreshes; then a crash.
+
+    However much time the API's clock says has passed, the old key is not
+    deleted while the entry with the new key is not on disk: the restart
+    finds the old key, and it works.
+    """
+    with entries_unwritable():
+        await refresh(hass, entry)  # renewed, in memory
+        await let_home_assistant_write(hass)  # fails
+        sim.clock.advance(2 * WRITE_GRACE.total_seconds())
+        await refresh(hass, entry)
+        await refresh(hass, entry)
+    assert sim.faults.requests("/api-keys/", "DELETE") == []
+
+
+async def new_key_refused(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """Bosch refuses the new key (401) after the renewal: the old one again.
+
+    The old key was kept in the entry and never deleted: it is used again,
+    the new key is withdrawn, no re-authentication.
+    """
+    old = entry.data[CONF_API_KEY]
+    await refresh(hass, entry)
+    new = entry.data[CONF_API_KEY]
+    assert new != old
+    del sim.keys[str(parse_api_key(new).key_id)]
+    await refresh(hass, entry)
+    assert entry.data[CONF_API_KEY] == old
+    assert entry.runtime_data.coordinator.last_update_success
+    assert not list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+
+
 async def crash_before_write(
     hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
 ) -> None:
@@ -213,6 +314,33 @@ async def refresh_then_crash(
     await refresh(hass, entry)
     await refresh(hass, entry)
     assert sim.faults.requests("/api-keys/", "DELETE") == []
+
+
+async def forget_refused(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The entry cannot forget the deleted key (``async_update_entry`` raises)."""
+    original = hass.config_entries.async_update_entry
+
+    def refuse(target: Any, **kwargs: Any) -> bool:
+        data = kwargs.get("data")
+        if data is not None and CONF_PENDING_KEY_DELETION not in data:
+            raise UnknownEntry(target.entry_id)
+        return original(target, **kwargs)
+
+    with patch.object(hass.config_entries, "async_update_entry", refuse):
+        await refresh(hass, entry)
+    assert entry.runtime_data.coordinator.last_update_success
+
+
+async def forget_write_fails(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: HomeComfortService
+) -> None:
+    """The entry that forgot the deleted key is never written; a crash."""
+    with entries_unwritable():
+        await refresh(hass, entry)
+        await let_home_assistant_write(hass)  # fails
+    assert CONF_PENDING_KEY_DELETION not in entry.data  # in memory only
 
 
 async def delete_fails(
@@ -278,6 +406,16 @@ CASES = {
     "stop_during_post": Case(RENEW, stop_during_post, 2, 3, 2, posts=2),
     "store_refused": Case(RENEW, store_refused, 1, 2, 1, posts=2),
     "stop_before_store": Case(RENEW, stop_before_store, 2, 3, 2, posts=2),
+    # Home Assistant cannot write the entry with the new key: after the write
+    # grace the old key (on disk, never deleted) is back, the new one withdrawn.
+    "store_write_fails": Case(RENEW, store_write_fails, 1, 2, 1, posts=2),
+    # ... and when it crashes before the grace, the disk still holds the old
+    # key, never deleted; the lost new key is an orphan.
+    "store_write_fails_then_crash": Case(
+        RENEW, store_write_fails_then_crash, 2, 3, 2, posts=2, crash=True
+    ),
+    # Bosch refuses the new key: the old one (kept in the entry) is used again.
+    "new_key_refused": Case(RENEW, new_key_refused, 1, 2, 1, posts=2),
     # Renewed in memory, not on disk: the restart finds the old key (still
     # valid, never deleted) and renews again; the lost new key is an orphan.
     "crash_before_write": Case(RENEW, crash_before_write, 2, 3, 2, posts=2, crash=True),
@@ -288,6 +426,11 @@ CASES = {
     "delete_timeout": Case(DELETE, delete_times_out, 1, 1, 1, posts=1),
     "delete_answer_lost": Case(DELETE, delete_answer_lost, 1, 1, 1, posts=1),
     "stop_after_delete": Case(DELETE, stop_after_delete, 1, 1, 1, posts=1),
+    # The entry cannot forget the deleted key: it is deleted again (404) later.
+    "forget_refused": Case(DELETE, forget_refused, 1, 1, 1, posts=1),
+    "forget_write_fails": Case(
+        DELETE, forget_write_fails, 1, 1, 1, posts=1, crash=True
+    ),
 }
 
 
@@ -366,11 +509,11 @@ async def restart(
 
 
 def entity_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
-    """State and attributes of the entry's entities (not the key's expiry)."""
+    """State and attributes of the entry's enabled entities (not the key's expiry)."""
     registry = er.async_get(hass)
     found: dict[str, Any] = {}
     for reg in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if reg.entity_id == EXPIRES:
+        if reg.entity_id == EXPIRES or reg.disabled:
             continue
         state = hass.states.get(reg.entity_id)
         assert state is not None
@@ -398,8 +541,7 @@ async def test_fault_at_every_step_of_the_renewal(
         await refresh(hass, entry)  # a clean renewal: old and new key valid
         assert entry.data[CONF_PENDING_KEY_DELETION] == first_id
         assert len(hc_sim.keys) == 2
-        hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())  # written: may delete
-    await final_write(hass)
+    await final_write(hass)  # on disk: the next refresh may delete
     states = entity_states(hass, entry)
     assert states
 
@@ -414,19 +556,27 @@ async def test_fault_at_every_step_of_the_renewal(
     assert len(hc_sim.valid_keys()) == case.after_restart
     assert entity_states(hass, entry) == states
 
-    hc_sim.clock.advance(2 * WRITE_GRACE.total_seconds())
+    await let_home_assistant_write(hass)
     await refresh(hass, entry)
     await assert_key_works(hass, entry, hc_sim)
     assert len(hc_sim.valid_keys()) == case.final
     assert len(hc_sim.faults.requests("/api-keys", "POST")) == case.posts
     assert CONF_PENDING_KEY_DELETION not in entry.data
+    assert CONF_PREVIOUS_API_KEY not in entry.data
+    assert not list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
     assert first_id not in hc_sim.keys  # the replaced key is gone in the end
     assert entry.data[CONF_API_KEY] != first
     # Every DELETE was sent with a key other than the one it deleted.
     for request in hc_sim.faults.requests("/api-keys/", "DELETE"):
         deleted = request.path.rsplit("/", 1)[1]
         assert parse_api_key(request.headers["x-api-key"]).key_id != deleted
-    # No traceback, and no secret, in the log.
+    # No traceback, and no secret, in the log. (Not counting the test
+    # harness's mock of Home Assistant's storage: it logs what it loads, and
+    # the renewal reads the config entries back.)
     assert not [r for r in caplog.records if r.exc_info]
+    text = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith(HARNESS)
+    )
+    assert "Home Comfort" in text
     for key in [first, *(k.value for k in hc_sim.keys.values())]:
-        assert key.rsplit(".", 1)[1] not in caplog.text
+        assert key.rsplit(".", 1)[1] not in text

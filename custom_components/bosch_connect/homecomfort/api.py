@@ -16,8 +16,14 @@ errors of :mod:`.errors`:
 * ``POST /api-keys`` refused because of the 10-key limit ->
   :class:`KeyLimitReachedError`
 
-The client also remembers the server's clock (the ``Date`` header of the last
-answer) so that callers can judge key expiry by the API's notion of now.
+The client also measures the API's clock: the ``Date`` header of its last
+successful (2xx) answer, against the middle of our request (the header has
+whole seconds). Only successful answers count: those certainly come from the
+API that checked the key, while an error may come from a proxy or a load
+balancer with a clock of its own. :attr:`HomeComfortClient.clock_skew` is the
+API's clock minus ours; :meth:`HomeComfortClient.server_now` is the API's
+notion of now. :attr:`HomeComfortClient.confirmed_key` is the last key that a
+request succeeded with.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from email.utils import parsedate_to_datetime
 import ipaddress
 import json
 import ssl
+import time
 from typing import Any
 
 import aiohttp
@@ -100,6 +107,29 @@ def api_base_url(domain: str) -> str:
     return str(url.with_fragment(None)).rstrip("/")
 
 
+def parse_date_header(value: str | None) -> dt.datetime | None:
+    """An HTTP ``Date`` (RFC 9110) with its zone, or None."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def measure_skew(date_header: str | None, sent: float, received: float) -> float | None:
+    """The server's clock minus ours (seconds) from an answer's ``Date`` header.
+
+    ``sent`` and ``received`` are our clock (``time.time()``) around the
+    request. The header has whole seconds: its mean error is half a second.
+    """
+    server = parse_date_header(date_header)
+    if server is None:
+        return None
+    return server.timestamp() + 0.5 - (sent + received) / 2
+
+
 def _retry_after(value: str | None, now: dt.datetime) -> float:
     if not value:
         return DEFAULT_RETRY_AFTER
@@ -134,7 +164,9 @@ class HomeComfortClient:
         self.user_id = user_id
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context else True
         self.timeout = aiohttp.ClientTimeout(total=timeout)  # per request
-        self._server_offset: dt.timedelta | None = None
+        self._skew: float | None = None  # seconds, the API's clock minus ours
+        self.skew_measured_at: dt.datetime | None = None  # our clock, UTC
+        self.confirmed_key: str | None = None  # the last key a request succeeded with
 
     @property
     def api_key(self) -> str:
@@ -145,22 +177,29 @@ class HomeComfortClient:
         """Send ``api_key`` from now on."""
         self._key = api_key
 
+    @property
+    def clock_skew(self) -> float | None:
+        """The API's clock minus ours in seconds (None until an answer told it)."""
+        return self._skew
+
     def server_now(self, local_now: dt.datetime | None = None) -> dt.datetime:
         """The API's notion of now (local time when no ``Date`` was seen yet)."""
         now = local_now or dt.datetime.now(dt.UTC)
-        return now + self._server_offset if self._server_offset else now
+        return now + dt.timedelta(seconds=self._skew) if self._skew is not None else now
 
-    def _note_server_time(self, response: aiohttp.ClientResponse) -> None:
-        value = response.headers.get("Date")
-        if not value:
-            return
-        try:
-            server = parsedate_to_datetime(value)
-        except TypeError, ValueError:
-            return
-        if server.tzinfo is None:
-            return
-        self._server_offset = server - dt.datetime.now(dt.UTC)
+    def _note_success(
+        self,
+        response: aiohttp.ClientResponse,
+        key: str,
+        sent: float,
+        received: float,
+    ) -> None:
+        """A 2xx answer: ``key`` works, and its ``Date`` tells the API's clock."""
+        self.confirmed_key = key
+        skew = measure_skew(response.headers.get("Date"), sent, received)
+        if skew is not None:
+            self._skew = skew
+            self.skew_measured_at = dt.datetime.fromtimestamp(received, dt.UTC)
 
     async def _request(
         self,
@@ -171,11 +210,13 @@ class HomeComfortClient:
         gateway_id: str | None = None,
         remote_control: bool = False,
     ) -> Any:
-        headers = {API_KEY_HEADER: self._key, "Accept": "application/json"}
+        key = self._key
+        headers = {API_KEY_HEADER: key, "Accept": "application/json"}
         if remote_control:
             if not self.user_id:
                 raise ValueError("remote control needs a user ID")
             headers[USER_ID_HEADER] = self.user_id
+        sent = time.time()
         try:
             async with self._session.request(
                 method,
@@ -186,10 +227,12 @@ class HomeComfortClient:
                 timeout=self.timeout,
                 allow_redirects=False,
             ) as response:
-                self._note_server_time(response)
+                received = time.time()
                 text = await response.text()
                 if response.status >= 400:
                     self._raise_for(method, path, response, text, gateway_id)
+                if 200 <= response.status < 300:
+                    self._note_success(response, key, sent, received)
                 if response.status == 204 or not text:
                     return None
                 try:
@@ -226,7 +269,9 @@ class HomeComfortClient:
         if status == 401:
             raise InvalidApiKeyError(message)
         if status == 429:
-            retry = _retry_after(response.headers.get("Retry-After"), self.server_now())
+            # An HTTP date in Retry-After counts by the clock of this answer.
+            now = parse_date_header(response.headers.get("Date")) or self.server_now()
+            retry = _retry_after(response.headers.get("Retry-After"), now)
             raise RateLimitedError(retry)
         if status == 451 or code == "CONSENT_OUTDATED":
             raise ConsentOutdatedError(message, gw)

@@ -3,8 +3,10 @@
 The API is "not intended to be used for polling data continuously", so the
 interval is five minutes. After the reads (whose ``Date``
 headers tell the API's time) each refresh lets the
-:class:`~.renewal.KeyManager` delete a key that the last renewal replaced,
-then renew the key when it is due. A gateway whose owner
+:class:`~.renewal.KeyManager` complete the last renewal (delete the key it
+replaced once the new key is proven and on disk), then renew the key when it
+is due. A renewed key that the API refuses is replaced by the old one again
+(kept until then) before the reads are repeated. A gateway whose owner
 has not granted access (403) or has not accepted the latest consent (451)
 gets a repair issue and its entities become unavailable; the other gateways
 keep working, and the issue is cleared when the gateway answers again. A 429
@@ -120,15 +122,24 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
         failure: HomeComfortError | None = None
         gateways: dict[str, GatewayData] = {}
         try:
-            gateways = await self._read_gateways()
-            # After the reads, whose Date headers tell the API's time.
-            await self.keys.async_delete_replaced_key()
+            gateways = await self._read_and_complete_renewal()
+        except InvalidApiKeyError as err:
+            # A renewed key that the API refuses while the old one is kept:
+            # back to the old key, and read again with it.
+            failure = err
+            if await self.keys.async_restore_previous_key():
+                failure = None
+                try:
+                    gateways = await self._read_and_complete_renewal()
+                except HomeComfortError as again:
+                    failure = again
         except HomeComfortError as err:
             failure = err
         if not isinstance(failure, InvalidApiKeyError):
             # Renew after the reads: their Date headers tell the API's time.
             # A renewal that fails is retried next time (and is not an error
-            # of the data); a refused or expired key starts re-authentication.
+            # of the data); only a key that the API refuses starts
+            # re-authentication, never a clock.
             try:
                 await self.keys.async_renew_if_due()
             except InvalidApiKeyError as err:
@@ -138,6 +149,12 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
         self.update_interval = SCAN_INTERVAL
         self._clear_consent_issues_of_gone_gateways(gateways)
         return HomeComfortData(gateways=gateways, key_expires=self.keys.expires)
+
+    async def _read_and_complete_renewal(self) -> dict[str, GatewayData]:
+        gateways = await self._read_gateways()
+        # After the reads: they are the new key's first successful use.
+        await self.keys.async_delete_replaced_key()
+        return gateways
 
     async def _read_gateways(self) -> dict[str, GatewayData]:
         contracts = await self.client.contracts()

@@ -8,15 +8,20 @@ from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 
-from .const import CONF_API_KEY, CONF_PENDING_KEY_DELETION, CONF_USER_ID
+from .const import (
+    CONF_API_KEY,
+    CONF_PENDING_KEY_DELETION,
+    CONF_PREVIOUS_API_KEY,
+    CONF_USER_ID,
+)
 from .coordinator import HomeComfortConfigEntry
 
 TO_REDACT = {
     CONF_API_KEY,
     CONF_USER_ID,
     CONF_PENDING_KEY_DELETION,
+    CONF_PREVIOUS_API_KEY,
     "company_id",
     "key_id",
     "unique_id",
@@ -33,7 +38,8 @@ async def async_get_diagnostics(
     keys = runtime.keys
     key = keys.key
     data = coordinator.data
-    local = dt_util.utcnow()
+    client = runtime.client
+    skew = client.clock_skew
     return async_redact_data(
         {
             "entry": {
@@ -49,8 +55,16 @@ async def async_get_diagnostics(
                 "renewals_since_start": keys.renewals,
                 "last_renewal_error": keys.last_error,
                 "info": asdict(keys.info) if keys.info else None,
-                "server_clock_offset_s": round(
-                    (runtime.client.server_now(local) - local).total_seconds()
+                "renewal_in_progress": keys.renewal_in_progress,
+            },
+            "clock": {
+                # The API's clock minus this machine's, from the Date headers
+                # of its successful answers (None until one arrived).
+                "skew_s": None if skew is None else round(skew, 1),
+                "measured_at": (
+                    client.skew_measured_at.isoformat()
+                    if client.skew_measured_at
+                    else None
                 ),
             },
             "coordinator": {

@@ -3,7 +3,10 @@
 One form: the API domain, the API key and the user ID. The key is parsed
 first (prefix, embedded expiry), then the API is asked who the key belongs to
 (``GET /api-keys/me``) and which contracts exist (``GET /contracts``); every
-refusal becomes its own translated error. The entry is identified by the
+refusal becomes its own translated error. Whether a key has expired is the
+API's decision: a key that this machine's clock calls expired but the API
+accepts is taken; a refused key whose embedded expiry has passed is reported
+as expired. The entry is identified by the
 partner's company and the user. Re-authentication asks for a new key;
 reconfiguration changes the API domain and the user ID.
 """
@@ -74,6 +77,7 @@ class _Checked:
     api_key: str
     user_id: str
     company_id: str
+    entered_at: dt.datetime  # the API's clock
 
     @property
     def unique_id(self) -> str:
@@ -85,7 +89,7 @@ class _Checked:
             CONF_API_DOMAIN: self.base_url,
             CONF_API_KEY: self.api_key,
             CONF_USER_ID: self.user_id,
-            CONF_KEY_ENTERED_AT: dt.datetime.now(dt.UTC).isoformat(),
+            CONF_KEY_ENTERED_AT: self.entered_at.isoformat(),
         }
 
 
@@ -110,11 +114,8 @@ class HomeComfortFlowMixin(ConfigFlow):
             return {CONF_API_DOMAIN: "homecomfort_invalid_domain"}
         try:
             parsed = parse_api_key(key)
-            check_not_expired(parsed, dt.datetime.now(dt.UTC))
         except ApiKeyFormatError:
             return {CONF_API_KEY: "homecomfort_key_malformed"}
-        except ApiKeyExpiredError:
-            return {CONF_API_KEY: "homecomfort_key_expired"}
         user_id = user_id.strip()
         client = HomeComfortClient(
             async_get_clientsession(self.hass), base_url, parsed.value, user_id=user_id
@@ -123,6 +124,11 @@ class HomeComfortFlowMixin(ConfigFlow):
             info = await client.key_info()
             contracts = await client.contracts()
         except InvalidApiKeyError:
+            try:
+                # Only to word the error: the API refused the key either way.
+                check_not_expired(parsed, client.server_now())
+            except ApiKeyExpiredError:
+                return {CONF_API_KEY: "homecomfort_key_expired"}
             return {CONF_API_KEY: "homecomfort_key_rejected"}
         except IpNotAllowedError:
             return {"base": "homecomfort_ip_not_allowed"}
@@ -134,7 +140,9 @@ class HomeComfortFlowMixin(ConfigFlow):
             return {"base": "homecomfort_unexpected_response"}
         if not any(contract.user_id == user_id for contract in contracts):
             return {CONF_USER_ID: "homecomfort_user_not_found"}
-        return _Checked(base_url, parsed.value, user_id, info.company_id)
+        return _Checked(
+            base_url, parsed.value, user_id, info.company_id, client.server_now()
+        )
 
     async def async_step_homecomfort(
         self, user_input: dict[str, Any] | None = None

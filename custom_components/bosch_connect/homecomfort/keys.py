@@ -103,3 +103,28 @@ def check_not_expired(key: ApiKey, now: dt.datetime) -> None:
     """Raise :class:`ApiKeyExpiredError` when the embedded expiry has passed."""
     if key.expires is not None and key.expires <= now:
         raise ApiKeyExpiredError(f"the API key expired on {key.expires.isoformat()}")
+
+
+# Why a key that a renewal returned is of no use (see :func:`useless_key`).
+EXPIRED = "expired"
+NOT_LATER = "not_later"
+
+
+def useless_key(
+    new: dt.datetime | None, current: dt.datetime | None, now: dt.datetime
+) -> str | None:
+    """Why a renewed key is of no use, or None when it is.
+
+    ``new``: the new key's expiry (embedded, else as the API reported it);
+    ``current``: the expiry of the key in use as the key or the API tells it
+    (not a guess); ``now``: the earliest notion of now the caller has, so that
+    a clock running ahead never condemns a good key. A new key without a known
+    expiry is given the benefit of the doubt.
+    """
+    if new is None:
+        return None
+    if new <= now:
+        return EXPIRED
+    if current is not None and new <= current:
+        return NOT_LATER
+    return None

@@ -1,4 +1,4 @@
-"""Sensors: what the heating endpoints report, and when the API key expires."""
+"""Sensors: what the heating endpoints report; the API key's expiry and the clock skew."""
 
 from __future__ import annotations
 
@@ -116,8 +116,9 @@ async def async_setup_sensor(
     entry: HomeComfortConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add the key-expiry sensor and the circuits' sensors."""
-    async_add_entities([KeyExpirySensor(entry.runtime_data.coordinator)])
+    """Add the account's sensors (key expiry, clock skew) and the circuits' sensors."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities([KeyExpirySensor(coordinator), ClockSkewSensor(coordinator)])
     track_entities(entry, async_add_entities, _gateway_sensors)
 
 
@@ -195,3 +196,33 @@ class KeyExpirySensor(
     def native_value(self) -> dt.datetime:
         """The expiry of the key in use."""
         return self.coordinator.keys.expires
+
+
+class ClockSkewSensor(
+    CoordinatorEntity[HomeComfortCoordinator], BoschConnectEntity, SensorEntity
+):
+    """The API's clock minus this machine's (seconds), from its ``Date`` headers.
+
+    Only shown: the key's expiry comes from the key and is judged by the API's
+    clock, so a skew changes neither the renewal nor re-authentication.
+    """
+
+    _attr_translation_key = "homecomfort_clock_skew"
+    _attr_device_class = SensorDeviceClass.DURATION
+    _attr_native_unit_of_measurement = UnitOfTime.SECONDS
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_entity_registry_enabled_default = False
+
+    def __init__(self, coordinator: HomeComfortCoordinator) -> None:
+        """Attach to the account's service device."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self._attr_unique_id = f"homecomfort-{entry.entry_id}-clock_skew"
+        self._attr_device_info = account_device(entry)
+
+    @property
+    def native_value(self) -> int | None:
+        """Whole seconds (None until an answer of the API told its time)."""
+        skew = self.coordinator.client.clock_skew
+        return None if skew is None else round(skew)

@@ -14,7 +14,6 @@ import asyncio
 import base64
 import contextlib
 from dataclasses import dataclass
-import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -58,6 +57,7 @@ from .fleet import (
     iso,
     make_fleet,
 )
+from .signers import KINDS as SIGNING_CERTS, SIGNER_NAME, Signer, make_signer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,7 +75,6 @@ SCOPE = "notification:webhooks:write bcm:configuration:write"
 TICK = 5.0  # simulated seconds between two looks at the fleet
 MAX_NAP = 0.25  # real seconds a sleeper waits before looking at the clock again
 MAX_LOGGED_DELIVERIES = 5000
-SIGNING_CERTS = ("valid", "expired", "self_signed", "unknown_ca")
 SHAPES = ("v1.2.0", "draft")
 
 
@@ -92,6 +91,9 @@ class EbikeSettings:
     seed: int = 3
     verify_webhook_tls: bool = False
     delivery_timeout: float = 10.0  # real seconds per POST (WebhookTest, notifications)
+    # Whether the WebhookTest carries the webhook's static credentials: Bosch's
+    # documents do not say.
+    webhook_test_credentials: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,34 +112,19 @@ def _pki() -> Pki:
     server = issue(
         "localhost", issuer=ca, server=True, dns_names=("localhost", "127.0.0.1")
     )
-    signing = issue("notification-signing.bosch-ebike.sim", issuer=ca, key_kind="rsa")
+    signing = issue(SIGNER_NAME, issuer=ca, key_kind="rsa")
     return Pki(ca=ca, server=server, signing=signing)
 
 
-_ALTERNATIVES: dict[tuple[str, int], Issued] = {}
+_ALTERNATIVES: dict[tuple[str, int], Signer] = {}
 
 
-def _alternative(kind: str, ca: Issued) -> Issued:
-    """Signing certificates for the rejection tests (made on first use)."""
+def _alternative(kind: str, ca: Issued) -> Signer:
+    """Signing certificates for the tests of who may sign (made on first use)."""
     cache_key = (kind, ca.cert.serial_number)
-    if cache_key in _ALTERNATIVES:
-        return _ALTERNATIVES[cache_key]
-    name = "notification-signing.bosch-ebike.sim"
-    if kind == "expired":
-        now = dt.datetime.now(dt.UTC)
-        made = issue(
-            name,
-            issuer=ca,
-            key_kind="rsa",
-            not_before=now - dt.timedelta(days=400),
-            not_after=now - dt.timedelta(days=1),
-        )
-    elif kind == "self_signed":
-        made = issue(name, key_kind="rsa")
-    else:
-        made = issue(name, issuer=issue("Unknown CA", ca=True), key_kind="rsa")
-    _ALTERNATIVES[cache_key] = made
-    return made
+    if cache_key not in _ALTERNATIVES:
+        _ALTERNATIVES[cache_key] = make_signer(kind, ca)
+    return _ALTERNATIVES[cache_key]
 
 
 _PKI_NAMES = ("ca", "server", "signing")
@@ -243,6 +230,7 @@ class EbikeCloud:
         self.client_id = self.settings.client_id
         self.client_secret = self.settings.client_secret
         self.payload_shape = self.settings.payload_shape
+        self.webhook_test_credentials = self.settings.webhook_test_credentials
         self.state_dir = options.state_dir / "ebike"
         self.bikes: list[Bike] = make_fleet(
             self.settings.bikes, seed=self.settings.seed, now=self.clock.time()
@@ -719,7 +707,9 @@ class EbikeCloud:
             event_type="WEBHOOK_TEST",
             bike_id=None,
             body=body,
-            authentication=fields["authentication"],
+            authentication=(
+                fields["authentication"] if self.webhook_test_credentials else None
+            ),
         )
         delivery.retry = False
         await self._attempt(delivery, 0)
@@ -729,9 +719,10 @@ class EbikeCloud:
         delivery.finish(DROPPED)
         attempt = delivery.attempts[-1]
         why = f"HTTP {attempt.status}" if attempt.status else attempt.error
+        # The answer quotes the URL (its path is the receiver's secret id).
         return problem(
             400,
-            f"The WebhookTest notification to the webhook URL failed ({why})",
+            f"The WebhookTest notification to {fields['url']} failed ({why})",
             "/problems/webhook-test-failed",
         )
 
@@ -824,41 +815,39 @@ class EbikeCloud:
         for kind, known in self._cert_ids.items():
             if known == cert_id:
                 return web.Response(
-                    body=self._signing(kind).cert_pem.encode(),
+                    body=self._signing(kind).pem.encode(),
                     content_type="application/octet-stream",
                 )
         return problem(404, "Certificate not found")
 
     # --- signing and delivery --------------------------------------------------------
 
-    def _signing(self, kind: str) -> Issued:
-        return (
-            self._pki.signing if kind == "valid" else _alternative(kind, self._pki.ca)
-        )
+    def _signing(self, kind: str) -> Signer:
+        if kind == "valid":
+            return Signer(self._pki.signing)
+        return _alternative(kind, self._pki.ca)
 
     def rotate_signing_cert(self) -> None:
         """A new valid signing certificate served behind the same URL."""
-        signing = issue(
-            "notification-signing.bosch-ebike.sim", issuer=self._pki.ca, key_kind="rsa"
-        )
+        signing = issue(SIGNER_NAME, issuer=self._pki.ca, key_kind="rsa")
         self._pki = Pki(ca=self._pki.ca, server=self._pki.server, signing=signing)
         if self.state_dir.exists():
             signing.write(self.state_dir, "signing")
 
     def use_signing_cert(self, kind: str) -> None:
-        """Sign with ``valid``, ``expired``, ``self_signed`` or ``unknown_ca``."""
+        """Sign with ``valid`` or another kind of ``simulator.ebike.signers``."""
         if kind not in SIGNING_CERTS:
             raise ValueError(kind)
         self._signing_kind = kind
 
     @property
     def signing_cert_pem(self) -> str:
-        """The certificate that signs now."""
-        return self._signing(self._signing_kind).cert_pem
+        """The certificate that signs now (without the CAs served with it)."""
+        return self._signing(self._signing_kind).issued.cert_pem
 
     def _headers(self, body: bytes) -> dict[str, str]:
         faults = self.delivery_faults
-        key = self._signing(self._signing_kind).key
+        key = self._signing(self._signing_kind).issued.key
         assert isinstance(key, rsa.RSAPrivateKey)
         signature = sign(key, body + b" " if faults.invalid_signature else body)
         cert_url = self.cert_url
@@ -1316,6 +1305,10 @@ class EbikeCloud:
             try:
                 if "signing" in body:
                     self.use_signing_cert(str(body["signing"]))
+                if "webhook_test_credentials" in body:
+                    self.webhook_test_credentials = bool(
+                        body["webhook_test_credentials"]
+                    )
                 if "shape" in body:
                     if body["shape"] not in SHAPES:
                         raise ValueError(body["shape"])

@@ -107,7 +107,11 @@ def browser() -> Generator[Browser]:
 def page(browser: Browser, home_assistant: HomeAssistant) -> Iterator[Page]:
     """One browser tab for the whole scenario."""
     context = browser.new_context(
-        viewport={"width": 1280, "height": 860}, locale="en-US", color_scheme="light"
+        viewport={"width": 1280, "height": 860},
+        locale="en-US",
+        color_scheme="light",
+        # Home Assistant's certificate is issued by the demo CA (scripts/hass_http.py).
+        ignore_https_errors=True,
     )
     context.set_default_timeout(30_000)
     context.set_default_navigation_timeout(60_000)

@@ -15,6 +15,7 @@ from pathlib import Path
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -77,8 +78,9 @@ def http(
     token: str | None = None,
     form: dict[str, str] | None = None,
     timeout: float = 30,
+    context: ssl.SSLContext | None = None,
 ) -> Any:
-    """A JSON request over loopback http; returns the decoded answer."""
+    """A JSON request over loopback http(s); returns the decoded answer."""
     headers = {}
     data = None
     if form is not None:
@@ -92,7 +94,9 @@ def http(
     request = urllib.request.Request(  # noqa: S310
         url, data=data, method=method, headers=headers
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+    with urllib.request.urlopen(  # noqa: S310
+        request, timeout=timeout, context=context
+    ) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
 
@@ -212,24 +216,46 @@ class HomeAssistant:
     @property
     def url(self) -> str:
         """Base URL of Home Assistant's frontend and API."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"https://localhost:{self.port}"
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """Trusts the demo CA that issued Home Assistant's certificate."""
+        return ssl.create_default_context(cafile=self.config_dir / "tls" / "ca.pem")
 
     @property
     def client_id(self) -> str:
         """The OAuth client id the frontend uses for this URL."""
         return f"{self.url}/"
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        form: dict[str, str] | None = None,
+    ) -> Any:
+        """A request to Home Assistant (https, trusting the demo CA)."""
+        return http(
+            method,
+            f"{self.url}{path}",
+            body,
+            token=token,
+            form=form,
+            context=self.ssl_context,
+        )
+
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the REST API with the onboarded user's token."""
-        return http(
-            method, f"{self.url}{path}", body, token=self.tokens["access_token"]
-        )
+        return self.call(method, path, body, token=self.tokens["access_token"])
 
     def onboard(self, name: str = "Demo") -> None:
         """Onboarding through the API, as the frontend does it."""
-        auth = http(
+        auth = self.call(
             "POST",
-            f"{self.url}/api/onboarding/users",
+            "/api/onboarding/users",
             {
                 "client_id": self.client_id,
                 "name": name,
@@ -238,9 +264,9 @@ class HomeAssistant:
                 "language": "en",
             },
         )
-        self.tokens = http(
+        self.tokens = self.call(
             "POST",
-            f"{self.url}/auth/token",
+            "/auth/token",
             form={
                 "grant_type": "authorization_code",
                 "code": auth["auth_code"],
@@ -248,11 +274,11 @@ class HomeAssistant:
             },
         )
         token = self.tokens["access_token"]
-        http("POST", f"{self.url}/api/onboarding/core_config", {}, token=token)
-        http("POST", f"{self.url}/api/onboarding/analytics", {}, token=token)
-        http(
+        self.call("POST", "/api/onboarding/core_config", {}, token=token)
+        self.call("POST", "/api/onboarding/analytics", {}, token=token)
+        self.call(
             "POST",
-            f"{self.url}/api/onboarding/integration",
+            "/api/onboarding/integration",
             {
                 "client_id": self.client_id,
                 "redirect_uri": f"{self.url}/?auth_callback=1",
@@ -306,15 +332,13 @@ def start_home_assistant(workdir: Path) -> HomeAssistant:
         "Home Assistant",
         [str(VENV_BIN / "hass"), "-c", str(config), "--skip-pip"],
         workdir / "home-assistant.log",
-        env={"HASS_PORT": str(port), "HASS_INTERNAL_URL": f"http://127.0.0.1:{port}"},
+        env={"HASS_URL": f"https://localhost:{port}"},
     )
     hass = HomeAssistant(process, config, port)
     try:
         wait_until(
             "Home Assistant's onboarding API",
-            lambda: isinstance(
-                http("GET", f"{hass.url}/api/onboarding", timeout=5), list
-            ),
+            lambda: isinstance(hass.call("GET", "/api/onboarding"), list),
             180,
             process,
         )

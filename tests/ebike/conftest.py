@@ -11,6 +11,9 @@
 - ``ebike_trust``: a ``TrustStore`` with the simulator's CA (no system CAs).
 - ``webhook_receiver``: a small aiohttp server on 127.0.0.1 that records the
   notifications it receives and answers with queued statuses (default 200).
+- ``ha_tls()``: the TLS material of Home Assistant's https address in the
+  tests (a server context, and a client context that trusts it);
+  ``serve_https(app)`` serves an application (Home Assistant's) with it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+import functools
+from pathlib import Path
 import ssl
+import tempfile
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from homeassistant.core import HomeAssistant
 import pytest
 
@@ -33,6 +40,7 @@ from custom_components.bosch_connect.ebike.signature import (
 )
 from simulator.ebike import EbikeCloud, EbikeSettings, create
 from simulator.options import Options
+from simulator.pki import issue
 from simulator.server import Listener
 
 
@@ -181,22 +189,78 @@ async def webhook_receiver(socket_enabled: None) -> AsyncGenerator[WebhookReceiv
 # --- Home Assistant side (E2): fixtures below this line are owned by E2 -------
 
 
-@pytest.fixture
-async def ha_url(hass: HomeAssistant, hass_client_no_auth: Any) -> str:
-    """Home Assistant's real HTTP application served on 127.0.0.1 (a free port).
+@dataclass(frozen=True)
+class HaTls:
+    """Home Assistant's https address in the tests: how to serve and trust it."""
 
-    The simulator posts its notifications here over real sockets; the URL is
-    Home Assistant's external URL (plain http on loopback, which the eBike
-    service accepts only because the simulator's API is on loopback too).
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+
+    def session(self) -> aiohttp.ClientSession:
+        """A client session that trusts Home Assistant's certificate."""
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self.client))
+
+
+@functools.cache
+def ha_tls() -> HaTls:
+    """A CA and a certificate for 127.0.0.1 / localhost (made once per process).
+
+    Bosch posts only to https URLs, and the eBike service subscribes no other
+    (a real installation has a reverse proxy or Home Assistant Cloud).
+    """
+    ca = issue("Home Assistant test CA", ca=True, path_length=0)
+    cert = issue("localhost", issuer=ca, server=True)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with tempfile.TemporaryDirectory() as folder:
+        cert_path, key_path = cert.write(Path(folder), "ha")
+        server.load_cert_chain(cert_path, key_path)
+    return HaTls(server=server, client=ssl.create_default_context(cadata=ca.cert_pem))
+
+
+async def serve_https(app: web.Application, port: int | None = None) -> TestServer:
+    """Serve ``app`` (Home Assistant's) over https on 127.0.0.1; close it after.
+
+    Its URL for Home Assistant is ``https://localhost:<port>``.
+    """
+    # Views may still be registered after the start (as in hass_client).
+    app._router.freeze = lambda: None  # type: ignore[method-assign]
+    server = TestServer(app, host="127.0.0.1", port=port)
+    await server.start_server(ssl=ha_tls().server)
+    return server
+
+
+@pytest.fixture
+async def ha_url(hass: HomeAssistant, aiohttp_client: Any, socket_enabled: None) -> str:
+    """Home Assistant's real HTTP application served over https on 127.0.0.1.
+
+    The simulator posts its notifications here over real sockets and TLS; the
+    URL is Home Assistant's external URL. Post to it with
+    ``ha_tls().session()``.
     """
     from homeassistant.setup import async_setup_component
 
     assert await async_setup_component(hass, "http", {})
     assert await async_setup_component(hass, "webhook", {})
-    client = await hass_client_no_auth()
-    url = str(client.make_url("/")).rstrip("/")
+    server = await serve_https(hass.http.app)
+    await aiohttp_client(server)  # closed with the test
+    # A host name: Home Assistant gives no https URL with an IP address.
+    url = f"https://localhost:{server.port}"
     await hass.config.async_update(external_url=url)
     return url
+
+
+@pytest.fixture
+def ha_follows_sim_clock(
+    monkeypatch: pytest.MonkeyPatch, ebike_sim: EbikeCloud
+) -> None:
+    """Home Assistant's "now" of the eBike service is the simulator's clock.
+
+    For tests that move or speed the simulated Bosch clock ahead of real
+    time: its events would come from the future and be refused.
+    """
+    from custom_components.bosch_connect.ebike import coordinator
+
+    monkeypatch.setattr(coordinator, "utcnow", ebike_sim.clock.now)
 
 
 @pytest.fixture

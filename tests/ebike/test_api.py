@@ -26,7 +26,7 @@ from custom_components.bosch_connect.ebike.errors import (
 from simulator.ebike import EbikeCloud
 from simulator.faults import Fault
 
-from .conftest import WebhookReceiver
+from .conftest import WebhookReceiver, ha_tls
 
 TYPES = ["BIKE_STATUS", "LOCATION_TRACKING"]
 
@@ -144,8 +144,8 @@ async def test_connection_error(ebike_session: aiohttp.ClientSession) -> None:
         ebike_session,
         client_id="a",
         client_secret="b",
-        token_url="http://127.0.0.1:9/token",
-        api_url="http://127.0.0.1:9",
+        token_url="https://127.0.0.1:9/token",
+        api_url="https://127.0.0.1:9",
     )
     with pytest.raises(EbikeConnectionError) as caught:
         await client.async_get_token()
@@ -492,7 +492,7 @@ def test_model_parsing_is_tolerant() -> None:
 async def crafted(
     socket_enabled: None,
 ) -> AsyncGenerator[dict[str, tuple[int, str, bytes]]]:
-    """path -> (status, content type, body) served over real http on 127.0.0.1."""
+    """path -> (status, content type, body) served over real https on 127.0.0.1."""
     from simulator.server import Listener
 
     answers: dict[str, tuple[int, str, bytes]] = {}
@@ -503,7 +503,7 @@ async def crafted(
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
-    listener = Listener(app)
+    listener = Listener(app, ssl_context=ha_tls().server)
     await listener.start()
     answers["__url__"] = (0, "", listener.url.encode())
     try:
@@ -527,6 +527,7 @@ def crafted_client(
         client_secret="b",
         token_url=f"{url}/token",
         api_url=url,
+        ssl=ha_tls().client,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
@@ -16,6 +15,7 @@ from custom_components.bosch_connect.const import DOMAIN
 from simulator.ebike import EbikeCloud, EbikeSettings
 from simulator.faults import Fault
 
+from .conftest import serve_https
 from .helpers import state
 
 
@@ -144,10 +144,9 @@ async def test_delivery_missed_while_down_arrives_by_retry(
     """Home Assistant is down; Bosch retries after 1, 2 and 5 s (simulated)."""
     assert await async_setup_component(hass, "http", {})
     assert await async_setup_component(hass, "webhook", {})
-    server = TestServer(hass.http.app, host="127.0.0.1")
-    await server.start_server()
+    server = await serve_https(hass.http.app)
     port = server.port
-    await hass.config.async_update(external_url=f"http://127.0.0.1:{port}")
+    await hass.config.async_update(external_url=f"https://localhost:{port}")
     entry = await _entry(hass, ebike_entry_data)
     assert entry.state is ConfigEntryState.LOADED
     bike = ebike_sim.bikes[0]
@@ -163,8 +162,7 @@ async def test_delivery_missed_while_down_arrives_by_retry(
     assert [a.status for a in delivery.attempts] == [None, None]
 
     # It comes back on the same address before the third retry.
-    server = TestServer(hass.http.app, host="127.0.0.1", port=port)
-    await server.start_server()
+    server = await serve_https(hass.http.app, port)
     try:
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from typing import Any
@@ -291,7 +292,6 @@ def _with(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("odometer", True),
         ("battery.systemStateOfCharge", 10**400),
         ("odometer", 10**400),
-        ("battery.systemStateOfCharge", 1e300),
         ("connectModule.batteryStatus", 5),
         ("battery.reachableRange", [1, 2, 3, 10**400]),
         ("assistMode", "TURBO"),
@@ -320,13 +320,102 @@ def test_overflowing_numbers_are_refused() -> None:
         parse_events(tracking)
 
 
-def test_huge_draft_values_are_refused() -> None:
-    with pytest.raises(PayloadError):
-        parse_events(body(_with(DRAFT_STATUS, "odometer", 1e308)))
-    data = _with(DRAFT_STATUS, "battery.reachableRange", [1e308, 1, 1, 1])
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("battery.systemStateOfCharge", 101, "state_of_charge"),
+        ("battery.systemStateOfCharge", -1, "state_of_charge"),
+        ("battery.systemStateOfCharge", 1e300, "state_of_charge"),
+        ("battery.systemStateOfCharge", 2**63, "state_of_charge"),
+        ("odometer", -1, "odometer_m"),
+        ("odometer", 2**40, "odometer_m"),
+        ("battery.systemRemainingEnergyForRider", -5, "remaining_energy_wh"),
+        ("connectModule.batteryVoltage", -3927, "bcm_battery_voltage_mv"),
+    ],
+)
+def test_values_outside_their_physical_range_become_unknown(
+    path: str, value: Any, field: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """That value is None (one debug line); the rest of the event stands.
+
+    Before, a state of charge of 101 or a negative odometer was shown as it
+    came, and 1e300 refused the whole notification.
+    """
+    caplog.set_level("DEBUG", logger="custom_components.bosch_connect.ebike")
+    [event] = parse_events(body(_with(V1_2_STATUS, path, value)))
+    assert isinstance(event, BikeStatus)
+    assert getattr(event, field) is None
+    [good] = parse_events(body(V1_2_STATUS))
+    assert event == dataclasses.replace(good, **{field: None})  # type: ignore[arg-type]
+    [line] = [r for r in caplog.records if "physical range" in r.getMessage()]
+    assert line.levelname == "DEBUG"
+    assert str(value) not in line.getMessage()
+
+
+def test_ranges_and_battery_instances_out_of_range() -> None:
+    data = _with(V1_2_STATUS, "battery.reachableRange", [94000, -1, 2**31, 48000])
+    data["battery"]["instances"][0]["stateOfCharge"] = 250
+    [event] = parse_events(body(data))
+    assert isinstance(event, BikeStatus)
+    assert event.reachable_range_m == (94000, None, None, 48000)
+    assert event.battery_instances[0].state_of_charge is None
+    assert event.state_of_charge == 35
+
+
+def test_huge_draft_values_become_unknown() -> None:
+    """A draft odometer of 1e308 km is no distance (it was refused before)."""
+    [event] = parse_events(body(_with(DRAFT_STATUS, "odometer", 1e308)))
+    assert isinstance(event, BikeStatus)
+    assert event.odometer_m is None
+    assert event.state_of_charge == 35
+    data = _with(DRAFT_STATUS, "battery.reachableRange", [1e308, 1, -1.5, 1])
     data["odometer"] = 1.5
-    with pytest.raises(PayloadError):
-        parse_events(body(data))
+    [event] = parse_events(body(data))
+    assert isinstance(event, BikeStatus)
+    assert event.reachable_range_m == (None, 1000, None, 1000)
+    assert event.odometer_m == 1500
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field"),
+    [
+        ("latitude", 91, "latitude"),
+        ("latitude", -90.5, "latitude"),
+        ("longitude", 181, "longitude"),
+        ("longitude", -180.01, "longitude"),
+        ("horizontalAccuracy", 1e300, "horizontal_accuracy"),
+        ("horizontalAccuracy", 100_001, "horizontal_accuracy"),
+        ("horizontalAccuracy", -1, "horizontal_accuracy"),
+        ("verticalAccuracy", 2**64, "vertical_accuracy"),
+    ],
+)
+@pytest.mark.parametrize("shape", ["v1.2.0", "draft"])
+def test_locations_outside_their_range_become_unknown(
+    key: str, value: Any, field: str, shape: str
+) -> None:
+    """Only that value is unknown; the rest of the location still applies."""
+    bad = {**location("2025-06-01T10:03:00Z"), key: value}
+    base = {
+        "bikeId": BIKE,
+        "oemBikeId": "X",
+        "createdAt": "2025-06-01T10:04:00Z",
+        "type": "LOCATION_TRACKING",
+        "connectModule": {"id": MODULE},
+    }
+    if shape == "draft":
+        moving = bad.pop("isMoving")
+        raw = body([{**base, "currentLocation": bad, "isMoving": moving}])
+    else:
+        raw = body({**base, "locations": [bad]})
+    [event] = parse_events(raw)
+    assert isinstance(event, LocationTracking)
+    assert event.latest is not None
+    assert getattr(event.latest, field) is None
+    others = {"latitude", "longitude", "horizontal_accuracy", "vertical_accuracy"}
+    for other in others - {field}:
+        assert getattr(event.latest, other) is not None
+    assert event.latest.is_moving is True
+    assert event.latest.altitude == 376
 
 
 @pytest.mark.parametrize(
@@ -349,11 +438,6 @@ def test_huge_draft_values_are_refused() -> None:
         b'"createdAt":"2025-01-01T00:00:00Z","connectModule":{"id":"m"},"locations":{}}',
         b'{"type":"LOCATION_TRACKING","bikeId":"b","oemBikeId":"o",'
         b'"createdAt":"2025-01-01T00:00:00Z","connectModule":{"id":"m"},"locations":[1]}',
-        b'[{"type":"LOCATION_TRACKING","bikeId":"b","oemBikeId":"o",'
-        b'"createdAt":"2025-01-01T00:00:00Z","connectModule":{"id":"m"},'
-        b'"currentLocation":{"latitude":91,"longitude":0,"altitude":0,'
-        b'"horizontalAccuracy":1,"verticalAccuracy":1,"detectedAt":"2025-01-01T00:00:00Z"},'
-        b'"isMoving":true}]',
     ],
 )
 def test_malformed_bodies(raw: bytes) -> None:
@@ -373,7 +457,7 @@ def test_location_fields_are_checked() -> None:
     for key, value in (
         ("latitude", "48"),
         ("altitude", 10**400),
-        ("longitude", 181),
+        ("longitude", "181"),
         ("altitude", None),
         ("isMoving", "no"),
         ("detectedAt", 5),

@@ -9,7 +9,6 @@ import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
-from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -32,7 +31,7 @@ from custom_components.bosch_connect.ebike.subscriptions import (
 from simulator.ebike import EbikeCloud, EbikeSettings
 from simulator.faults import Fault
 
-from .conftest import WebhookReceiver
+from .conftest import WebhookReceiver, serve_https
 
 
 @pytest.fixture
@@ -102,10 +101,9 @@ async def test_mending_at_start(
 
     # Home Assistant moved to another address (its HTTP app on another port).
     assert await hass.config_entries.async_unload(ebike_entry.entry_id)
-    server = TestServer(hass.http.app, host="127.0.0.1")
-    await server.start_server()
+    server = await serve_https(hass.http.app)
     try:
-        moved = str(server.make_url("/")).rstrip("/")
+        moved = f"https://localhost:{server.port}"
         assert moved != ha_url
         await hass.config.async_update(external_url=moved)
         assert await hass.config_entries.async_setup(ebike_entry.entry_id)
@@ -378,23 +376,19 @@ async def test_cloud_not_connected_yet(
 
 
 async def test_webhook_url_rules(hass: HomeAssistant) -> None:
-    """Plain http and internal URLs only when the API is on this machine."""
-    await hass.config.async_update(
-        external_url="http://example.com:8123", internal_url="http://10.0.0.2:8123"
-    )
-    with pytest.raises(NoUsableUrlError):
-        await async_webhook_url(
-            hass, "abc", "https://api.bosch-ebike.com", None, create_cloudhook=True
+    """Never plain http nor an internal URL: Bosch sends the static secret there.
+
+    Before, both were allowed when the API URL was on this machine.
+    """
+    for internal in ("http://10.0.0.2:8123", "https://ha.local:8123"):
+        await hass.config.async_update(
+            external_url="http://example.com:8123", internal_url=internal
         )
-    url, cloudhook = await async_webhook_url(
-        hass, "abc", "https://localhost:8450", None, create_cloudhook=True
-    )
-    assert (url, cloudhook) == ("http://example.com:8123/api/webhook/abc", None)
+        with pytest.raises(NoUsableUrlError):
+            await async_webhook_url(hass, "abc", None, create_cloudhook=True)
     await hass.config.async_update(external_url="https://ha.example.com")
-    url, _ = await async_webhook_url(
-        hass, "abc", "https://api.bosch-ebike.com", None, create_cloudhook=True
-    )
-    assert url == "https://ha.example.com/api/webhook/abc"
+    url, cloudhook = await async_webhook_url(hass, "abc", None, create_cloudhook=True)
+    assert (url, cloudhook) == ("https://ha.example.com/api/webhook/abc", None)
 
 
 async def test_conflict_race_reads_again(
@@ -434,10 +428,9 @@ async def test_external_url_change_moves_subscription(
 ) -> None:
     """No reload needed: a new external URL is taken to Bosch at once."""
     (hook,) = ebike_sim.webhooks.values()
-    server = TestServer(hass.http.app, host="127.0.0.1")
-    await server.start_server()
+    server = await serve_https(hass.http.app)
     try:
-        moved = str(server.make_url("/")).rstrip("/")
+        moved = f"https://localhost:{server.port}"
         await hass.config.async_update(external_url=moved)
         await hass.async_block_till_done()
         assert hook.url.startswith(moved)

@@ -65,6 +65,7 @@ async def test_triggers_listed(hass: HomeAssistant, ebike_entry: Any) -> None:
         )
 
 
+@pytest.mark.usefixtures("ha_follows_sim_clock")  # charging takes 4 simulated hours
 async def test_transitions_fire_once(
     hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
 ) -> None:

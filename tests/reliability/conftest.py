@@ -64,9 +64,9 @@ class FlakyProxy:
 
     @property
     def url(self) -> str:
-        """The proxy's base URL (plain http on loopback)."""
+        """The proxy's base URL (https on loopback, as Bosch requires)."""
         assert self.listener is not None
-        return self.listener.url
+        return f"https://localhost:{self.listener.port}"
 
     def _choose(self, key: bytes) -> str:
         if self.failures[key] >= self.max_failures or self.rng.random() >= self.loss:
@@ -119,9 +119,10 @@ async def flaky_proxy(hass: HomeAssistant, ha_url: str) -> AsyncGenerator[FlakyP
     proxy = FlakyProxy(target=ha_url, rng=random.Random(8))
     app = web.Application()
     app.router.add_post("/{tail:.*}", proxy.handle)
-    proxy.listener = Listener(app)
+    tls = ebike_fixtures.ha_tls()
+    proxy.listener = Listener(app, ssl_context=tls.server)
     await proxy.listener.start()
-    proxy.session = aiohttp.ClientSession()
+    proxy.session = tls.session()
     await hass.config.async_update(external_url=proxy.url)
     try:
         yield proxy

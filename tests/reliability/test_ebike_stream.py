@@ -60,6 +60,7 @@ from custom_components.bosch_connect.ebike.coordinator import (
 )
 from simulator.ebike import Bike, Delivery, EbikeCloud, EbikeSettings
 from simulator.ebike.delivery import DELIVERED
+from tests.ebike import conftest as ebike_fixtures
 from tests.ebike.helpers import entity_id, state
 from tests.reliability.conftest import (
     FORWARD,
@@ -268,6 +269,12 @@ def _snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
 # --- the test -----------------------------------------------------------------
 
 
+# Bosch's clock runs 1000 times faster than Home Assistant's: without this,
+# every event after the first seconds would come from the future.
+ha_follows_sim_clock = ebike_fixtures.ha_follows_sim_clock
+
+
+@pytest.mark.usefixtures("ha_follows_sim_clock")
 async def test_faulty_stream_converges_to_the_valid_events(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,

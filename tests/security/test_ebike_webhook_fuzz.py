@@ -268,7 +268,10 @@ async def test_hostile_requests(  # noqa: PLR0917
     caplog.set_level(logging.WARNING)
 
     loop = asyncio.get_running_loop()
-    session = aiohttp.ClientSession(auto_decompress=False)
+    session = aiohttp.ClientSession(
+        auto_decompress=False,
+        connector=aiohttp.TCPConnector(ssl=ebike_fixtures.ha_tls().client),
+    )
     seen: dict[int, int] = {}
 
     async def post(attack: Attack) -> int:

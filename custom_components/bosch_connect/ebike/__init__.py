@@ -31,7 +31,7 @@ from homeassistant.helpers.storage import Store
 from ..const import DOMAIN, SERVICE_EBIKE
 from ..room import Room
 from .binary_sensor import async_setup_binary_sensors
-from .connection import create_client, load_tls
+from .connection import create_client, load_tls, scrub
 from .const import (
     CONF_CA_PEM,
     CONF_CERT_URLS,
@@ -49,6 +49,7 @@ from .diagnostics import async_get_diagnostics
 from .errors import (
     EbikeAuthError,
     EbikeError,
+    InsecureUrlError,
     SignatureError,
     WebhookRejectedError,
 )
@@ -56,7 +57,7 @@ from .event import async_setup_events
 from .repairs import ISSUE_WEBHOOK_REJECTED, async_clear, async_raise
 from .select import async_setup_selects
 from .sensor import async_setup_sensors
-from .signature import SignatureVerifier
+from .signature import MAX_CACHED, SignatureVerifier
 from .subscriptions import (
     NoUsableUrlError,
     SubscriptionTakenError,
@@ -146,7 +147,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="ebike_invalid_ca"
         ) from err
-    client = create_client(hass, dict(entry.data), context)
+    try:
+        client = create_client(hass, dict(entry.data), context)
+    except InsecureUrlError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="ebike_https_required"
+        ) from err
     coordinator = EbikeFleetCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     verifier = SignatureVerifier(
@@ -219,7 +225,6 @@ async def _async_subscribe(
         url, cloudhook = await async_webhook_url(
             hass,
             data[CONF_WEBHOOK_ID],
-            runtime.client.api_url,
             data.get(CONF_CLOUDHOOK_URL),
             create_cloudhook=True,
         )
@@ -242,6 +247,7 @@ async def _async_subscribe(
             secret=data[CONF_WEBHOOK_SECRET],
             known_ids=data.get(CONF_SUBSCRIPTION_IDS, []),
             replace=data.get(CONF_REPLACE, False),
+            expect_test=runtime.webhook_test_expected,
         )
     except SubscriptionTakenError as err:
         async_raise(
@@ -253,7 +259,7 @@ async def _async_subscribe(
         return _Outcome.DONE
     except WebhookRejectedError as err:
         # Bosch may quote the URL: never show the webhook id.
-        detail = (err.detail or str(err.status)).replace(data[CONF_WEBHOOK_ID], "…")
+        detail = scrub(err.detail or str(err.status), data)
         _LOGGER.warning("Bosch refused the eBike webhook, retrying: %s", detail)
         if raise_rejected:
             async_raise(
@@ -267,7 +273,9 @@ async def _async_subscribe(
         entry.async_start_reauth(hass)
         return _Outcome.DONE
     except EbikeError as err:
-        _LOGGER.warning("Could not check the eBike subscription, retrying: %s", err)
+        _LOGGER.warning(
+            "Could not check the eBike subscription, retrying: %s", scrub(err, data)
+        )
         return _Outcome.RETRY
     async_clear(hass, entry.entry_id)
     cert_urls = list(data.get(CONF_CERT_URLS, []))
@@ -277,6 +285,8 @@ async def _async_subscribe(
             cert_urls.append(subscription.cert_url)
         except SignatureError:
             _LOGGER.warning("Bosch returned a certificate URL that is not https")
+    # The newest few (the verifier keeps as many).
+    cert_urls = cert_urls[-MAX_CACHED:]
     updates = {
         CONF_SUBSCRIPTION_IDS: [subscription.webhook_id],
         CONF_CERT_URLS: cert_urls,
@@ -316,7 +326,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
         _LOGGER.warning(
             "Could not delete the eBike webhook at Bosch; delete it in the "
             "Bosch partner portal: %s",
-            err,
+            scrub(err, entry.data),
         )
     if entry.data.get(CONF_CLOUDHOOK_URL) and "cloud" in hass.config.components:
         from homeassistant.components import cloud  # noqa: PLC0415

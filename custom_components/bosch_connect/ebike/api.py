@@ -27,6 +27,7 @@ from .errors import (
     EbikeApiError,
     EbikeAuthError,
     EbikeConnectionError,
+    InsecureUrlError,
     WebhookConflictError,
     WebhookRejectedError,
 )
@@ -69,6 +70,15 @@ def _parse_time(value: Any) -> dt.datetime | None:
 
 def _text(value: Any, default: str = "") -> str:
     return value if isinstance(value, str) else default
+
+
+def is_https_url(url: str) -> bool:
+    """An absolute https URL with a host (where a secret or token may go)."""
+    try:
+        parsed = URL(url)
+    except ValueError, TypeError:
+        return False
+    return parsed.scheme == "https" and bool(parsed.host)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +281,11 @@ class EbikeClient:
         ssl: SSLContext | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Nothing is sent until the first call."""
+        """Nothing is sent until the first call.
+
+        Raises InsecureUrlError unless every URL is https: the client secret
+        and the tokens are sent nowhere else.
+        """
         self._session = session
         self._client_id = client_id
         self._client_secret = client_secret
@@ -283,6 +297,14 @@ class EbikeClient:
         self.notification_url = (
             notification_url or f"{self.api_url}{NOTIFICATION_PATH}"
         ).rstrip("/")
+        for name, url in (
+            ("token", self.token_url),
+            ("API", self.api_url),
+            ("configuration", self.configuration_url),
+            ("notification", self.notification_url),
+        ):
+            if not is_https_url(url):
+                raise InsecureUrlError(f"the {name} URL is not https")
         self._ssl = ssl
         self._clock = clock
         self._token: str | None = None
@@ -310,6 +332,8 @@ class EbikeClient:
         json_body: Any = None,
         data: Mapping[str, str] | None = None,
     ) -> _Response:
+        if url[:8].lower() != "https://":
+            raise InsecureUrlError("only https URLs are called")
         kwargs: dict[str, Any] = {"headers": dict(headers), "timeout": TIMEOUT}
         if self._ssl is not None:
             kwargs["ssl"] = self._ssl

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import functools
 import secrets
 import ssl
@@ -27,14 +28,18 @@ from .signature import TrustStore, load_trust_store
 def load_tls(ca_pem: str | None) -> tuple[ssl.SSLContext | None, TrustStore]:
     """The SSL context and signing trust store (blocking: run in an executor).
 
-    Without an extra CA the session's default context is used. Raises
-    ssl.SSLError or a SignatureError subclass for an unusable PEM. Cached:
-    reading the system's CA bundle takes a while and the result never changes
-    during a run (neither object is modified after it was made).
+    Without a CA of the user's, the session's default context is used and a
+    notification signer must chain to one of the system's CAs. With one
+    (the advanced setting, meant for test systems such as the simulator), the
+    connections to the token and API URLs trust it in addition to the
+    system's CAs, and a notification signer must chain to it alone: the CA is
+    pinned. Raises ssl.SSLError or a SignatureError subclass for an unusable
+    PEM. Cached: reading the system's CA bundle takes a while and the result
+    never changes during a run (neither object is modified after it was made).
     """
-    trust = load_trust_store([ca_pem] if ca_pem else [], system=True)
     if not ca_pem:
-        return None, trust
+        return None, load_trust_store(system=True)
+    trust = load_trust_store([ca_pem], system=False)
     context = ssl.create_default_context()
     context.load_verify_locations(cadata=ca_pem)
     return context, trust
@@ -52,6 +57,20 @@ def create_client(
         api_url=data.get(CONF_API_URL) or PRODUCTION_API_URL,
         ssl=context,
     )
+
+
+def scrub(error: object, data: Mapping[str, Any]) -> str:
+    """The text of an error without the webhook id or a secret of the entry.
+
+    For what is logged or shown: Bosch's answers may quote the request (the
+    webhook URL, whose path is the webhook id, or the static secret).
+    """
+    text = str(error)
+    for key in (CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET, CONF_CLIENT_SECRET):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            text = text.replace(value, "…")
+    return text
 
 
 def new_entry_secrets() -> dict[str, str]:

@@ -38,6 +38,9 @@ AUTH_HEADER: Final = "X-HA-Webhook-Secret"
 MAX_BODY_BYTES: Final = 256 * 1024
 
 FLEET_REFRESH: Final = timedelta(minutes=15)
+# An event created (or a position detected) later than now plus this is
+# refused: clocks differ a little, events do not come from the future.
+FUTURE_TOLERANCE: Final = timedelta(minutes=5)
 # Delay before a refresh triggered by a notification for an unknown bike.
 UNKNOWN_BIKE_REFRESH_COOLDOWN: Final = 60.0
 

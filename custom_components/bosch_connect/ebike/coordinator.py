@@ -17,15 +17,29 @@ Ordering rules (Bosch retries a failed delivery after 1, 2, 5, 180 and 480 s,
 so notifications arrive late, twice and out of order): a BikeStatus replaces
 the shown one only when its ``createdAt`` is newer; a location replaces the
 shown one only when its ``detectedAt`` is newer. A repeated delivery is
-therefore never applied twice, and a transition fires once.
+therefore never applied twice, and a transition fires once. An event created
+(or a location detected) later than now plus ``FUTURE_TOLERANCE`` is never
+applied, nor restored from the store: it would make every later real event
+look older, and the bike would stand still for good.
+
+Bikes that are not on the account: a notification for one is kept (for at
+most ``MAX_PENDING_BIKES`` bikes at a time) until the fleet has been read
+again (a debounced refresh): a bike that joined then starts with it; any
+other is dropped once a fleet read that began after its notification did not
+list it, and is remembered as gone (the newest ``MAX_FORGOTTEN_BIKES``), like
+a bike that left the account. A notification for a gone bike, late or
+replayed, is answered and ignored: it creates no state, no device, no store
+entry and no fleet refresh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+import contextlib
 from dataclasses import dataclass, field, replace
 import datetime as dt
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -35,12 +49,15 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, MANUFACTURER
 from .api import ConnectModule, EbikeClient, Feature
+from .connection import scrub
 from .const import (
     BUS_EVENT,
     FLEET_REFRESH,
+    FUTURE_TOLERANCE,
     TRIGGER_BCM_BATTERY_CRITICAL,
     TRIGGER_CHARGER_CONNECTED,
     TRIGGER_CHARGER_DISCONNECTED,
@@ -61,9 +78,18 @@ SAVE_DELAY = 10.0
 TOPIC_STATUS = "status"
 TOPIC_LOCATION = "location"
 BCM_CRITICAL = "CHARGE_CRITICAL"
+# Bikes not on the account whose first notification is kept meanwhile.
+MAX_PENDING_BIKES: Final = 8
+# Bikes that left the account (or never were on it), remembered as gone.
+MAX_FORGOTTEN_BIKES: Final = 1024
 _UNSEEN: Final = object()
 
 type EbikeConfigEntry = ConfigEntry[EbikeData]
+
+# "Now" for the events-from-the-future check (webhook and restore). A module
+# attribute, so that a test whose simulated Bosch clock runs ahead of real
+# time can move it along.
+utcnow: Callable[[], dt.datetime] = dt_util.utcnow
 
 
 def _text(body: bytes | None) -> str | None:
@@ -82,6 +108,8 @@ class Counters:
     accepted: int = 0
     applied: int = 0
     ignored_old: int = 0
+    ignored_future: int = 0
+    ignored_unknown_bike: int = 0
     webhook_tests: int = 0
     unknown_types: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
@@ -182,6 +210,17 @@ class BikeState:
                     listener.update()
 
 
+def newest_location(event: LocationTracking, limit: dt.datetime) -> Location | None:
+    """The newest location of an event detected no later than ``limit``."""
+    latest = event.latest
+    if latest is None or latest.detected_at <= limit:
+        return latest  # what Bosch sends
+    for location in reversed(event.locations):
+        if location.detected_at <= limit:
+            return location
+    return None
+
+
 def transitions(old: BikeStatus | None, new: BikeStatus) -> list[str]:
     """The trigger types that a new BikeStatus causes (none for the first one).
 
@@ -229,8 +268,11 @@ class EbikeFleetCoordinator(DataUpdateCoordinator[dict[str, ConnectModule]]):
         )
         self.client = client
         self._new_bike_callbacks: list[Callable[[list[str]], None]] = []
+        # When the read of the newest fleet listing began (time.monotonic()).
+        self.listed_at: float | None = None
 
     async def _async_update_data(self) -> dict[str, ConnectModule]:
+        started = time.monotonic()
         try:
             modules = await self.client.list_connect_modules()
         except EbikeAuthError as err:
@@ -241,8 +283,9 @@ class EbikeFleetCoordinator(DataUpdateCoordinator[dict[str, ConnectModule]]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="ebike_update_failed",
-                translation_placeholders={"error": str(err)},
+                translation_placeholders={"error": scrub(err, self.config_entry.data)},
             ) from err
+        self.listed_at = started
         return {module.bike_id: module for module in modules if module.bike_id}
 
     @callback
@@ -290,8 +333,27 @@ class EbikeData:
     bikes: dict[str, BikeState] = field(default_factory=dict)
     counters: Counters = field(default_factory=Counters)
     known_bike_ids: set[str] = field(default_factory=set)
+    # Bikes not on the account with a notification kept: since when.
+    _pending: dict[str, float] = field(default_factory=dict)
+    # Bikes that left the account (or never were on it), oldest first.
+    _forgotten: dict[str, None] = field(default_factory=dict)
     _module_refreshes: set[str] = field(default_factory=set)
     _save_scheduled: bool = False
+    _webhook_tests_expected: int = 0
+
+    @contextlib.contextmanager
+    def webhook_test_expected(self) -> Iterator[None]:
+        """While we create or change our webhook at Bosch (it tests our URL)."""
+        self._webhook_tests_expected += 1
+        try:
+            yield
+        finally:
+            self._webhook_tests_expected -= 1
+
+    @property
+    def expects_webhook_test(self) -> bool:
+        """Whether Bosch may be sending its WebhookTest right now."""
+        return self._webhook_tests_expected > 0
 
     def bike(self, bike_id: str) -> BikeState:
         """The state of a bike (created on first use)."""
@@ -303,9 +365,19 @@ class EbikeData:
     # --- applying notifications (the hot path) ---------------------------
 
     @callback
-    def apply_bike_status(self, event: BikeStatus, body: bytes) -> bool:
-        """Apply a BikeStatus if it is newer than the shown one."""
-        bike = self.bike(event.bike_id)
+    def apply_bike_status(
+        self, event: BikeStatus, body: bytes, limit: dt.datetime
+    ) -> bool:
+        """Apply a BikeStatus if it is newer than the shown one.
+
+        ``limit``: the latest ``createdAt`` that can be true (now plus the
+        tolerance for clocks).
+        """
+        if event.created_at > limit:
+            return self._from_the_future(event.type)
+        bike = self.bikes.get(event.bike_id) or self._unknown_bike(event.bike_id)
+        if bike is None:
+            return False
         old = bike.status
         if old is not None and event.created_at <= old.created_at:
             self.counters.ignored_old += 1
@@ -317,10 +389,22 @@ class EbikeData:
         return True
 
     @callback
-    def apply_location(self, event: LocationTracking, body: bytes) -> bool:
-        """Apply the newest location of a LocationTracking if it is newer."""
-        latest = event.latest
-        bike = self.bike(event.bike_id)
+    def apply_location(
+        self, event: LocationTracking, body: bytes, limit: dt.datetime
+    ) -> bool:
+        """Apply the newest location of a LocationTracking if it is newer.
+
+        A location detected after ``limit`` is not taken (the newest of the
+        others is); an event created after it is not applied at all.
+        """
+        if event.created_at > limit:
+            return self._from_the_future(event.type)
+        latest = newest_location(event, limit)
+        if latest is not event.latest:
+            self._from_the_future("location")
+        bike = self.bikes.get(event.bike_id) or self._unknown_bike(event.bike_id)
+        if bike is None:
+            return False
         old = bike.location
         if latest is None or (
             old is not None and latest.detected_at <= old.detected_at
@@ -338,6 +422,37 @@ class EbikeData:
         self._after_apply(bike, TOPIC_LOCATION, fired)
         return True
 
+    def _from_the_future(self, what: str) -> bool:
+        self.counters.ignored_future += 1
+        _LOGGER.debug("Ignored a %s from the future", what)
+        return False
+
+    def _unknown_bike(self, bike_id: str) -> BikeState | None:
+        """The state for a notification of a bike that is not on the account.
+
+        None (the notification is ignored) for a bike known to be gone, or
+        when ``MAX_PENDING_BIKES`` unknown bikes wait already. Otherwise the
+        fleet is read again (debounced), and the bike keeps the state until
+        then: a bike that joined starts with it.
+        """
+        if bike_id in self._forgotten or len(self._pending) >= MAX_PENDING_BIKES:
+            self.counters.ignored_unknown_bike += 1
+            _LOGGER.debug("Ignored a notification for a bike not on the account")
+            return None
+        self._pending[bike_id] = time.monotonic()
+        self.hass.async_create_task(
+            self.coordinator.async_request_refresh(), eager_start=False
+        )
+        return self.bike(bike_id)
+
+    def _forget(self, bike_id: str) -> None:
+        """Remember a bike as gone (the newest MAX_FORGOTTEN_BIKES)."""
+        self._pending.pop(bike_id, None)
+        self._forgotten.pop(bike_id, None)
+        self._forgotten[bike_id] = None
+        while len(self._forgotten) > MAX_FORGOTTEN_BIKES:
+            del self._forgotten[next(iter(self._forgotten))]
+
     def _reported(self, bike: BikeState, created_at: dt.datetime) -> None:
         if bike.last_report is None or created_at > bike.last_report:
             bike.last_report = created_at
@@ -350,12 +465,7 @@ class EbikeData:
             self._save_scheduled = True
             self.store.async_delay_save(self.data_to_save, SAVE_DELAY)
         if bike.bike_id not in self.known_bike_ids:
-            # A bike that joined since the last fleet refresh: fetch the fleet
-            # (debounced); its entities then start with this state.
-            self.hass.async_create_task(
-                self.coordinator.async_request_refresh(), eager_start=False
-            )
-            return
+            return  # not on the account (yet): no entity shows it
         bike.notify(topic)
         for trigger in fired:
             self._fire(bike, trigger)
@@ -403,7 +513,10 @@ class EbikeData:
 
     @callback
     def data_to_save(self) -> dict[str, Any]:
-        """The raw bodies of the shown BikeStatus and location of every bike."""
+        """The raw bodies of the shown BikeStatus and location of every bike.
+
+        Only of the bikes on the account.
+        """
         self._save_scheduled = False
         return {
             "bikes": {
@@ -412,7 +525,8 @@ class EbikeData:
                     "location": _text(bike.location_body),
                 }
                 for bike_id, bike in self.bikes.items()
-                if bike.status_body or bike.location_body
+                if (bike.status_body or bike.location_body)
+                and bike_id in self.known_bike_ids
             }
         }
 
@@ -421,6 +535,9 @@ class EbikeData:
         stored = await self.store.async_load()
         if not stored:
             return
+        # What was stored before events from the future were refused may hold
+        # one: it is not restored.
+        limit = utcnow() + FUTURE_TOLERANCE
         for bike_id, saved in stored.get("bikes", {}).items():
             bike = self.bike(bike_id)
             for key in ("status", "location"):
@@ -432,15 +549,19 @@ class EbikeData:
                 except PayloadError:
                     continue
                 for event in events:
-                    if isinstance(event, BikeStatus) and event.bike_id == bike_id:
+                    if (
+                        getattr(event, "bike_id", None) != bike_id
+                        or event.created_at is None
+                        or event.created_at > limit
+                    ):
+                        continue
+                    if isinstance(event, BikeStatus):
                         bike.status, bike.status_body = event, body.encode()
                         self._reported(bike, event.created_at)
-                    elif (
-                        isinstance(event, LocationTracking)
-                        and event.bike_id == bike_id
-                        and event.latest is not None
+                    elif isinstance(event, LocationTracking) and (
+                        location := newest_location(event, limit)
                     ):
-                        bike.location = event.latest
+                        bike.location = location
                         bike.location_body = body.encode()
                         self._reported(bike, event.created_at)
 
@@ -467,6 +588,9 @@ class EbikeData:
             )
             self.bike(bike_id).device_id = device.id
         self.known_bike_ids.update(new)
+        for bike_id in new:
+            self._pending.pop(bike_id, None)
+            self._forgotten.pop(bike_id, None)
         gone = self.known_bike_ids - modules.keys()
         for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
             bike_ids = {
@@ -480,10 +604,16 @@ class EbikeData:
                 registry.async_remove_device(device.id)
         self.known_bike_ids -= gone
         # Forget bikes that are not (or no longer) on the account, including
-        # state restored from the store or reported for a bike that the fleet
-        # still does not list.
+        # state restored from the store, and a bike with a notification that
+        # a fleet read begun since did not list. Their late or replayed
+        # notifications are ignored from now on.
+        listed_at = self.coordinator.listed_at
         for bike_id in [b for b in self.bikes if b not in modules]:
+            since = self._pending.get(bike_id)
+            if since is not None and (listed_at is None or listed_at < since):
+                continue  # the fleet was not read since: it may have joined
             del self.bikes[bike_id]
+            self._forget(bike_id)
         if new:
             self.coordinator.async_new_bikes(new)
             for bike_id in new:

@@ -46,9 +46,12 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
             self._attr_location_accuracy = 0
             self._attr_extra_state_attributes = {}
             return
+        # A value outside its range is None: no position (or accuracy 0, what
+        # Home Assistant takes for "not given"), the rest is still shown.
         self._attr_latitude = location.latitude
         self._attr_longitude = location.longitude
-        self._attr_location_accuracy = round(location.horizontal_accuracy)
+        accuracy = location.horizontal_accuracy
+        self._attr_location_accuracy = 0 if accuracy is None else round(accuracy)
         self._attr_extra_state_attributes = {
             "altitude": location.altitude,
             "vertical_accuracy": location.vertical_accuracy,

@@ -20,6 +20,10 @@ class EbikeAuthError(EbikeError):
     """The OAuth client was refused (invalid client id or secret)."""
 
 
+class InsecureUrlError(EbikeError):
+    """A token or API URL is not https: no secret or token is sent to it."""
+
+
 class EbikeApiError(EbikeError):
     """The API answered with an unexpected HTTP status."""
 
@@ -59,6 +63,15 @@ class CertificateUrlNotAllowedError(SignatureError):
 
 class CertificateError(SignatureError):
     """The certificate could not be fetched, parsed or trusted."""
+
+
+class SignerNotAllowedError(CertificateError):
+    """The certificate chains to a trusted root but may not sign notifications.
+
+    A CA certificate, a TLS-only certificate (extended key usage serverAuth
+    and/or clientAuth alone), a key usage without digitalSignature, or a
+    subject that does not name Bosch.
+    """
 
 
 class BadSignatureError(SignatureError):

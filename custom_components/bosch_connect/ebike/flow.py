@@ -18,6 +18,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..const import CONF_SERVICE, SERVICE_EBIKE
+from .api import is_https_url
 from .connection import create_client, load_tls, new_entry_secrets
 from .const import (
     CONF_ADVANCED,
@@ -83,6 +84,12 @@ class EbikeFlowMixin(ConfigFlow):
         Returns (errors, description placeholders).
         """
         placeholders = {"detail": "", "holder_url": ""}
+        # The client secret and the tokens go to these URLs: https only.
+        if not (
+            is_https_url(data.get(CONF_TOKEN_URL) or PRODUCTION_TOKEN_URL)
+            and is_https_url(data.get(CONF_API_URL) or PRODUCTION_API_URL)
+        ):
+            return {"base": "ebike_https_required"}, placeholders
         try:
             context, _ = await self.hass.async_add_executor_job(
                 load_tls, data.get(CONF_CA_PEM) or None
@@ -100,7 +107,7 @@ class EbikeFlowMixin(ConfigFlow):
                 self._ebike_secrets = new_entry_secrets()
             webhook_id = self._ebike_secrets[CONF_WEBHOOK_ID]
             url, _ = await async_webhook_url(
-                self.hass, webhook_id, client.api_url, None, create_cloudhook=False
+                self.hass, webhook_id, None, create_cloudhook=False
             )
             holder = foreign_holder(await client.list_webhooks(), url, webhook_id, [])
         except EbikeAuthError:

@@ -7,6 +7,15 @@ and ``isMoving``; odometer as a float in kilometres, ranges in kilometres) and
 normalised to metres. Unknown event types become :class:`UnknownEvent`;
 unknown fields are ignored. Anything malformed raises :class:`PayloadError`
 and nothing else.
+
+A number outside its physical range is not malformed: that value becomes
+unknown (None, with one debug line naming the field, never its value) and
+the rest of the event stands. The ranges: a state of charge 0-100 %; an
+odometer, a range, an energy and a voltage from 0 to ``MAX_AMOUNT`` (the
+int32 of the v1.2.0 fields; 2.1 million km as a distance); a latitude
+within ±90 and a longitude within ±180 degrees; an accuracy from 0 to
+``MAX_ACCURACY_M`` (no real fix is worse than 100 km). So every value an
+entity shows is finite and fits any JSON encoder.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 import datetime as dt
-import math
+import logging
 from typing import Any, Final, Literal
 
 import orjson
@@ -33,7 +42,11 @@ SHAPE_DRAFT: Final = "draft"
 _V1_2_BIKE_STATUS_FIELDS = ("isBikeLightOn", "assistMode")
 _V1_2_BATTERY_FIELDS = ("instances", "isLightReserveLimitReached")
 
+_LOGGER = logging.getLogger(__name__)
+
 _MAX_INT = 2**53  # larger numbers are no measurement
+MAX_AMOUNT: Final = 2**31 - 1  # metres, Wh, mV: int32 in the specification
+MAX_ACCURACY_M: Final = 100_000.0
 
 type DedupKey = tuple[str | None, str, dt.datetime]
 
@@ -103,7 +116,7 @@ class BikeStatus:
     is_charging: bool | None = None
     state_of_charge: int | None = None
     remaining_energy_wh: int | None = None
-    reachable_range_m: tuple[int, ...] | None = None
+    reachable_range_m: tuple[int | None, ...] | None = None
     is_light_reserve_limit_reached: bool | None = None
     battery_instances: tuple[BatteryInstance, ...] = ()
     odometer_m: int | None = None
@@ -118,13 +131,13 @@ class BikeStatus:
 
 @dataclass(slots=True)
 class Location:
-    """One detected position."""
+    """One detected position (a value outside its range is None)."""
 
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
     altitude: float
-    horizontal_accuracy: float
-    vertical_accuracy: float
+    horizontal_accuracy: float | None
+    vertical_accuracy: float | None
     detected_at: dt.datetime
     is_moving: bool
 
@@ -255,16 +268,12 @@ def _location_tracking_v1_2(data: Mapping[str, Any]) -> LocationTracking:
 
 
 def _location(data: Mapping[str, Any], *, is_moving: bool) -> Location:
-    latitude = _num(data, "latitude")
-    longitude = _num(data, "longitude")
-    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-        raise PayloadError("coordinates out of range")
     return Location(
-        latitude=latitude,
-        longitude=longitude,
+        latitude=_within(data, "latitude", -90.0, 90.0),
+        longitude=_within(data, "longitude", -180.0, 180.0),
         altitude=_num(data, "altitude"),
-        horizontal_accuracy=_num(data, "horizontalAccuracy"),
-        vertical_accuracy=_num(data, "verticalAccuracy"),
+        horizontal_accuracy=_within(data, "horizontalAccuracy", 0.0, MAX_ACCURACY_M),
+        vertical_accuracy=_within(data, "verticalAccuracy", 0.0, MAX_ACCURACY_M),
         detected_at=_time(data, "detectedAt"),
         is_moving=is_moving,
     )
@@ -289,7 +298,7 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
     )
     factor = 1000 if draft else 1
     ranges = battery.get("reachableRange")
-    reachable: tuple[int, ...] | None = None
+    reachable: tuple[int | None, ...] | None = None
     if ranges is not None:
         if not isinstance(ranges, list):
             raise PayloadError("reachableRange is not an array")
@@ -297,10 +306,8 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
             [
                 # Plain integers (v1.2.0, metres) need no float round trip.
                 value
-                if factor == 1
-                and value.__class__ is int
-                and -_MAX_INT < value < _MAX_INT
-                else _metres(_as_num(value, "reachableRange"), factor)
+                if factor == 1 and value.__class__ is int and 0 <= value <= MAX_AMOUNT
+                else _metres(value, factor, "reachableRange")
                 for value in ranges
             ]
         )
@@ -314,12 +321,14 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         created_at=_time(data, "createdAt"),
         shape=SHAPE_DRAFT if draft else SHAPE_V1_2,
         bcm_battery_status=_opt_str(module, "batteryStatus"),
-        bcm_battery_voltage_mv=_opt_int(module, "batteryVoltage"),
+        bcm_battery_voltage_mv=_bounded_int(module, "batteryVoltage", MAX_AMOUNT),
         is_bike_light_on=_opt_bool(data, "isBikeLightOn"),
         is_charger_connected=_opt_bool(battery, "isChargerConnected"),
         is_charging=_opt_bool(battery, "isCharging"),
-        state_of_charge=_opt_int(battery, "systemStateOfCharge"),
-        remaining_energy_wh=_opt_int(battery, "systemRemainingEnergyForRider"),
+        state_of_charge=_bounded_int(battery, "systemStateOfCharge", 100),
+        remaining_energy_wh=_bounded_int(
+            battery, "systemRemainingEnergyForRider", MAX_AMOUNT
+        ),
         reachable_range_m=reachable,
         is_light_reserve_limit_reached=_opt_bool(battery, "isLightReserveLimitReached"),
         battery_instances=tuple([_instance(item) for item in instances]),
@@ -327,8 +336,8 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
             None
             if odometer is None
             else odometer
-            if factor == 1 and odometer.__class__ is int and odometer < _MAX_INT
-            else _metres(_as_num(odometer, "odometer"), factor)
+            if factor == 1 and odometer.__class__ is int and 0 <= odometer <= MAX_AMOUNT
+            else _metres(odometer, factor, "odometer")
         ),
         assist_mode=_opt_int(data, "assistMode"),
     )
@@ -342,7 +351,7 @@ def _instance(data: Any) -> BatteryInstance:
         part_number=_opt_str(data, "partNumber"),
         serial_number=_opt_str(data, "serialNumber"),
         software_version=_opt_str(data, "softwareVersion"),
-        state_of_charge=_opt_int(data, "stateOfCharge"),
+        state_of_charge=_bounded_int(data, "stateOfCharge", 100),
     )
 
 
@@ -392,17 +401,48 @@ def _as_num(value: Any, key: str) -> float:
     raise PayloadError(f"{key} is not a number")
 
 
-def _metres(value: float, factor: int) -> int:
-    scaled = value * factor
-    if not math.isfinite(scaled):
-        raise PayloadError("distance is not finite")
-    return round(scaled)
+def _out_of_range(key: str) -> None:
+    _LOGGER.debug("%s is outside its physical range: taken as unknown", key)
+
+
+def _metres(value: Any, factor: int, key: str) -> int | None:
+    """A distance in metres from 0 to MAX_AMOUNT (else None)."""
+    scaled = _as_num(value, key) * factor
+    if 0 <= scaled <= MAX_AMOUNT:  # False for inf too
+        return round(scaled)
+    _out_of_range(key)
+    return None
 
 
 def _num(data: Mapping[str, Any], key: str) -> float:
     if key not in data:
         raise PayloadError(f"{key} is missing")
     return _as_num(data[key], key)
+
+
+def _within(data: Mapping[str, Any], key: str, low: float, high: float) -> float | None:
+    """A required number, None when it is outside [low, high]."""
+    value = data.get(key)
+    if value.__class__ is not float and value.__class__ is not int:
+        value = _num(data, key)  # raises: missing, or not a number
+    if low <= value <= high:
+        return float(value)
+    _out_of_range(key)
+    return None
+
+
+def _bounded_int(data: Mapping[str, Any], key: str, high: int) -> int | None:
+    """An optional integer from 0 to ``high``; None when outside."""
+    value = data.get(key)
+    if value is None or (value.__class__ is int and 0 <= value <= high):
+        return value
+    number = _as_num(value, key)
+    if not 0 <= number <= high:
+        _out_of_range(key)
+        return None
+    if not number.is_integer():
+        raise PayloadError(f"{key} is not an integer")
+    return int(number)
 
 
 def _opt_int(data: Mapping[str, Any], key: str) -> int | None:

@@ -8,8 +8,21 @@ A certificate is fetched only over https and only from a URL that we trust
 beforehand: the ``X-Bosch-Cert-Url`` values the API returned when our
 webhooks were created, and ``https://<API host>/notification/v1/certs/...``.
 A URL that merely arrives in a request is never fetched (SSRF). Certificates
-are cached by URL; their validity dates and issuer chain are checked against
-the trust anchors (the system store plus CA PEMs given by the caller).
+are cached by URL (at most ``MAX_CACHED``; so are the URLs that failed).
+
+Who may sign (checked once, when a certificate is fetched):
+
+* the chain ends in a trust anchor of the entry: the system's CAs, or only
+  the CA the user pinned in the advanced settings;
+* every certificate of the chain is valid now, and no certificate carries a
+  critical extension that is not understood here (``_UNDERSTOOD``);
+* every issuer is a CA (basicConstraints CA=true), its pathLenConstraint
+  holds, and its key usage (if given) allows keyCertSign;
+* the signer is no CA, its key usage (if given) allows digitalSignature, its
+  extended key usage (if given) is not TLS alone (serverAuth and/or
+  clientAuth), and its subject names Bosch: an organizationName or
+  commonName that contains "bosch" as a word of its own (``Robert Bosch
+  GmbH``, ``notifications.bosch-ebike.com``; not ``Boschung``).
 
 After the first fetch, verification is synchronous and takes well under a
 millisecond (RSA-2048 verify), so it runs on the event loop.
@@ -19,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import binascii
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import functools
@@ -35,6 +47,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 from yarl import URL
 
 from .errors import (
@@ -42,6 +55,7 @@ from .errors import (
     CertificateError,
     CertificateUrlNotAllowedError,
     MissingSignatureError,
+    SignerNotAllowedError,
     UnsupportedAlgorithmError,
 )
 
@@ -57,13 +71,34 @@ CERTS_PATH = "/notification/v1/certs/"
 _ALGORITHMS = frozenset({"sha256withrsa", "sha256withrsaencryption", "rs256"})
 MAX_CERT_BYTES = 64 * 1024
 MAX_CHAIN_DEPTH = 5
-MAX_CACHED = 16
+MAX_CACHED = 16  # certificates, failed URLs, known URL spellings, allowed URLs
 FAILURE_BACKOFF = 60.0  # seconds before a failed URL is fetched again
 REFRESH_AFTER = 3600.0  # a cached certificate may be refetched after a bad signature
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=15)
 # Stateless; made once instead of for every notification.
 _PKCS1V15 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
+# Critical extensions that are understood: enforced here (basic constraints,
+# key usages), or without a constraint to enforce for this use (names, key
+# identifiers; certificate policies, since any policy is acceptable).
+# Any other critical extension (name or policy constraints, private ones)
+# makes a certificate unusable (RFC 5280, 4.2).
+_UNDERSTOOD = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        ExtensionOID.SUBJECT_KEY_IDENTIFIER,
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+        ExtensionOID.CERTIFICATE_POLICIES,
+    }
+)
+_TLS_ONLY = frozenset(
+    {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH}
+)
+# "bosch" as a word of its own: not inside another word or host label.
+_NAMES_BOSCH = re.compile(r"(?<![a-z0-9])bosch(?![a-z0-9])", re.IGNORECASE)
 
 
 def normalise_algorithm(name: str) -> str:
@@ -82,7 +117,7 @@ def is_supported_algorithm(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TrustStore:
-    """The CA certificates a signing certificate must chain to."""
+    """The CA certificates a signing certificate must chain to (its anchors)."""
 
     anchors: tuple[x509.Certificate, ...] = ()
 
@@ -218,15 +253,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 class _Cached:
     cert: x509.Certificate
     key: rsa.RSAPublicKey
+    # When every certificate of the chain is valid, as POSIX times (read once:
+    # a certificate makes new datetime objects at every access).
+    not_before: float
+    not_after: float
     fetched_at: float = 0.0
-    # The validity as POSIX times, read once (the certificate makes new
-    # datetime objects at every access).
-    not_before: float = field(init=False)
-    not_after: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.not_before = self.cert.not_valid_before_utc.timestamp()
-        self.not_after = self.cert.not_valid_after_utc.timestamp()
 
 
 @dataclass(slots=True)
@@ -239,8 +270,8 @@ class SignatureVerifier:
     ssl: SSLContext | None = None
     allowed_cert_urls: Iterable[str] = ()
     clock: Callable[[], float] = time.time
-    _allowed: set[str] = field(default_factory=set, init=False)
-    _cache: OrderedDict[str, _Cached] = field(default_factory=OrderedDict, init=False)
+    _allowed: dict[str, None] = field(default_factory=dict, init=False)
+    _cache: dict[str, _Cached] = field(default_factory=dict, init=False)
     _failed: dict[str, float] = field(default_factory=dict, init=False)
     _known: dict[str, str] = field(default_factory=dict, init=False)
     _locks: dict[str, asyncio.Lock] = field(default_factory=dict, init=False)
@@ -258,7 +289,7 @@ class SignatureVerifier:
             raise CertificateUrlNotAllowedError("certificate URL is invalid") from err
         if parsed.scheme != "https" or not parsed.host:
             raise CertificateUrlNotAllowedError("certificate URL is not https")
-        self._allowed.add(str(parsed))
+        _remember(self._allowed, str(parsed), None)
 
     @property
     def allowed(self) -> frozenset[str]:
@@ -267,6 +298,8 @@ class SignatureVerifier:
 
     def is_allowed(self, url: str) -> bool:
         """May ``url`` be fetched? (https, and registered or under the API prefix)."""
+        if not url.isascii():
+            return False  # not a URL (yarl would drop what is not text)
         try:
             parsed = URL(url)
         except ValueError, TypeError:
@@ -377,14 +410,12 @@ class SignatureVerifier:
                 data = await self._download(url)
                 cached = self._validate(data)
             except CertificateError:
-                self._failed[url] = self.clock()
+                _remember(self._failed, url, self.clock())
                 raise
             finally:
                 self._locks.pop(url, None)
             self._failed.pop(url, None)
-            self._cache[url] = cached
-            while len(self._cache) > MAX_CACHED:
-                self._cache.popitem(last=False)
+            _remember(self._cache, url, cached)
             return cached
 
     async def _download(self, url: str) -> bytes:
@@ -418,8 +449,23 @@ class SignatureVerifier:
         key = leaf.public_key()
         if not isinstance(key, rsa.RSAPublicKey):
             raise CertificateError("certificate key is not RSA")
-        _verify_chain(leaf, intermediates, self.trust, self.clock())
-        return _Cached(cert=leaf, key=key, fetched_at=self.clock())
+        path = _verify_chain(leaf, intermediates, self.trust, self.clock())
+        _check_signer(leaf)
+        return _Cached(
+            cert=leaf,
+            key=key,
+            not_before=max(c.not_valid_before_utc.timestamp() for c in path),
+            not_after=min(c.not_valid_after_utc.timestamp() for c in path),
+            fetched_at=self.clock(),
+        )
+
+
+def _remember[V](cache: dict[str, V], key: str, value: V) -> None:
+    """Insert as the newest entry; drop the oldest beyond MAX_CACHED."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > MAX_CACHED:
+        del cache[next(iter(cache))]
 
 
 def _check_dates(cert: x509.Certificate, now: float) -> None:
@@ -436,12 +482,39 @@ def _check_validity(not_before: float, not_after: float, now: float) -> None:
         raise CertificateError("certificate has expired")
 
 
-def _is_ca(cert: x509.Certificate) -> bool:
+def _extensions(cert: x509.Certificate) -> x509.Extensions:
     try:
-        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+        return cert.extensions
+    except (ValueError, x509.DuplicateExtension) as err:
+        raise CertificateError("certificate extensions are malformed") from err
+
+
+def _extension[T: x509.ExtensionType](
+    cert: x509.Certificate, kind: type[T]
+) -> T | None:
+    try:
+        return _extensions(cert).get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
-        return False
-    return constraints.value.ca
+        return None
+
+
+def _check_critical(cert: x509.Certificate) -> None:
+    """Refuse a certificate with a critical extension we do not understand."""
+    for extension in _extensions(cert):
+        if extension.critical and extension.oid not in _UNDERSTOOD:
+            raise CertificateError("certificate has an unknown critical extension")
+
+
+def _check_issuer(cert: x509.Certificate, below: int) -> None:
+    """Refuse ``cert`` as issuer of a chain with ``below`` CA certificates under it."""
+    constraints = _extension(cert, x509.BasicConstraints)
+    if constraints is None or not constraints.ca:
+        raise CertificateError("certificate issuer is not a CA")
+    if constraints.path_length is not None and below > constraints.path_length:
+        raise CertificateError("certificate chain breaks its issuer's path length")
+    usage = _extension(cert, x509.KeyUsage)
+    if usage is not None and not usage.key_cert_sign:
+        raise CertificateError("certificate issuer may not sign certificates")
 
 
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -457,27 +530,69 @@ def _verify_chain(
     intermediates: list[x509.Certificate],
     trust: TrustStore,
     now: float,
-) -> None:
-    """Walk from the leaf to a trust anchor; every link dated and signed."""
+) -> list[x509.Certificate]:
+    """Walk from the leaf to a trust anchor; every link dated, signed, allowed.
+
+    Returns the path, leaf first and anchor last.
+    """
     _check_dates(leaf, now)
+    _check_critical(leaf)
     current = leaf
-    for _ in range(MAX_CHAIN_DEPTH):
-        for anchor in trust.issuers_of(current):
-            if _is_ca(anchor) and _signed_by(current, anchor):
-                _check_dates(anchor, now)
-                return
+    path = [leaf]
+    for below in range(MAX_CHAIN_DEPTH):
+        # ``below``: the CA certificates between the next issuer and the leaf.
+        anchor = next(
+            (a for a in trust.issuers_of(current) if _signed_by(current, a)), None
+        )
+        if anchor is not None:
+            _check_issuer(anchor, below)
+            _check_dates(anchor, now)
+            _check_critical(anchor)
+            path.append(anchor)
+            return path
         if current.issuer == current.subject:
             raise CertificateError("certificate is self-signed and not trusted")
         parent = next(
             (
                 c
                 for c in intermediates
-                if c.subject == current.issuer and _is_ca(c) and _signed_by(current, c)
+                if c.subject == current.issuer and _signed_by(current, c)
             ),
             None,
         )
         if parent is None:
             raise CertificateError("certificate issuer is not trusted")
+        _check_issuer(parent, below)
         _check_dates(parent, now)
+        _check_critical(parent)
+        path.append(parent)
         current = parent
     raise CertificateError("certificate chain is too long")
+
+
+def _check_signer(cert: x509.Certificate) -> None:
+    """May this (trusted) certificate sign notifications? See the module doc."""
+    constraints = _extension(cert, x509.BasicConstraints)
+    if constraints is not None and constraints.ca:
+        raise SignerNotAllowedError("a CA certificate may not sign notifications")
+    usage = _extension(cert, x509.KeyUsage)
+    if usage is not None and not usage.digital_signature:
+        raise SignerNotAllowedError("key usage does not allow digital signatures")
+    extended = _extension(cert, x509.ExtendedKeyUsage)
+    if extended is not None and set(extended) <= _TLS_ONLY:
+        raise SignerNotAllowedError("a TLS-only certificate may not sign notifications")
+    if not names_bosch(cert.subject):
+        raise SignerNotAllowedError("certificate subject does not name Bosch")
+
+
+def names_bosch(subject: x509.Name) -> bool:
+    """Whether an organizationName or commonName contains the word "bosch"."""
+    try:
+        values = [
+            attribute.value
+            for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME)
+            for attribute in subject.get_attributes_for_oid(oid)
+        ]
+    except ValueError:
+        return False
+    return any(isinstance(v, str) and _NAMES_BOSCH.search(v) for v in values)

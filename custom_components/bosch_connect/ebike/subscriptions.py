@@ -13,14 +13,17 @@ types and points to the current URL:
 
 Bosch sends a WebhookTest to the URL and creates (or changes) the webhook only
 when that was answered with 200, so Home Assistant's webhook must already be
-registered when these functions run.
+registered when these functions run. Whether that test carries the static
+credentials is not documented: ``expect_test`` is entered around exactly the
+calls after which Bosch tests our URL (the webhook handler then answers a
+request without the secret with 200, and looks at nothing of it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+import contextlib
 from dataclasses import dataclass
-import ipaddress
 import logging
 
 from homeassistant.components import webhook
@@ -54,6 +57,10 @@ class SubscriptionTakenError(Exception):
         super().__init__(f"{', '.join(event_types)} subscribed by {url}")
 
 
+# Entered while Bosch may send its WebhookTest to our URL.
+type _TestWindow = Callable[[], contextlib.AbstractContextManager[object]]
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """Our webhook at Bosch."""
@@ -62,21 +69,9 @@ class Subscription:
     cert_url: str | None
 
 
-def is_loopback(url: str) -> bool:
-    """True when ``url`` points to this machine (the simulator)."""
-    host = URL(url).host or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 async def async_webhook_url(
     hass: HomeAssistant,
     webhook_id: str,
-    api_url: str,
     cloudhook_url: str | None,
     *,
     create_cloudhook: bool,
@@ -84,8 +79,8 @@ async def async_webhook_url(
     """The URL Bosch posts to, and the cloudhook URL (if one is used).
 
     Home Assistant Cloud's cloudhook when the user has a subscription, else
-    the external https URL. Plain http and internal URLs are accepted only when
-    the API itself is on this machine (the simulator runs with allow-http).
+    the external https URL: Bosch sends the static secret with every
+    notification, so never over plain http, whatever the API URL is.
     Raises NoUsableUrlError, or UrlNotReadyError while the cloud connects.
     """
     if "cloud" in hass.config.components:
@@ -103,14 +98,13 @@ async def async_webhook_url(
             except cloud.CloudNotAvailable as err:
                 raise NoUsableUrlError from err
             return url, url
-    local = is_loopback(api_url)
     try:
         base = get_url(
             hass,
-            allow_internal=local,
+            allow_internal=False,
             allow_cloud=False,
             prefer_external=True,
-            require_ssl=not local,
+            require_ssl=True,
         )
     except NoURLAvailableError as err:
         raise NoUsableUrlError from err
@@ -133,6 +127,7 @@ async def async_ensure_subscription(
     secret: str,
     known_ids: list[str],
     replace: bool,
+    expect_test: _TestWindow = contextlib.nullcontext,
 ) -> Subscription:
     """Make one webhook of ours hold both event types at ``url``."""
     try:
@@ -143,6 +138,7 @@ async def async_ensure_subscription(
             secret=secret,
             known=set(known_ids),
             replace=replace,
+            expect_test=expect_test,
         )
     except WebhookConflictError:
         _LOGGER.debug("An event type was subscribed meanwhile; reading again")
@@ -153,6 +149,7 @@ async def async_ensure_subscription(
             secret=secret,
             known=set(known_ids),
             replace=replace,
+            expect_test=expect_test,
         )
 
 
@@ -164,6 +161,7 @@ async def _async_ensure(
     secret: str,
     known: set[str],
     replace: bool,
+    expect_test: _TestWindow,
 ) -> Subscription:
     hooks = await client.list_webhooks()
     ours = [h for h in hooks if _is_ours(h, url, webhook_id, known)]
@@ -186,9 +184,10 @@ async def _async_ensure(
         _LOGGER.info("Took over %s from another webhook", ", ".join(taken))
     auth = WebhookAuthentication(name=AUTH_HEADER, secret=secret, location="HEADER")
     if not ours:
-        created, cert_url = await client.create_webhook(
-            url, EVENT_TYPES, auth, DESCRIPTION
-        )
+        with expect_test():
+            created, cert_url = await client.create_webhook(
+                url, EVENT_TYPES, auth, DESCRIPTION
+            )
         return Subscription(created.id, cert_url)
     primary, *extra = ours
     for hook in extra:
@@ -199,7 +198,8 @@ async def _async_ensure(
         or primary.authentication_name != AUTH_HEADER
         or primary.id not in known
     ):
-        await client.update_webhook(primary.id, url, EVENT_TYPES, auth, DESCRIPTION)
+        with expect_test():
+            await client.update_webhook(primary.id, url, EVENT_TYPES, auth, DESCRIPTION)
     return Subscription(primary.id, None)
 
 

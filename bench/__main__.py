@@ -11,14 +11,13 @@ python -m bench --sections ingest    only some sections
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 from pathlib import Path
 import sys
 import time
 
 from .config import BenchConfig
-from .hass import install_loop_policy
+from .hass import run_on_hass_loop
 from .isolate import configure_logging
 from .report import Report, write_into
 from .suite import SECTIONS, run_sections
@@ -90,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     """Run, print, write."""
     cfg, args = parse(sys.argv[1:] if argv is None else argv)
     configure_logging(args.verbose)
-    install_loop_policy()
     # Section 5 has its own report and its own block in the doc.
     groups = [
         ("", tuple(name for name in cfg.sections if name != INSTRUCTIONS)),
@@ -102,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         report = Report()
         started = time.monotonic()
-        asyncio.run(run_sections(dataclasses.replace(cfg, sections=names), report))
+        run_on_hass_loop(run_sections(dataclasses.replace(cfg, sections=names), report))
         report.seconds = time.monotonic() - started
         report.load_after = None
         markdown = report.markdown()

@@ -34,14 +34,16 @@ def make_entry(
     title: str,
     unique_id: str | None,
     options: Mapping[str, Any] | None = None,
+    pref_disable_polling: bool = False,
 ) -> ConfigEntry:
     """A config entry of our domain as the config flow would create it."""
     return ConfigEntry(
         data=data,
         discovery_keys=MappingProxyType({}),
         domain=DOMAIN,
-        minor_version=1,
+        minor_version=2,
         options=options or {},
+        pref_disable_polling=pref_disable_polling,
         source="user",
         subentries_data=None,
         title=title,

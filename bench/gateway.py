@@ -98,14 +98,16 @@ async def gateway_entry_data(
 async def setup_gateway(
     hass: HomeAssistant, sim: GatewaySimulator
 ) -> tuple[Any, SetupTiming]:
-    """Add a gateway entry (polling interval at its maximum); time it."""
+    """Add a gateway entry (polling off, as a user can set it); time it."""
     require_room(SERVICE_GATEWAY)
     data = await gateway_entry_data(hass, sim)
     entry = make_entry(
         data,
         title=f"{sim.identity.brand} {sim.identity.model}",
         unique_id=sim.identity.uuid,
-        options={gw_const.CONF_SCAN_INTERVAL: gw_const.MAX_SCAN_INTERVAL},
+        # No background poll inside the timed refreshes: the entry's system
+        # option "Enable polling for changes" off.
+        pref_disable_polling=True,
     )
     timing = await add_and_wait(hass, entry)
     return entry, timing

@@ -39,7 +39,7 @@ from homeassistant.helpers.registry import SAVE_DELAY as REGISTRY_SAVE_DELAY
 
 from .config import BenchConfig
 from .entries import Unavailable
-from .hass import install_loop_policy, running_hass
+from .hass import run_on_hass_loop, running_hass
 from .ingest import (
     EBIKE,
     FLOOR,
@@ -251,8 +251,7 @@ def child_main(argv: list[str]) -> int:
     """``python -m bench.instructions SPEC RESULT`` (run under callgrind)."""
     spec_path, result_path = (Path(arg) for arg in argv)
     configure_logging(verbose=True)
-    install_loop_policy()
-    result = asyncio.run(_child(json.loads(spec_path.read_text())))
+    result = run_on_hass_loop(_child(json.loads(spec_path.read_text())))
     result_path.write_text(json.dumps(result))
     return 0
 
@@ -414,6 +413,16 @@ async def section_instructions(cfg: BenchConfig, report: Report, workdir: Path) 
     peers = counted.peers
     section = report.section("5. Ingestion counted in instructions (callgrind)")
     noop = peers[NOOP]["instructions"]
+    # The largest difference between the rounds of one peer, of the least.
+    spread = max(
+        (max(p["rounds"]) - min(p["rounds"])) / p["instructions"]
+        for p in peers.values()
+    )
+    agree = (
+        f"the rounds of one peer agree within {spread:.1%}"
+        if cfg.instr_rounds > 1
+        else "it is the same from round to round (one round here)"
+    )
     section.lines += [
         f"The peers of section 1 in one Home Assistant run under valgrind's "
         f"callgrind: {cfg.instr_events:,} requests per peer and round, "
@@ -427,8 +436,8 @@ async def section_instructions(cfg: BenchConfig, report: Report, workdir: Path) 
         "run's requests are handled (after its warm-up). *Instructions* are "
         "those of the Home Assistant process per event; *above no-op* is what "
         "the webhook adds to Home Assistant's HTTP stack. The count does not "
-        "depend on the machine's load: the rounds of one peer agree within "
-        "0.3 %, where the CPU figures of section 1 vary by ±30 %. Work that "
+        f"depend on the machine's load: {agree}, where the CPU figures of "
+        "section 1 vary by ±30 %. Work that "
         "is not the requests' (a timer of Home Assistant that fires during a "
         "run) only adds to a count, so the least of the rounds is reported.",
         "",
@@ -492,10 +501,6 @@ async def section_instructions(cfg: BenchConfig, report: Report, workdir: Path) 
     )
     _fleet_lines(counted.fleet, report, section.lines, cfg)
     if cfg.instr_rounds > 1:
-        spread = max(
-            (max(p["rounds"]) - min(p["rounds"])) / p["instructions"]
-            for p in peers.values()
-        )
         section.lines += [
             "",
             f"Largest difference between the rounds of one peer above: "

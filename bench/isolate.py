@@ -20,7 +20,7 @@ import logging
 import multiprocessing
 from typing import Any
 
-from .hass import install_loop_policy
+from .hass import run_on_hass_loop
 
 QUIET_LOGGERS = {
     # Harmless noise of a minimal instance: custom integration notice, optional
@@ -47,8 +47,7 @@ def _run_child[T](
     func: Callable[..., Coroutine[Any, Any, T]], args: tuple[Any, ...], verbose: bool
 ) -> T:
     configure_logging(verbose)
-    install_loop_policy()
-    return asyncio.run(func(*args))
+    return run_on_hass_loop(func(*args))
 
 
 async def in_fresh_process[T](

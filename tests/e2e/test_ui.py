@@ -23,6 +23,19 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError, Locator, Page, expect
 import pytest
 
+from simulator.bosma.service import (
+    DEMO_APP_PACKAGE as BOSMA_APP_PACKAGE,
+    DEMO_CORP as BOSMA_CORP,
+    DEMO_COUNTRY as BOSMA_COUNTRY,
+    DEMO_OPENID as BOSMA_OPENID,
+    DEMO_SECRET as BOSMA_SECRET,
+)
+from simulator.rollouts.service import (
+    DEMO_PASSWORD as ROLLOUTS_PASSWORD,
+    DEMO_TENANT as ROLLOUTS_TENANT,
+    DEMO_USER as ROLLOUTS_USER,
+)
+
 from .harness import (
     PASSWORD,
     SCREENSHOTS,
@@ -349,6 +362,62 @@ def test_home_comfort_cloud(
         lambda: len(_climates(home_assistant)) > len(before),
         30,
     )
+
+
+def _url_in(simulator: Simulator, service: str, label: str) -> str:
+    """The URL on the line of a service's description that starts with ``label``."""
+    for line in simulator.control("GET", "/")["describe"][service]:
+        if line.strip().startswith(label):
+            match = re.search(r"https?://\S+", line)
+            if match:
+                return match.group(0)
+    raise AssertionError(f"no {label} URL in the simulator's {service} description")
+
+
+def test_bosma_account(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """Menu -> Bosma: the company account, at a host name."""
+    base_url = _url_in(simulator, "bosma", "base URL")
+    assert "//localhost:" in base_url
+    dialog = _open_service_menu(page, home_assistant)
+    dialog.get_by_text("Bosma cloud-to-cloud account").click()
+    _field(dialog, "Base URL").fill(base_url)
+    _field(dialog, "Company ID").fill(BOSMA_CORP)
+    _field(dialog, "apiSecret").fill(BOSMA_SECRET)
+    _field(dialog, "App package").fill(BOSMA_APP_PACKAGE)
+    _field(dialog, "User ID").fill(BOSMA_OPENID)
+    _field(dialog, "Country ID").fill(BOSMA_COUNTRY)
+    _submit(page)
+    _expect_created(dialog)
+    _finish(dialog)
+    expect(dialog).to_be_hidden()
+
+
+def test_rollouts_tenant(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """Menu -> Rollouts: a tenant at a host name, Basic credentials, no DDI target."""
+    base_url = _url_in(simulator, "rollouts", "region URL")
+    assert "//localhost:" in base_url
+    dialog = _open_service_menu(page, home_assistant)
+    dialog.get_by_text("Bosch IoT Rollouts tenant").click()
+    # A list of regions that also takes another URL ("Add custom item").
+    dialog.get_by_text("Region (Management API URL)").first.click()
+    picker = dialog.get_by_role("dialog", name="Region (Management API URL)")
+    picker.get_by_role("textbox").fill(base_url)
+    picker.get_by_text(f'Add custom item "{base_url}"').click()
+    _field(dialog, "Tenant").fill(ROLLOUTS_TENANT)
+    _submit(page)
+    _field(dialog, "Username").fill(ROLLOUTS_USER)
+    _field(dialog, "Password").fill(ROLLOUTS_PASSWORD)
+    _submit(page)
+    # The DDI target is optional: an empty controller ID adds the tenant alone.
+    expect(_field(dialog, "Controller ID")).to_be_visible()
+    _submit(page)
+    _expect_created(dialog)
+    _finish(dialog)
+    expect(dialog).to_be_hidden()
 
 
 def test_simulator_control_page(page: Page, simulator: Simulator) -> None:

@@ -11,11 +11,15 @@ from collections.abc import Generator, Iterable
 import logging
 from pathlib import Path
 import re
+from unittest.mock import PropertyMock, patch
 import warnings
 
+from aiohttp.resolver import AsyncResolver
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import frame
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+import pytest_socket
 from syrupy.assertion import SnapshotAssertion
 
 import custom_components.bosch_connect  # noqa: F401
@@ -110,9 +114,67 @@ def our_deprecation_warnings(recorded: Iterable[warnings.WarningMessage]) -> lis
 
 
 @pytest.fixture
-def sim_options(tmp_path: Path) -> Options:
-    """Simulator options for a test: ephemeral ports, state in tmp_path."""
-    return Options(state_dir=tmp_path / "simulator", clock=Clock(), allow_http=True)
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Entities that are disabled by default are enabled (as core's fixture does)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def sim_options(tmp_path: Path, request: pytest.FixtureRequest) -> Options:
+    """Simulator options for a test: ephemeral ports, state in tmp_path.
+
+    The simulators' URLs name 127.0.0.1; in a test that uses ``host_names``
+    they name ``localhost``, as in the demo.
+    """
+    hostname = "127.0.0.1"
+    if "host_names" in request.fixturenames:
+        # Before any simulator or entry: Home Assistant must resolve with it.
+        request.getfixturevalue("host_names")
+        hostname = "localhost"
+    return Options(
+        state_dir=tmp_path / "simulator",
+        clock=Clock(),
+        allow_http=True,
+        hostname=hostname,
+    )
+
+
+@pytest.fixture
+def host_names(socket_enabled: None) -> Generator[None]:
+    """Let Home Assistant resolve host names (``localhost``) as it does at home.
+
+    Two parts of the test harness stand in the way, none of the integration:
+
+    - pytest-homeassistant-custom-component swaps Home Assistant's resolver for
+      one c-ares resolver made once per session, on the session's event loop; a
+      test's loop cannot await it ("Future attached to a different loop", an
+      unexpected exception in every flow). Here: the same kind of resolver
+      (aiohttp's ``AsyncResolver``, c-ares as in Home Assistant), made on the
+      test's loop when Home Assistant asks for it (and closed by it).
+    - c-ares answers ``localhost`` with ::1 first, then 127.0.0.1 (RFC 6761).
+      pytest-socket lets tests connect to 127.0.0.1 only, and its refusal is a
+      RuntimeError, so aiohttp does not try the next address. Here: ::1 is
+      allowed as well; the simulators listen on 127.0.0.1 only, so ::1 refuses
+      the connection and aiohttp goes on to 127.0.0.1, as on a real machine.
+      (pytest-socket's teardown restores its guard for the next test.)
+    """
+
+    def make_resolver(hass: HomeAssistant) -> AsyncResolver:
+        resolver = AsyncResolver()
+        resolver.real_close = resolver.close  # type: ignore[attr-defined]
+        return resolver
+
+    pytest_socket.socket_allow_hosts(["127.0.0.1", "::1"])
+    with patch(
+        "homeassistant.helpers.aiohttp_client._async_make_resolver",
+        side_effect=make_resolver,
+    ):
+        yield
 
 
 @pytest.fixture

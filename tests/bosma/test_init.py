@@ -57,22 +57,39 @@ async def test_entities(
     )
     for entry in entries:
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
-        state = hass.states.get(entry.entity_id)
-        assert state is not None
-        if entry.entity_id == CLOCK_SKEW:
-            assert abs(int(state.state)) <= 2
-            continue
-        assert state == snapshot(
-            name=f"{entry.entity_id}-state", exclude=props("checked_at")
-        )
+    # Ticket age and clock skew are diagnostics that users enable when needed.
+    disabled = {e.entity_id: e.disabled_by for e in entries}
+    assert disabled == {
+        LAST_RESULT: None,
+        TICKET_AGE: er.RegistryEntryDisabler.INTEGRATION,
+        CLOCK_SKEW: er.RegistryEntryDisabler.INTEGRATION,
+    }
+    assert hass.states.get(TICKET_AGE) is None
+    assert hass.states.get(CLOCK_SKEW) is None
+    state = hass.states.get(LAST_RESULT)
+    assert state == snapshot(name=f"{LAST_RESULT}-state", exclude=props("checked_at"))
     # The ticket is a secret: no state or attribute shows it.
-    ticket = bosma_cloud.tickets[-1].ticket
-    for entry in entries:
-        state = hass.states.get(entry.entity_id)
-        assert state is not None
-        assert ticket not in str(state.as_dict())
+    assert bosma_cloud.tickets[-1].ticket not in str(state.as_dict())
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_enabled_diagnostics(
+    hass: HomeAssistant,
+    bosma_cloud: BosmaCloud,
+    bosma_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Enabled by the user, ticket age and clock skew show their values."""
+    await _setup(hass, bosma_entry)
+    skew = hass.states.get(CLOCK_SKEW)
+    assert skew is not None
+    assert abs(int(skew.state)) <= 2
+    age = hass.states.get(TICKET_AGE)
+    assert age == snapshot(name=f"{TICKET_AGE}-state", exclude=props("checked_at"))
+    assert bosma_cloud.tickets[-1].ticket not in str(age.as_dict())
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_faults_make_entities_unavailable_then_recover(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -103,6 +120,7 @@ async def test_faults_make_entities_unavailable_then_recover(
     assert len(bosma_cloud.tickets) == 2
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_refusals_are_states(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -149,6 +167,7 @@ async def test_refusals_are_states(
     )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_missing_parameter_is_a_state(
     hass: HomeAssistant, bosma_cloud: BosmaCloud, bosma_entry: MockConfigEntry
 ) -> None:

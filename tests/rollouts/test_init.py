@@ -21,6 +21,7 @@ from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.diagnostics import (
     async_get_config_entry_diagnostics,
 )
+from custom_components.bosch_connect.rollouts.models import UPDATE_STATUSES
 from simulator.faults import Fault
 from simulator.rollouts import RolloutsCloud
 from simulator.rollouts.service import (
@@ -82,13 +83,35 @@ async def test_entities(
         assert hass.states.get(entry.entity_id) == snapshot(
             name=f"{entry.entity_id}-state"
         )
+    # The counts and the pending deployment are primary values (dashboards,
+    # voice); reachability and the DDI poll's details are diagnostic, and the
+    # poll's interval and time are disabled until a user wants them.
+    primary = sorted(e.unique_id for e in entries if e.entity_category is None)
+    assert primary == sorted(
+        f"{rollouts_entry.entry_id}_{key}"
+        for key in (
+            "targets",
+            *(f"targets_{status}" for status in UPDATE_STATUSES),
+            "targets_overdue",
+            "distribution_sets",
+            "ddi_deployment_pending",
+        )
+    )
+    disabled = {
+        e.unique_id: e.disabled_by for e in entries if e.disabled_by is not None
+    }
+    assert disabled == {
+        f"{rollouts_entry.entry_id}_ddi_{key}": er.RegistryEntryDisabler.INTEGRATION
+        for key in ("polling_interval", "last_poll")
+    }
     # The security token never shows up in a state.
     for entry in entries:
         state = hass.states.get(entry.entity_id)
-        assert DEMO_TARGET_TOKEN not in str(state.as_dict())  # type: ignore[union-attr]
+        assert state is None or DEMO_TARGET_TOKEN not in str(state.as_dict())
 
 
 @pytest.mark.freeze_time(FROZEN)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_faults_unavailable_then_recover(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -120,6 +143,7 @@ async def test_faults_unavailable_then_recover(
 
 
 @pytest.mark.freeze_time(FROZEN)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_statuses_and_deployments_follow_the_tenant(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,
@@ -151,6 +175,7 @@ async def test_statuses_and_deployments_follow_the_tenant(
 
 
 @pytest.mark.freeze_time(FROZEN)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_disabled_token_type_makes_ddi_unavailable(
     freezer: FrozenDateTimeFactory,
     hass: HomeAssistant,

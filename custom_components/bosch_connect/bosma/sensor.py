@@ -57,6 +57,7 @@ SENSORS: tuple[BosmaSensorDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
         value=_ticket_age,
     ),
     BosmaSensorDescription(
@@ -65,6 +66,7 @@ SENSORS: tuple[BosmaSensorDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
         value=_skew,
     ),
 )

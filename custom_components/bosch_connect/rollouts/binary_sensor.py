@@ -61,9 +61,8 @@ class ApiReachable(
 class DeploymentPending(
     BoschConnectEntity, CoordinatorEntity[DdiCoordinator], BinarySensorEntity
 ):
-    """On while the DDI poll links to a deployment for the target."""
+    """On while the DDI poll links to a deployment for the target (a primary value)."""
 
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_device_class = BinarySensorDeviceClass.UPDATE
     _attr_translation_key = "rollouts_deployment_pending"
 

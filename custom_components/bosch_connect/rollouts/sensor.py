@@ -84,12 +84,14 @@ DDI_SENSORS: tuple[DdiSensorDescription, ...] = (
         translation_key="rollouts_polling_interval",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        entity_registry_enabled_default=False,
         value=lambda state: int(state.poll.sleep.total_seconds()),
     ),
     DdiSensorDescription(
         key="last_poll",
         translation_key="rollouts_last_poll",
         device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
         value=lambda state: state.polled_at,
     ),
 )
@@ -113,9 +115,8 @@ async def async_setup_sensors(
 class TenantSensor(
     BoschConnectEntity, CoordinatorEntity[ManagementCoordinator], SensorEntity
 ):
-    """A count of targets or distribution sets of the tenant."""
+    """A count of targets or distribution sets of the tenant (primary values)."""
 
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
     entity_description: TenantSensorDescription
 
     def __init__(

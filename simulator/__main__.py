@@ -3,6 +3,7 @@
 python -m simulator                 start all services (demo ports)
 python -m simulator press           press the gateway's two buttons
 python -m simulator fault SERVICE PREFIX [--status N] [--latency S] [--drop]
+                                  [--oversize BYTES [--chunked]]
 python -m simulator clear SERVICE
 """
 
@@ -108,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     fault.add_argument("--latency", type=float, default=0.0)
     fault.add_argument("--drop", action="store_true")
     fault.add_argument("--count", type=int)
+    fault.add_argument(
+        "--oversize", type=int, help="answer with this many bytes of JSON instead"
+    )
+    fault.add_argument(
+        "--chunked", action="store_true", help="the oversized answer without a length"
+    )
     clear = sub.add_parser("clear", help="remove the faults of a service")
     clear.add_argument("service")
     args = parser.parse_args(argv)
@@ -125,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             "latency": args.latency,
             "drop": args.drop,
             "count": args.count,
+            "oversize": args.oversize,
+            "chunked": args.chunked,
         }
         print(
             json.dumps(

@@ -1,8 +1,10 @@
 """Fault injection and a request log, shared by every simulated service.
 
 A fault applies to requests whose path starts with a prefix: added latency,
-an HTTP status instead of the real answer, or a dropped connection. It can be
-limited to the next ``count`` matching requests.
+an HTTP status instead of the real answer, a dropped connection, or an answer
+larger than any real one (``oversize`` bytes of JSON, with a Content-Length or
+chunked without one; ``sent`` counts the bytes that got out before the client
+hung up). It can be limited to the next ``count`` matching requests.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from dataclasses import dataclass, field
 import time
 
 from aiohttp import web
+
+OVERSIZE_HEAD = b'{"padding":"'
+OVERSIZE_TAIL = b'"}'
+OVERSIZE_STEP = 64 * 1024
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -25,6 +31,43 @@ class Fault:
     status: int | None = None
     drop: bool = False
     count: int | None = None  # None: every matching request
+    # Answer with a JSON object of this many bytes (at least 14) instead,
+    # with ``status`` (default 200); ``chunked``: without a Content-Length.
+    oversize: int | None = None
+    chunked: bool = False
+    sent: int = 0  # bytes of oversized answers written so far
+
+
+async def oversized_answer(request: web.Request, fault: Fault) -> web.StreamResponse:
+    """Stream ``fault.oversize`` bytes of valid JSON; stop when the client leaves."""
+    size = fault.oversize or 0
+    response = web.StreamResponse(
+        status=fault.status or 200, headers={"Content-Type": "application/json"}
+    )
+    if fault.chunked:
+        response.enable_chunked_encoding()
+    else:
+        response.content_length = size
+    await response.prepare(request)
+
+    async def write(part: bytes) -> None:
+        await response.write(part)
+        fault.sent += len(part)
+
+    padding = size - len(OVERSIZE_HEAD) - len(OVERSIZE_TAIL)
+    step = b"a" * OVERSIZE_STEP
+    try:
+        await write(OVERSIZE_HEAD)
+        while padding > 0:
+            await write(step[: min(padding, OVERSIZE_STEP)])
+            padding -= OVERSIZE_STEP
+        await write(OVERSIZE_TAIL)
+        await response.write_eof()
+    except ConnectionError:
+        # The client stopped reading and closed the connection (as it should).
+        if request.transport is not None:
+            request.transport.abort()
+    return response
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +145,8 @@ class Faults:
                 if request.transport is not None:
                     request.transport.abort()
                 raise asyncio.CancelledError
+            if fault.oversize is not None:
+                return await oversized_answer(request, fault)
             if fault.status is not None:
                 return web.json_response(
                     {"error": "injected fault", "status": fault.status},

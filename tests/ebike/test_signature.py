@@ -370,10 +370,15 @@ def test_chain_through_an_intermediate(ebike_session: aiohttp.ClientSession) -> 
     assert verifier._validate(bundle).cert == leaf.cert
     with pytest.raises(CertificateError, match="issuer"):
         verifier._validate(leaf.cert_pem.encode())  # intermediate missing
-    # DER works too.
+    # DER works too, whatever its last byte (binary, never stripped).
     der = leaf.cert.public_bytes(serialization.Encoding.DER)
     with pytest.raises(CertificateError, match="issuer"):
         verifier._validate(der)
+    for last in b" \n\t\r":
+        with pytest.raises(CertificateError, match="issuer|parsable") as err:
+            verifier._validate(der[:-1] + bytes([last]))
+        # A changed signature byte still parses: only the chain is refused.
+        assert "issuer" in str(err.value)
 
 
 def test_refusals_of_odd_certificates(ebike_session: aiohttp.ClientSession) -> None:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from ..protocol.answers import KIB, AnswerTooLargeError, parse_json, read_answer
 from .errors import (
     BosmaConnectionError,
     BosmaInvalidUrlError,
@@ -45,6 +46,10 @@ from .models import (
 _LOGGER = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT = 15.0
+# The largest applyToken answer that is read (bytes): a real one is a small
+# envelope (code, msg, data) around one ticket and its validity. A larger one
+# is refused by its Content-Length or after limit + 1 bytes, never read whole.
+ANSWER_BYTES = 64 * KIB
 
 
 def sign(nonce: str, timestamp: str, api_secret: str) -> str:
@@ -160,7 +165,13 @@ class BosmaClient:
                     status = response.status
                     date_header = response.headers.get("Date")
                     try:
-                        body: Any = await response.json(content_type=None)
+                        raw = await read_answer(response, ANSWER_BYTES)
+                    except AnswerTooLargeError as err:
+                        raise BosmaConnectionError(
+                            f"applyToken answered HTTP {status}: {err}"
+                        ) from err
+                    try:
+                        body: Any = parse_json(raw)
                     except ValueError:
                         body = None
         except (aiohttp.ClientError, TimeoutError) as err:

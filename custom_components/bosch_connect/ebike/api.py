@@ -23,6 +23,7 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ..protocol.answers import KIB, MIB, AnswerTooLargeError, read_answer
 from .errors import (
     EbikeApiError,
     EbikeAuthError,
@@ -54,6 +55,20 @@ TIMEOUT = aiohttp.ClientTimeout(total=30)
 REFRESH_MARGIN = 30.0  # seconds before expiry at which the token is renewed
 _AUTH_ERRORS = {"invalid_client", "unauthorized_client", "invalid_grant"}
 _MAX_DETAIL = 200
+
+# The largest answer of each kind that is read (bytes); a larger one is an
+# EbikeApiError, refused by its Content-Length or after limit + 1 bytes.
+# A Keycloak token answer: a JWT of 1-2 KiB (it must fit an Authorization
+# header, which servers cap at 8-16 KiB) and a few short fields.
+TOKEN_ANSWER_BYTES = 64 * KIB
+# One ConnectModule (about 0.6 KiB; 1.5 KiB pretty-printed with every field at
+# its OpenAPI maximum), Feature or Webhook, a problem+json error, a 304.
+OBJECT_ANSWER_BYTES = 64 * KIB
+# GET /webhooks: each event type is subscribed once, so a handful of webhooks.
+WEBHOOKS_ANSWER_BYTES = 256 * KIB
+# GET /connect-modules lists every module of the account in one answer (no
+# paging): room for more than 20,000 bikes even at 1.5 KiB per module.
+MODULES_ANSWER_BYTES = 32 * MIB
 
 type AuthLocation = Literal["HEADER", "QUERY"]
 
@@ -331,6 +346,7 @@ class EbikeClient:
         headers: Mapping[str, str],
         json_body: Any = None,
         data: Mapping[str, str] | None = None,
+        limit: int = OBJECT_ANSWER_BYTES,
     ) -> _Response:
         if url[:8].lower() != "https://":
             raise InsecureUrlError("only https URLs are called")
@@ -345,7 +361,10 @@ class EbikeClient:
             async with self._session.request(
                 method, URL(url, encoded=True), allow_redirects=False, **kwargs
             ) as response:
-                body = await response.read()
+                try:
+                    body = await read_answer(response, limit)
+                except AnswerTooLargeError as err:
+                    raise EbikeApiError(response.status, str(err)) from err
                 return _Response(
                     response.status,
                     CIMultiDictProxy(CIMultiDict(response.headers)),
@@ -385,6 +404,7 @@ class EbikeClient:
                 "client_id": self._client_id,
                 "client_secret": self._client_secret,
             },
+            limit=TOKEN_ANSWER_BYTES,
         )
         if response.status != 200:
             self._token = None
@@ -422,6 +442,7 @@ class EbikeClient:
         *,
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
+        limit: int = OBJECT_ANSWER_BYTES,
     ) -> _Response:
         """An API call with the bearer token; one retry with a fresh token on 401."""
         token = await self.async_get_token()
@@ -437,6 +458,7 @@ class EbikeClient:
                     **(headers or {}),
                 },
                 json_body=json_body,
+                limit=limit,
             )
             if response.status != 401:
                 return response
@@ -454,7 +476,12 @@ class EbikeClient:
     async def list_connect_modules(self) -> list[ConnectModule]:
         """Every ConnectModule of the account."""
         response = self._expect(
-            await self._call("GET", f"{self.configuration_url}/connect-modules"), 200
+            await self._call(
+                "GET",
+                f"{self.configuration_url}/connect-modules",
+                limit=MODULES_ANSWER_BYTES,
+            ),
+            200,
         )
         modules = response.json_object().get("connectModules")
         if modules is None:
@@ -502,7 +529,10 @@ class EbikeClient:
     async def list_webhooks(self) -> list[Webhook]:
         """Every webhook of this client."""
         response = self._expect(
-            await self._call("GET", f"{self.notification_url}/webhooks"), 200
+            await self._call(
+                "GET", f"{self.notification_url}/webhooks", limit=WEBHOOKS_ANSWER_BYTES
+            ),
+            200,
         )
         hooks = response.json_object().get("webhooks")
         if not isinstance(hooks, list):

@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 from yarl import URL
 
+from ..protocol.answers import AnswerTooLargeError, read_answer
 from .errors import (
     BadSignatureError,
     CertificateError,
@@ -433,16 +434,19 @@ class SignatureVerifier:
                     raise CertificateError(
                         f"certificate download answered HTTP {response.status}"
                     )
-                data = await response.content.read(MAX_CERT_BYTES + 1)
+                # The whole chain, however it arrives (one read() returns
+                # only what has arrived), and never more than the limit.
+                data = await read_answer(response, MAX_CERT_BYTES)
+        except AnswerTooLargeError as err:
+            raise CertificateError("certificate download too large") from err
         except (aiohttp.ClientError, TimeoutError) as err:
             raise CertificateError("certificate download failed") from err
-        if len(data) > MAX_CERT_BYTES:
-            raise CertificateError("certificate download too large")
         _LOGGER.debug("Fetched the notification signing certificate from %s", url)
         return data
 
     def _validate(self, data: bytes) -> _Cached:
-        certs = _load_certs(data.strip())
+        # No strip(): DER is binary, and its last byte may be a "whitespace" one.
+        certs = _load_certs(data)
         if not certs:
             raise CertificateError("certificate is not parsable")
         leaf, intermediates = certs[0], certs[1:]

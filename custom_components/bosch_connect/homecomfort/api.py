@@ -15,6 +15,9 @@ errors of :mod:`.errors`:
   :class:`HomeComfortConnectionError`
 * ``POST /api-keys`` refused because of the 10-key limit ->
   :class:`KeyLimitReachedError`
+* an answer that is not JSON, or larger than the limit of its kind (refused
+  by its ``Content-Length`` or after limit + 1 bytes, never read whole) ->
+  :class:`HomeComfortResponseError`
 
 The client also measures the API's clock: the ``Date`` header of its last
 successful (2xx) answer, against the middle of our request (the header has
@@ -32,7 +35,6 @@ from collections.abc import Mapping
 import datetime as dt
 from email.utils import parsedate_to_datetime
 import ipaddress
-import json
 import ssl
 import time
 from typing import Any
@@ -40,6 +42,13 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from ..protocol.answers import (
+    KIB,
+    MIB,
+    AnswerTooLargeError,
+    parse_json,
+    read_answer,
+)
 from .errors import (
     CannotDeleteOwnKeyError,
     ConsentMissingError,
@@ -72,6 +81,15 @@ API_KEY_HEADER = "x-api-key"
 USER_ID_HEADER = "x-user-id"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RETRY_AFTER = 60.0
+
+# The largest answer of each kind that is read (bytes). One object: a key, a
+# contract, a gateway's components, a circuit, an error; each a few KiB at
+# most (the components of a cascade of 16 heat sources are about 4 KiB).
+OBJECT_ANSWER_BYTES = 256 * KIB
+# GET /contracts: every contract of the partner in one answer (no paging is
+# documented): more than 60,000 contracts even at 512 bytes each (four times
+# the fields we know of).
+CONTRACTS_ANSWER_BYTES = 32 * MIB
 
 
 def _is_loopback(host: str) -> bool:
@@ -209,6 +227,7 @@ class HomeComfortClient:
         body: Mapping[str, Any] | None = None,
         gateway_id: str | None = None,
         remote_control: bool = False,
+        limit: int = OBJECT_ANSWER_BYTES,
     ) -> Any:
         key = self._key
         headers = {API_KEY_HEADER: key, "Accept": "application/json"}
@@ -228,15 +247,20 @@ class HomeComfortClient:
                 allow_redirects=False,
             ) as response:
                 received = time.time()
-                text = await response.text()
+                try:
+                    answer = await read_answer(response, limit)
+                except AnswerTooLargeError as err:
+                    raise HomeComfortResponseError(
+                        f"{method} {path}: {err}", response.status
+                    ) from err
                 if response.status >= 400:
-                    self._raise_for(method, path, response, text, gateway_id)
+                    self._raise_for(method, path, response, answer, gateway_id)
                 if 200 <= response.status < 300:
                     self._note_success(response, key, sent, received)
-                if response.status == 204 or not text:
+                if response.status == 204:
                     return None
                 try:
-                    return await response.json(content_type=None)
+                    return parse_json(answer)
                 except ValueError as err:
                     raise HomeComfortResponseError(
                         f"{method} {path}: not JSON", response.status
@@ -251,14 +275,14 @@ class HomeComfortClient:
         method: str,
         path: str,
         response: aiohttp.ClientResponse,
-        text: str,
+        answer: bytes,
         gateway_id: str | None,
     ) -> None:
         status = response.status
         code = ""
         message = f"{method} {path}: HTTP {status}"
         try:
-            data = json.loads(text) if text else None
+            data = parse_json(answer)
         except ValueError:
             data = None
         if isinstance(data, Mapping):
@@ -317,7 +341,9 @@ class HomeComfortClient:
     # ------------------------------------------------------------ contracts
     async def contracts(self) -> list[Contract]:
         """``GET /contracts``: every contract of the partner."""
-        return Contract.list_from_json(await self._request("GET", "/contracts"))
+        return Contract.list_from_json(
+            await self._request("GET", "/contracts", limit=CONTRACTS_ANSWER_BYTES)
+        )
 
     async def contract(self, gateway_id: str) -> Contract:
         """``GET /contracts/{gatewayId}``."""

@@ -8,6 +8,10 @@ answers 403 until an administrator grants permissions.
 DDI API: ``/{tenant}/controller/v1/{controllerId}`` with
 ``Authorization: TargetToken <token>`` (one target) or
 ``GatewayToken <token>`` (acts in the name of any target of the tenant).
+
+Every answer is read up to a limit of its kind (refused by its
+``Content-Length`` or after limit + 1 bytes, never read whole); a larger one
+is a :class:`RolloutsConnectionError`, like any answer that is not hawkBit's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,13 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
+from ..protocol.answers import (
+    KIB,
+    MIB,
+    AnswerTooLargeError,
+    parse_json,
+    read_answer,
+)
 from .errors import (
     RolloutsAuthError,
     RolloutsClientRegisteredError,
@@ -53,6 +64,27 @@ PAGE_LIMIT = 500
 MAX_PAGES = 20
 # Renew a token this long before it expires.
 TOKEN_MARGIN = 30.0
+
+# The largest answer of each kind that is read (bytes).
+# An OAuth2 token answer: a JWT of a few KiB and a few short fields.
+TOKEN_ANSWER_BYTES = 64 * KIB
+# One target, a DDI poll, an error. A target is about 1 KiB; 25 KiB at most,
+# with every field at hawkBit's maximum length in 3-byte characters and eight
+# links that each name its percent-encoded controllerId.
+OBJECT_ANSWER_BYTES = 256 * KIB
+# A deploymentBase: a chunk per software module, a few links per artifact,
+# metadata values of up to 4,000 characters.
+DEPLOYMENT_ANSWER_BYTES = 4 * MIB
+# A page holds at most the items asked for, and hawkBit never sends more than
+# PAGE_LIMIT however large the tenant: 32 KiB per item (more than the largest
+# possible target) plus the envelope; 16 MiB for a full page.
+PAGE_ITEM_BYTES = 32 * KIB
+PAGE_ENVELOPE_BYTES = 64 * KIB
+
+
+def page_answer_bytes(items: int) -> int:
+    """The largest answer to a request for a page of ``items`` items."""
+    return PAGE_ENVELOPE_BYTES + max(1, min(items, PAGE_LIMIT)) * PAGE_ITEM_BYTES
 
 
 def check_url(url: str) -> str:
@@ -106,16 +138,27 @@ async def _request(
     session: aiohttp.ClientSession,
     method: str,
     url: str,
+    *,
+    max_bytes: int,
     **kwargs: Any,
 ) -> tuple[int, Any]:
-    """One request: (status, parsed JSON or None); network failures raise."""
+    """One request: (status, parsed JSON or None); network failures raise.
+
+    An answer larger than ``max_bytes`` is a RolloutsConnectionError.
+    """
     try:
         async with asyncio.timeout(REQUEST_TIMEOUT):
             async with session.request(
                 method, url, allow_redirects=False, **kwargs
             ) as response:
                 try:
-                    body = await response.json(content_type=None)
+                    raw = await read_answer(response, max_bytes)
+                except AnswerTooLargeError as err:
+                    raise RolloutsConnectionError(
+                        f"{method} {urlsplit(url).path}: {err}"
+                    ) from err
+                try:
+                    body = parse_json(raw)
                 except ValueError:
                     body = None
                 return response.status, body
@@ -165,6 +208,7 @@ class ManagementClient:
             self._session,
             "POST",
             check_url(credentials.token_url),
+            max_bytes=TOKEN_ANSWER_BYTES,
             data=form,
             headers={
                 "Authorization": aiohttp.encode_basic_auth(
@@ -192,7 +236,13 @@ class ManagementClient:
             token = await self._fetch_token(credentials)
         return f"Bearer {token}"
 
-    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+    async def get(
+        self,
+        path: str,
+        params: dict[str, str] | None = None,
+        *,
+        max_bytes: int = OBJECT_ANSWER_BYTES,
+    ) -> Any:
         """GET ``/{tenant}/rest/v1{path}``; errors become :class:`RolloutsError`."""
         url = f"{self._base_url}/{quote(self._tenant, safe='')}/rest/v1{path}"
         for attempt in (0, 1):
@@ -201,7 +251,12 @@ class ManagementClient:
                 "Accept": "application/json",
             }
             status, body = await _request(
-                self._session, "GET", url, params=params, headers=headers
+                self._session,
+                "GET",
+                url,
+                max_bytes=max_bytes,
+                params=params,
+                headers=headers,
             )
             if status == 401 and attempt == 0 and self._token is not None:
                 continue  # the token may have been revoked: one fresh token
@@ -224,7 +279,7 @@ class ManagementClient:
         params = {"offset": str(offset), "limit": str(limit)}
         if q:
             params["q"] = q
-        body = await self.get(path, params)
+        body = await self.get(path, params, max_bytes=page_answer_bytes(limit))
         try:
             content = [item for item in body["content"] if isinstance(item, dict)]
             return content, int(body["total"]), int(body.get("size", len(content)))
@@ -322,11 +377,18 @@ class DdiClient:
             f"{quote(self._controller_id, safe='')}{suffix}"
         )
 
-    async def _get(self, url: str, params: dict[str, str] | None = None) -> Any:
+    async def _get(
+        self,
+        url: str,
+        params: dict[str, str] | None = None,
+        *,
+        max_bytes: int = OBJECT_ANSWER_BYTES,
+    ) -> Any:
         status, body = await _request(
             self._session,
             "GET",
             url,
+            max_bytes=max_bytes,
             params=params,
             headers={
                 "Authorization": self._authorization,
@@ -362,6 +424,7 @@ class DdiClient:
         body = await self._get(
             self._url(f"/deploymentBase/{quote(poll.deployment_action_id, safe='')}"),
             params,
+            max_bytes=DEPLOYMENT_ANSWER_BYTES,
         )
         try:
             return Deployment.from_json(body)

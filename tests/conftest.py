@@ -156,12 +156,13 @@ def host_names(socket_enabled: None) -> Generator[None]:
       unexpected exception in every flow). Here: the same kind of resolver
       (aiohttp's ``AsyncResolver``, c-ares as in Home Assistant), made on the
       test's loop when Home Assistant asks for it (and closed by it).
-    - c-ares answers ``localhost`` with ::1 first, then 127.0.0.1 (RFC 6761).
-      pytest-socket lets tests connect to 127.0.0.1 only, and its refusal is a
-      RuntimeError, so aiohttp does not try the next address. Here: ::1 is
-      allowed as well; the simulators listen on 127.0.0.1 only, so ::1 refuses
-      the connection and aiohttp goes on to 127.0.0.1, as on a real machine.
-      (pytest-socket's teardown restores its guard for the next test.)
+    - c-ares answers ``localhost`` with ::1 first, then 127.0.0.1 (RFC 6761,
+      whatever /etc/hosts says). pytest-socket lets tests connect to 127.0.0.1
+      only; its refusal of ::1 is a RuntimeError that aiohttp's happy-eyeballs
+      code merely happens to skip. Here: ::1 is allowed as well, so a test sees
+      what a real machine does: the simulators listen on 127.0.0.1 only, ::1
+      refuses the connection and aiohttp goes on to 127.0.0.1. (pytest-socket
+      restores its guard after the test.)
     """
 
     def make_resolver(hass: HomeAssistant) -> AsyncResolver:

@@ -4,7 +4,8 @@ The ``user`` step is a menu of the Bosch services. Each service contributes a
 mixin from its own room (``<service>/flow.py``) that implements the steps of
 that service, prefixed with the service key (``async_step_gateway...``), and
 its ``reauth`` / ``reconfigure`` entry points, which this class dispatches on
-``entry.data["service"]``.
+``entry.data["service"]``. Every step, the services' and the options flows',
+catches what it did not expect (``flow_guard``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .const import (
     SERVICE_ROLLOUTS,
 )
 from .ebike.flow import EbikeFlowMixin
+from .flow_guard import guard_steps
 from .gateway.flow import GatewayFlowMixin
 from .homecomfort.flow import HomeComfortFlowMixin
 from .registry import ROOMS
@@ -47,6 +49,7 @@ MENU = [
 ]
 
 
+@guard_steps
 class BoschConnectConfigFlow(
     RolloutsFlowMixin,
     BosmaFlowMixin,

@@ -3,6 +3,10 @@
 A bike fires ``bosch_connect_ebike_event`` on the bus once per transition
 (started moving, stopped, charger connected or disconnected, charging
 finished, BCM battery critical); these triggers listen for it.
+
+A trigger names the transition only ("Started moving"): the automation editor
+shows it under the bike's device, and a device trigger has no entity whose
+name it could fill in (``{entity_name}`` would read "<unknown entity>").
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ async def async_validate_trigger_config(
     config = TRIGGER_SCHEMA(config)
     if not _is_bike(hass, config[CONF_DEVICE_ID]):
         raise InvalidDeviceAutomationConfig(
-            f"Device {config[CONF_DEVICE_ID]} is not a Bosch eBike"
+            translation_domain=DOMAIN,
+            translation_key="ebike_trigger_not_a_bike",
+            translation_placeholders={"device_id": config[CONF_DEVICE_ID]},
         )
     return config
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from homeassistant.components import automation
@@ -11,6 +12,7 @@ from homeassistant.components.device_automation.exceptions import (
 )
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -63,6 +65,119 @@ async def test_triggers_listed(hass: HomeAssistant, ebike_entry: Any) -> None:
                 "type": "stopped",
             },
         )
+
+
+# What the automation editor fills into the text of a device trigger
+# (``localizeDeviceAutomationTrigger`` of Home Assistant's frontend): the name
+# of the trigger's entity, or "<unknown entity>" when the trigger has none, and
+# the translated subtype, or "" when it has none. Nothing else.
+UNKNOWN_ENTITY = "<unknown entity>"
+
+
+def _editor_text(
+    hass: HomeAssistant, strings: dict[str, str], trigger: dict[str, Any]
+) -> str:
+    prefix = f"component.{trigger['domain']}.device_automation"
+    template = strings.get(f"{prefix}.trigger_type.{trigger['type']}")
+    if template is None:  # the editor then shows the bare type
+        return str(trigger["type"])
+    entity_id = trigger.get("entity_id")
+    entity = hass.states.get(entity_id) if entity_id else None
+    subtype = trigger.get("subtype")
+    placeholders = {
+        "entity_name": (
+            (entity.name if entity else entity_id) if entity_id else UNKNOWN_ENTITY
+        ),
+        "subtype": (
+            strings.get(f"{prefix}.trigger_subtype.{subtype}", subtype)
+            if subtype
+            else ""
+        ),
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: placeholders.get(m[1], m[0]), template)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            {
+                "started_moving": "Started moving",
+                "stopped": "Stopped",
+                "charger_connected": "Charger connected",
+                "charger_disconnected": "Charger disconnected",
+                "charging_finished": "Finished charging",
+                "bcm_battery_critical": "ConnectModule battery critical",
+            },
+        ),
+        (
+            "de",
+            {
+                "started_moving": "Losgefahren",
+                "stopped": "Angehalten",
+                "charger_connected": "Ladegerät angeschlossen",
+                "charger_disconnected": "Ladegerät getrennt",
+                "charging_finished": "Fertig geladen",
+                "bcm_battery_critical": "Batterie des ConnectModule kritisch",
+            },
+        ),
+    ],
+)
+async def test_trigger_texts_in_the_editor(
+    hass: HomeAssistant, ebike_entry: Any, language: str, expected: dict[str, str]
+) -> None:
+    """Every trigger of a bike reads as a sentence: no entity is missing."""
+    bike_id = next(iter(ebike_entry.runtime_data.coordinator.data))
+    triggers = [
+        trigger
+        for trigger in await async_get_device_automations(
+            hass, DeviceAutomationType.TRIGGER, _device_id(hass, bike_id)
+        )
+        if trigger["domain"] == DOMAIN
+    ]
+    strings = await async_get_translations(
+        hass, language, "device_automation", [DOMAIN]
+    )
+    texts = {
+        trigger["type"]: _editor_text(hass, strings, trigger) for trigger in triggers
+    }
+    assert texts == expected
+    for text in texts.values():
+        assert UNKNOWN_ENTITY not in text
+        assert not re.search(r"[{}]", text), text
+
+
+async def test_not_a_bike_is_a_translated_error(
+    hass: HomeAssistant, ebike_entry: Any
+) -> None:
+    other = dr.async_get(hass).async_get_or_create(
+        config_entry_id=ebike_entry.entry_id, identifiers={(DOMAIN, "gateway_x")}
+    )
+    with pytest.raises(InvalidDeviceAutomationConfig) as err:
+        await device_trigger.async_validate_trigger_config(
+            hass,
+            {
+                "platform": "device",
+                "domain": DOMAIN,
+                "device_id": other.id,
+                "type": "stopped",
+            },
+        )
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "ebike_trigger_not_a_bike"
+    assert err.value.translation_placeholders == {"device_id": other.id}
+    for language in ("en", "de"):
+        strings = await async_get_translations(hass, language, "exceptions", [DOMAIN])
+        message = strings[
+            f"component.{DOMAIN}.exceptions.ebike_trigger_not_a_bike.message"
+        ]
+        assert message.format(device_id=other.id).count(other.id) == 1
+    # The message in the log and in the automation's error: the English one
+    # (Home Assistant drops its final full stop).
+    assert str(err.value) == (
+        f"The device {other.id} is not a Bosch eBike; it has no eBike triggers"
+    )
 
 
 @pytest.mark.usefixtures("ha_follows_sim_clock")  # charging takes 4 simulated hours

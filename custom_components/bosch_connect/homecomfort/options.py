@@ -12,6 +12,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from ..flow_guard import guard_steps
 from .const import (
     CONF_RENEW_DAYS,
     DEFAULT_RENEW_DAYS,
@@ -32,6 +33,7 @@ def _number(low: int, high: int, unit: str) -> NumberSelector:
     )
 
 
+@guard_steps
 class HomeComfortOptionsFlow(OptionsFlow):
     """Change how early the key is renewed (read at every refresh: no reload)."""
 

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Iterator
 import contextlib
 from dataclasses import dataclass
+import functools
 from pathlib import Path
 import time
 from typing import Any
@@ -28,7 +29,7 @@ from custom_components.bosch_connect.gateway import (
     coordinator as gw_coordinator,
 )
 from custom_components.bosch_connect.gateway.api import GatewayClient
-from custom_components.bosch_connect.gateway.tls import build_ssl_context
+from custom_components.bosch_connect.gateway.tls import PeerIdentity, build_ssl_context
 from simulator.clock import Clock
 from simulator.gateway import create as create_gateway
 from simulator.gateway.service import GatewaySimulator
@@ -65,10 +66,13 @@ async def gateway_entry_data(
         gw_const.CONF_ROOT_CERT: pki.bosch_root.cert_pem,
     }
     context = await hass.async_add_executor_job(
-        build_ssl_context,
-        pki.client.cert_pem,
-        pki.client.key_pem,
-        pki.bosch_root.cert_pem,
+        functools.partial(
+            build_ssl_context,
+            pki.client.cert_pem,
+            pki.client.key_pem,
+            pki.bosch_root.cert_pem,
+            peer=PeerIdentity(sim.identity.uuid),
+        )
     )
     async with aiohttp.ClientSession() as session:
         client = GatewayClient(
@@ -77,6 +81,7 @@ async def gateway_entry_data(
             api_port=sim.api_port,
             auth_port=sim.auth_port,
             ssl_context=context,
+            require_identity=True,
         )
         sim.press()
         token = await client.request_token(DEMO_CLIENT_ID, "Home Assistant")

@@ -7,7 +7,7 @@ with the certificates already pasted into Home Assistant.
 | file                                  | what                                               |
 |---------------------------------------|----------------------------------------------------|
 | ``bosch-root-ca.pem``                 | Bosch root: the client verifies the gateway with it |
-| ``gateway-server.pem``                | the gateway's server certificate (CN = uuid)        |
+| ``gateway-server.pem``                | the gateway's server certificate (CN = device id)   |
 | ``gateway-server-rsa.pem``            | the same with an RSA key (ECDHE-RSA suites)         |
 | ``partner-root-ca.pem``               | partner root, trusted by the gateway                |
 | ``client.pem`` / ``client.key.pem``   | client certificate issued by the partner root       |
@@ -16,6 +16,18 @@ with the certificates already pasted into Home Assistant.
 | ``client-too-deep.chain.pem``         | client cert + 2 intermediates (depth 4: refused)    |
 | ``rogue-ca.pem``, ``rogue-client.pem``| a CA the gateway does not know, and its client      |
 | ``rogue-bosch-root-ca.pem``           | a root that did not sign the gateway certificate    |
+| ``impostor-<kind>.pem``               | made on request: see :func:`impostor_certificate`   |
+
+The gateway's certificate names its device id (the uuid of the zeroconf
+announcement) as the subject's Common Name and carries no subject alternative
+name: the Local API document says a client cannot check the gateway's host
+name "against the Common Name (AKA CN) of the certificate", and the K 40 RF
+document that the gateway "can present a certificate with a device identifier
+instead of its mDNS hostname or IP address" (so host name verification fails
+against the simulator exactly as against a real gateway). A certificate of an
+older state folder (with host names, or naming another uuid) is issued again
+under the same Bosch root, so that what was pasted into Home Assistant stays
+valid.
 """
 
 from __future__ import annotations
@@ -23,12 +35,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
-from simulator.pki import Issued, issue, load
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from simulator.pki import Issued, issue, load, new_key
 
 BOSCH_ORG = "Bosch Thermotechnik (simulated)"
 PARTNER_ORG = "Bosch Connect Partner (simulated)"
 ROGUE_ORG = "Rogue (simulated)"
+
+# Who an impostor pretends to be (see ``impostor_certificate``).
+type ImpostorKind = Literal["other_device", "self_signed"]
+IMPOSTOR_KINDS: tuple[ImpostorKind, ...] = ("other_device", "self_signed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,15 +142,84 @@ NAMES = (
 )
 
 
+def gateway_certificate(
+    device_id: str, issuer: Issued | None, *, key_kind: str = "ec"
+) -> Issued:
+    """A gateway server certificate as the documents describe it.
+
+    Subject ``O=<Bosch>, CN=<device id>``, server authentication, no subject
+    alternative name. Self-signed when ``issuer`` is None.
+    """
+    key = new_key(key_kind)
+    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, BOSCH_ORG),
+            x509.NameAttribute(NameOID.COMMON_NAME, device_id),
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
+            False,
+        )
+    cert = builder.sign(issuer.key if issuer else key, hashes.SHA256())
+    return Issued(cert=cert, key=key)
+
+
+def _is_gateway_certificate(issued: Issued, device_id: str, root: Issued) -> bool:
+    """True when ``issued`` names ``device_id`` as the documents say, under ``root``."""
+    cert = issued.cert
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    try:
+        cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        has_san = False
+    else:
+        has_san = True
+    return (
+        cert.issuer == root.cert.subject
+        and [n.value for n in names] == [device_id]
+        and not has_san
+    )
+
+
+def other_device_id(device_id: str) -> str:
+    """A device id that is not ``device_id`` (what an impostor's certificate names)."""
+    other = "102041838"  # the gatewayId of an example in the K 40 RF document
+    return other if other != device_id else "101012902"
+
+
+def impostor_certificate(pki: GatewayPki, kind: ImpostorKind, device_id: str) -> Issued:
+    """The certificate of a server that pretends to be the gateway ``device_id``.
+
+    ``other_device``: a genuine certificate of the Bosch root, but for another
+    device (another real gateway, or one whose key was taken from it).
+    ``self_signed``: names ``device_id`` exactly like the gateway's, but no
+    root issued it.
+    """
+    if kind == "other_device":
+        return gateway_certificate(other_device_id(device_id), pki.bosch_root)
+    return gateway_certificate(device_id, None)
+
+
 def _issue_all(uuid: str) -> list[Issued]:
     bosch_root = issue("Bosch Local API Root CA", ca=True, organization=BOSCH_ORG)
-    server = issue(
-        uuid,
-        issuer=bosch_root,
-        server=True,
-        organization=BOSCH_ORG,
-        dns_names=(f"k40rf-{uuid}.local", "localhost"),
-    )
+    server = gateway_certificate(uuid, bosch_root)
     partner_root = issue("Partner Root CA", ca=True, organization=PARTNER_ORG)
     client = issue(
         "Home Assistant", issuer=partner_root, client=True, organization=PARTNER_ORG
@@ -216,18 +306,17 @@ def gateway_pki(folder: Path, uuid: str) -> GatewayPki:
         issued = _issue_all(uuid)
         for name, item in zip(NAMES, issued, strict=True):
             item.write(folder, name)
+    # The server certificates name this gateway's device id as the documents
+    # say; one of an older folder (host names, another uuid) is issued again
+    # under the same Bosch root: what was pasted into Home Assistant stays.
+    if not _is_gateway_certificate(issued[1], uuid, issued[0]):
+        issued[1] = gateway_certificate(uuid, issued[0])
+        issued[1].write(folder, "gateway-server")
     # Added later than the rest: made on its own so that an existing demo
     # PKI (already pasted into Home Assistant) stays as it is.
     server_rsa = _load_valid(folder, "gateway-server-rsa")
-    if server_rsa is None or server_rsa.cert.issuer != issued[0].cert.subject:
-        server_rsa = issue(
-            uuid,
-            issuer=issued[0],
-            server=True,
-            key_kind="rsa",
-            organization=BOSCH_ORG,
-            dns_names=(f"k40rf-{uuid}.local", "localhost"),
-        )
+    if server_rsa is None or not _is_gateway_certificate(server_rsa, uuid, issued[0]):
+        server_rsa = gateway_certificate(uuid, issued[0], key_kind="rsa")
         server_rsa.write(folder, "gateway-server-rsa")
     (
         bosch_root,

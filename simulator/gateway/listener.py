@@ -62,6 +62,7 @@ class _TlsAcceptor(asyncio.Protocol):
             self._listener.refused.append("chain too deep")
             tls.abort()
             return
+        self._listener.track(tls)
         inner.connection_made(tls)
 
 
@@ -75,6 +76,8 @@ class TlsListener:
     host: str = HOST
     refused: list[str] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # Open TLS connections (closed ones are pruned as new ones come).
+    connections: set[asyncio.Transport] = field(default_factory=set)
     _runner: web.AppRunner | None = field(default=None, init=False)
     _server: asyncio.Server | None = field(default=None, init=False)
 
@@ -89,6 +92,19 @@ class TlsListener:
             lambda: _TlsAcceptor(self, handler), self.host, self.port
         )
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def track(self, transport: asyncio.Transport) -> None:
+        """Remember an open TLS connection (for ``drop_connections``)."""
+        self.connections = {t for t in self.connections if not t.is_closing()}
+        self.connections.add(transport)
+
+    def drop_connections(self) -> int:
+        """Close every open connection (a restart): clients must connect anew."""
+        dropped = [t for t in self.connections if not t.is_closing()]
+        for transport in dropped:
+            transport.abort()
+        self.connections.clear()
+        return len(dropped)
 
     async def stop(self) -> None:
         """Stop accepting, finish handshakes in progress, stop the app."""

@@ -3,6 +3,11 @@
 Two TLS listeners (auth port and API port) with the Local API's TLS rules, a
 control sub-application (button press, state, values, clock) and, when asked,
 a zeroconf advertisement of ``_gateway-tt-local-api._tcp.local.``.
+
+For the tests of what a client must refuse, the simulator can also play an
+impostor (``impersonate``: a Bosch certificate of another device, or a
+self-signed one naming this gateway) and send answers larger than any real
+resource (``oversize``).
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from simulator.faults import Faults, Handler
 from simulator.options import Options
 from simulator.server import HOST, ControlAction, make_app
 
-from .certs import GatewayPki, gateway_pki
+from .certs import IMPOSTOR_KINDS, GatewayPki, ImpostorKind, gateway_pki
 from .listener import TlsListener
 from .resources import ResourceTree, default_tree
-from .tls import server_context
+from .tls import impostor_context, server_context
 from .tokens import DEMO_CLIENT_ID, READ_ONLY_CLIENT_ID, TokenAuthority
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,6 +55,24 @@ class Identity:
     def instance(self) -> str:
         """Zeroconf instance name: ``<model>-<uuid>``, lower case."""
         return f"{self.model.lower()}-{self.uuid}"
+
+
+@dataclass(slots=True)
+class Oversize:
+    """An answer larger than any real one, for requests under a path prefix.
+
+    ``size``: bytes of the body (None: endless, until the client goes away).
+    ``declare_length``: send ``Content-Length: size`` (then only a first part
+    of the body follows and the answer waits for the client to give up);
+    otherwise the body is chunked without a length.
+    """
+
+    size: int | None = None
+    declare_length: bool = False
+
+
+OVERSIZE_CHUNK = 16 * 1024
+OVERSIZE_HOLD = 30.0  # seconds a declared-length answer waits at most
 
 
 @dataclass
@@ -93,6 +116,9 @@ class GatewaySimulator:
         self.service_info: ServiceInfo | None = None
         self.in_flight = 0  # API requests being answered right now
         self.max_in_flight = 0  # the most at once since start
+        self.impostor: ImpostorKind | None = None
+        self.oversized: dict[str, Oversize] = {}
+        self.oversize_sent = 0  # body bytes of oversized answers written
 
     # ---- handle for tests -------------------------------------------------
     @property
@@ -136,6 +162,33 @@ class GatewaySimulator:
         """Remove a resource: the API answers 404 for it from now on."""
         del self.resources.leaves[path]
 
+    def impersonate(self, kind: ImpostorKind | None) -> None:
+        """Play an impostor on both ports from now on (None: the gateway again).
+
+        ``other_device``: a certificate of the Bosch root naming another
+        device; ``self_signed``: a self-signed certificate naming this
+        gateway's device id. An impostor asks for no client certificate and
+        answers like the gateway (it would take a token). Open connections
+        are closed, as when another device takes over the address.
+        """
+        if kind is not None and kind not in IMPOSTOR_KINDS:
+            raise ValueError(f"no impostor {kind!r}")
+        context = (
+            server_context(self.pki)
+            if kind is None
+            else impostor_context(self.pki, kind, self.identity.uuid)
+        )
+        self.impostor = kind
+        for listener in (self.auth, self.api):
+            listener.ssl_context = context
+            listener.drop_connections()
+
+    def oversize(
+        self, prefix: str, size: int | None = None, *, declare_length: bool = False
+    ) -> None:
+        """Answer requests under ``prefix`` (either port) with an oversized body."""
+        self.oversized[prefix] = Oversize(size=size, declare_length=declare_length)
+
     def info(self) -> dict[str, Any]:
         """What the e2e and the demo need to fill the config flow."""
         pki = self.pki
@@ -169,6 +222,7 @@ class GatewaySimulator:
             "window_remaining": round(self.tokens.window_remaining, 1),
             "clients": {k: list(v) for k, v in self.tokens.clients.items()},
             "zeroconf": self._zeroconf is not None,
+            "impostor": self.impostor,
         }
 
     # ---- lifecycle --------------------------------------------------------
@@ -256,13 +310,60 @@ class GatewaySimulator:
         finally:
             self.in_flight -= 1
 
+    @web.middleware
+    async def _oversize(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Send an oversized answer where ``oversize`` asked for one."""
+        match = next(
+            (
+                self.oversized[prefix]
+                for prefix in sorted(self.oversized, key=len, reverse=True)
+                if request.path.startswith(prefix)
+            ),
+            None,
+        )
+        if match is None:
+            return await handler(request)
+        response = web.StreamResponse(
+            status=200, headers={"Content-Type": "application/json"}
+        )
+        if match.declare_length and match.size is not None:
+            response.content_length = match.size
+        else:
+            response.enable_chunked_encoding()
+        await response.prepare(request)
+        chunk = b" " * OVERSIZE_CHUNK  # JSON whitespace: valid until the end
+        try:
+            if match.declare_length:
+                first = chunk[: min(OVERSIZE_CHUNK, match.size or 0)]
+                await response.write(first)
+                self.oversize_sent += len(first)
+                loop = asyncio.get_running_loop()
+                until = loop.time() + OVERSIZE_HOLD
+                # aiohttp has no event for a client that went away: poll.
+                while loop.time() < until and not _gone(request):  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+                return response
+            sent = 0
+            while (match.size is None or sent < match.size) and not _gone(request):
+                part = chunk if match.size is None else chunk[: match.size - sent]
+                await response.write(part)
+                sent += len(part)
+                self.oversize_sent += len(part)
+        except ConnectionError:
+            pass  # the client stopped reading, as it should
+        return response
+
     def _auth_app(self) -> web.Application:
         app = make_app(self.faults)
+        app.middlewares.append(self._oversize)
         app.router.add_post("/auth/token", self._token)
         return app
 
     def _api_app(self) -> web.Application:
         app = make_app(self.faults)
+        app.middlewares.append(self._oversize)
         app.middlewares.insert(0, self._count)
         app.router.add_route("GET", "/{path:.*}", self._get)
         app.router.add_route("PUT", "/{path:.*}", self._put)
@@ -323,6 +424,8 @@ class GatewaySimulator:
         return web.Response(status=204)
 
     # ---- control server ----------------------------------------------------
+    # (impostors and oversized answers are for tests: no control route)
+
     def control_routes(self) -> list[web.RouteDef]:
         """``/gateway/press``, ``/gateway/state``, values, clock, reset."""
 
@@ -420,3 +523,8 @@ class GatewaySimulator:
             "  proximity check: python -m simulator press   (then submit within 60 s)",
             f"  tokens issued: {self.token_count} of {self.tokens.max_tokens}",
         ]
+
+
+def _gone(request: web.Request) -> bool:
+    """True when the client has closed the connection."""
+    return request.transport is None or request.transport.is_closing()

@@ -12,6 +12,10 @@
   and every connection is checked again after the handshake with
   ``SSLObject.get_verified_chain()`` (closed when longer than 3), so the rule
   holds even where the ``ctypes`` route is not available.
+
+An impostor (``impostor_context``) speaks the same TLS but presents a
+certificate that is not the gateway's and asks for no client certificate:
+the client alone must notice.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import ctypes
 import logging
 import ssl
 
-from .certs import GatewayPki
+from .certs import GatewayPki, ImpostorKind, impostor_certificate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -82,6 +86,21 @@ def server_context(pki: GatewayPki) -> ssl.SSLContext:
     return context
 
 
+def impostor_context(
+    pki: GatewayPki, kind: ImpostorKind, device_id: str
+) -> ssl.SSLContext:
+    """A server context of someone pretending to be the gateway ``device_id``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers(CIPHERS)
+    cert_path, key_path = impostor_certificate(pki, kind, device_id).write(
+        pki.folder, f"impostor-{kind}"
+    )
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 def chain_too_deep(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
     """True when a connection's verified client chain is longer than allowed."""
     if ssl_object is None:
@@ -89,4 +108,10 @@ def chain_too_deep(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> bool:
     return len(ssl_object.get_verified_chain()) > MAX_CHAIN
 
 
-__all__ = ["CIPHERS", "MAX_CHAIN", "chain_too_deep", "server_context"]
+__all__ = [
+    "CIPHERS",
+    "MAX_CHAIN",
+    "chain_too_deep",
+    "impostor_context",
+    "server_context",
+]

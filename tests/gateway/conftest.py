@@ -7,7 +7,8 @@
   ``.token_count``, ``.faults``, ``.resources``, ``.tokens`` (authority).
 - ``gateway_credentials``: the PEM texts a user would paste (dict with
   ``client_cert``, ``client_key``, ``root_cert``).
-- ``gateway_ssl_context``: the client SSL context built from them.
+- ``gateway_ssl_context``: the client SSL context built from them, bound to
+  the simulator's device id (``tls.require_peer``).
 - ``gateway_session``: an ``aiohttp.ClientSession`` closed after the test.
 - ``gateway_client``: a ``GatewayClient`` for the simulator, without a token.
 - ``gateway_token``: a token (read + write) obtained through a button press.
@@ -24,7 +25,7 @@ import aiohttp
 import pytest
 
 from custom_components.bosch_connect.gateway.api import GatewayClient, Token
-from custom_components.bosch_connect.gateway.tls import build_ssl_context
+from custom_components.bosch_connect.gateway.tls import PeerIdentity, build_ssl_context
 from simulator.gateway import GatewaySimulator, Identity, create
 from simulator.gateway.certs import gateway_pki
 from simulator.gateway.tokens import DEMO_CLIENT_ID
@@ -81,12 +82,15 @@ def gateway_credentials(gateway_sim: GatewaySimulator) -> dict[str, str]:
 
 
 @pytest.fixture
-def gateway_ssl_context(gateway_credentials: dict[str, str]) -> object:
-    """The client SSL context for the simulator."""
+def gateway_ssl_context(
+    gateway_sim: GatewaySimulator, gateway_credentials: dict[str, str]
+) -> object:
+    """The client SSL context for the simulator, bound to its device id."""
     return build_ssl_context(
         gateway_credentials["client_cert"],
         gateway_credentials["client_key"],
         gateway_credentials["root_cert"],
+        peer=PeerIdentity(gateway_sim.identity.uuid),
     )
 
 

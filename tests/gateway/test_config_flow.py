@@ -155,26 +155,29 @@ async def test_manual_flow_aborts_for_known_address(
     assert gateway_sim.token_count == tokens
 
 
-async def test_manual_flow_finds_known_gateway_at_new_address(
+async def test_manual_flow_refuses_known_gateway_at_new_address(
     hass: HomeAssistant,
     gateway_sim: GatewaySimulator,
     gateway_credentials: dict[str, str],
 ) -> None:
-    """A gateway known under another address: the entry gets the new one."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=UUID,
-        data={"service": "gateway", "host": "192.0.2.1", "api_port": 1, "auth_port": 2},
-    )
+    """A gateway known under another address: refused before a token is spent.
+
+    The certificate names the device (the entry's unique id): the same gateway
+    is not added twice. The entry keeps its address (Reconfigure changes it).
+    """
+    data = {"service": "gateway", "host": "192.0.2.1", "api_port": 1, "auth_port": 2}
+    entry = MockConfigEntry(domain=DOMAIN, unique_id=UUID, data=data)
     entry.add_to_hass(hass)
-    flow_id = await _to_proximity(hass, gateway_sim, gateway_credentials)
+    flow_id = await _to_credentials(hass, gateway_sim)
     gateway_sim.press()
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _credentials(gateway_credentials)
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert entry.data["host"] == gateway_sim.host
-    assert entry.data["api_port"] == gateway_sim.api_port
-    assert entry.data["token"] == gateway_sim.tokens.tokens[0].access_token
+    assert dict(entry.data) == data
+    assert gateway_sim.token_count == 0
+    assert gateway_sim.faults.log == []  # a handshake only: nothing was sent
 
 
 async def test_entry_created_when_names_cannot_be_read(
@@ -189,7 +192,8 @@ async def test_entry_created_when_names_cannot_be_read(
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id is None
+    # The device the certificate names (checked before the token was sent).
+    assert result["result"].unique_id == UUID
     assert result["data"]["token"] == gateway_sim.tokens.tokens[0].access_token
 
 
@@ -198,14 +202,14 @@ async def test_manual_entry_of_gateway_without_uuid_resource(
     gateway_sim: GatewaySimulator,
     gateway_credentials: dict[str, str],
 ) -> None:
-    """A gateway that does not serve /gateway/uuid is added without a unique id."""
+    """A gateway without /gateway/uuid: the certificate names the device."""
     gateway_sim.remove("/gateway/uuid")
     flow_id = await _to_proximity(hass, gateway_sim, gateway_credentials)
     gateway_sim.press()
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["result"].unique_id is None
+    assert result["result"].unique_id == UUID
     assert result["data"]["brand"] == "Bosch"
     assert result["result"].state is ConfigEntryState.LOADED
 
@@ -346,17 +350,20 @@ async def test_tls_refused(
     gateway_sim: GatewaySimulator,
     gateway_credentials: dict[str, str],
 ) -> None:
-    """A client certificate from a root the gateway does not trust."""
+    """A client certificate from a root the gateway does not trust.
+
+    The handshake that identifies the gateway fails when the credentials are
+    entered, before the button press.
+    """
     rogue = gateway_sim.pki.rogue_client
-    flow_id = await _to_proximity(
-        hass,
-        gateway_sim,
-        gateway_credentials,
-        client_cert=rogue.cert_pem,
-        client_key=rogue.key_pem,
+    flow_id = await _to_credentials(hass, gateway_sim)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        _credentials(
+            gateway_credentials, client_cert=rogue.cert_pem, client_key=rogue.key_pem
+        ),
     )
-    gateway_sim.press()
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["step_id"] == "gateway_credentials"
     assert result["errors"] == {"base": "gateway_tls_failed"}
     assert gateway_sim.token_count == 0
 
@@ -367,16 +374,18 @@ async def test_gateway_certificate_not_from_bosch_root(
     gateway_credentials: dict[str, str],
 ) -> None:
     """Home Assistant refuses a gateway whose certificate another root issued."""
-    flow_id = await _to_proximity(
-        hass,
-        gateway_sim,
-        gateway_credentials,
-        root_cert=gateway_sim.pki.rogue_bosch_root.cert_pem,
-    )
+    flow_id = await _to_credentials(hass, gateway_sim)
     gateway_sim.press()
-    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id,
+        _credentials(
+            gateway_credentials, root_cert=gateway_sim.pki.rogue_bosch_root.cert_pem
+        ),
+    )
+    assert result["step_id"] == "gateway_credentials"
     assert result["errors"] == {"base": "gateway_tls_failed"}
     assert gateway_sim.tokens.requests == 0  # refused before sending anything
+    assert gateway_sim.faults.log == []
 
 
 async def test_unreachable(

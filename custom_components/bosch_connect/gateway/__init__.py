@@ -6,12 +6,13 @@ nothing of Home Assistant; the rest is the Home Assistant glue.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
@@ -23,17 +24,23 @@ from .climate import async_setup_climate
 from .const import CONF_API_PORT, CONF_AUTH_PORT
 from .coordinator import GatewayCoordinator, GatewayRuntimeData
 from .diagnostics import async_get_diagnostics
-from .errors import CertificateError, GatewayTlsError
+from .errors import CertificateError, GatewayError, GatewayTlsError
 from .number import async_setup_number
+from .repairs import async_clear_identity_issue
 from .sensor import async_setup_sensor
+from .tls import PeerIdentity, require_peer
 from .water_heater import async_setup_water_heater
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
-    """Connect with the stored token (never request a new one here)."""
+    """Connect with the stored token (never request a new one here).
+
+    The client's context accepts only a server whose certificate names the
+    paired device (the entry's unique id): the token goes nowhere else.
+    """
     try:
         credentials = await hass.async_add_executor_job(
-            load_credentials, dict(entry.data)
+            load_credentials, dict(entry.data), entry.unique_id
         )
     except (CertificateError, GatewayTlsError, ValueError) as err:
         raise ConfigEntryError(
@@ -46,7 +53,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
         auth_port=int(entry.data[CONF_AUTH_PORT]),
         ssl_context=credentials.ssl_context,
         token=entry.data[CONF_TOKEN],
+        require_identity=True,
     )
+    if entry.unique_id is None:
+        await _async_learn_device(hass, entry, client, credentials.ssl_context)
     # Warn now too: with an expired certificate the first poll never succeeds.
     async_check_expiry(hass, entry, credentials.expires, dt_util.utcnow())
     coordinator = GatewayCoordinator(
@@ -57,9 +67,35 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     return True
 
 
+async def _async_learn_device(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    client: GatewayClient,
+    context: ssl.SSLContext,
+) -> None:
+    """An entry from before its gateway was named: learn the device, bind to it.
+
+    Only a handshake (no token) with the address the entry was paired at; the
+    device its certificate names becomes the entry's unique id (unless another
+    entry has it) and the only server the token is sent to from now on.
+    """
+    try:
+        device_id = await client.peer_device_id()
+    except GatewayError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="gateway_unreachable",
+            translation_placeholders={"host": entry.data[CONF_HOST], "error": str(err)},
+        ) from err
+    require_peer(context, PeerIdentity(device_id))
+    if hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, device_id) is None:
+        hass.config_entries.async_update_entry(entry, unique_id=device_id)
+
+
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Nothing to clean up at the gateway (a token cannot be revoked); clear issues."""
     async_clear_issues(hass, entry)
+    async_clear_identity_issue(hass, entry)
 
 
 ROOM = Room(

@@ -5,6 +5,15 @@ the auth port issues tokens (``POST /auth/token``, form-encoded, only within a
 minute after the proximity check), the API port serves resources with
 ``Authorization: Bearer <token>``. Every failure becomes an error of
 ``errors.py``; the token never appears in a message or a log line.
+
+Who answers: a context bound to the paired device (``tls.require_peer``)
+fails every handshake with a server whose certificate names another device,
+before a request is written; that failure becomes ``GatewayIdentityError``.
+``peer_device_id`` makes only the handshake, to learn or prove the device.
+
+How much is read: an answer is read up to a limit (``max_answer`` bytes for
+a resource, ``MAX_TOKEN_ANSWER`` for the token answer): at most limit + 1
+bytes, and nothing when its Content-Length is already above the limit.
 """
 
 from __future__ import annotations
@@ -18,22 +27,29 @@ import ssl
 from typing import Any, Final
 
 import aiohttp
+from cryptography import x509
 
+from ..protocol.answers import AnswerTooLargeError as AnswerTooLarge, read_answer
 from .errors import (
+    AnswerTooLargeError,
     GatewayAuthError,
     GatewayConnectionError,
     GatewayError,
     GatewayForbiddenError,
+    GatewayIdentityError,
     GatewayServerError,
     GatewayTlsError,
     InvalidClientError,
     InvalidValueError,
     ProximityCheckRequiredError,
     ResourceNotFoundError,
+    ServerCertificateRefusedError,
     TokenLimitReachedError,
     TokenRequestRejectedError,
+    UncheckedServerError,
     ValueFormatError,
 )
+from .tls import PeerIdentityError, certificate_device_id, peer_identity
 from .values import Resource, Scalar, parse_resource
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,6 +61,11 @@ DEFAULT_PARALLEL: Final = 4
 GRANT_TYPE: Final = "client_credentials"
 SCOPE_READ: Final = "service.read"
 SCOPE_WRITE: Final = "service.level1.write"
+# The largest answer taken from the API port: a real resource is a few hundred
+# bytes, the largest lists (notifications, system info) a few KiB.
+MAX_RESOURCE_ANSWER: Final = 64 * 1024
+# The largest token answer: a JWT with its type and scopes is well under 2 KiB.
+MAX_TOKEN_ANSWER: Final = 8 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +101,35 @@ def _ssl_failure(err: BaseException) -> bool:
     return False
 
 
+def _refused_certificate(cause: BaseException) -> ServerCertificateRefusedError:
+    """What a certificate refused in the handshake becomes."""
+    if isinstance(cause, PeerIdentityError):
+        return GatewayIdentityError(
+            cause.expected.device_id,
+            cause.seen,
+            reason=cause.verify_message,
+            # The right device but not the pinned certificate: say so.
+            message=cause.verify_message if cause.mismatch == "fingerprint" else None,
+        )
+    reason = getattr(cause, "verify_message", None) or None
+    return ServerCertificateRefusedError(
+        "the gateway certificate was refused: not issued by the configured"
+        " Bosch root, or not valid now",
+        reason=str(reason) if reason else None,
+    )
+
+
+async def _read_bounded(
+    response: aiohttp.ClientResponse, limit: int, what: str
+) -> bytes:
+    """The body, or ``AnswerTooLargeError`` after at most ``limit`` + 1 bytes."""
+    try:
+        return await read_answer(response, limit)
+    except AnswerTooLarge as err:
+        response.close()  # the rest is not read: the connection is not reused
+        raise AnswerTooLargeError(what, limit) from err
+
+
 class GatewayClient:
     """Talks to one gateway; the caller owns the ``aiohttp.ClientSession``."""
 
@@ -93,8 +143,15 @@ class GatewayClient:
         ssl_context: ssl.SSLContext,
         token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        max_answer: int = MAX_RESOURCE_ANSWER,
+        require_identity: bool = False,
     ) -> None:
-        """Remember where the gateway is and how to reach it."""
+        """Remember where the gateway is and how to reach it.
+
+        ``require_identity``: refuse to send the token or the client
+        credentials unless ``ssl_context`` checks the server's device
+        (``tls.require_peer``); Home Assistant's clients always set it.
+        """
         self._session = session
         self.host = host
         self.api_port = api_port
@@ -102,6 +159,15 @@ class GatewayClient:
         self._ssl = ssl_context
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self.max_answer = max_answer
+        self._require_identity = require_identity
+
+    def _check_identity_bound(self) -> None:
+        """Before a secret is written: the context must check who the server is."""
+        if self._require_identity and peer_identity(self._ssl) is None:
+            raise UncheckedServerError(
+                "refusing to send a secret: the SSL context checks no device"
+            )
 
     @property
     def has_token(self) -> bool:
@@ -125,8 +191,13 @@ class GatewayClient:
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         json_body: Any = None,
+        limit: int | None = None,
     ) -> tuple[int, bytes]:
-        """One request; transport failures become typed errors."""
+        """One request; transport failures become typed errors.
+
+        The answer is read up to ``limit`` bytes (default ``max_answer``).
+        """
+        limit = self.max_answer if limit is None else limit
         try:
             async with self._session.request(
                 method,
@@ -138,14 +209,12 @@ class GatewayClient:
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
-                return response.status, await response.read()
+                body = await _read_bounded(response, limit, f"{method} {path}")
+                return response.status, body
         except TimeoutError as err:
             raise GatewayConnectionError(f"{method} {path}: timed out") from err
         except aiohttp.ClientConnectorCertificateError as err:
-            raise GatewayTlsError(
-                "the gateway certificate was refused: not issued by the configured"
-                " Bosch root, or not valid now"
-            ) from err
+            raise _refused_certificate(err.certificate_error) from err
         except aiohttp.ClientError as err:
             if _ssl_failure(err):
                 raise GatewayTlsError(
@@ -155,10 +224,60 @@ class GatewayClient:
             raise GatewayConnectionError(
                 f"{method} {path}: {type(err).__name__}"
             ) from err
+        except ssl.SSLCertVerificationError as err:
+            raise _refused_certificate(err) from err
         except ssl.SSLError as err:
             raise GatewayTlsError("TLS failure talking to the gateway") from err
         except OSError as err:
             raise GatewayConnectionError(f"{method} {path}: {err.strerror}") from err
+
+    async def peer_device_id(self, port: int | None = None) -> str:
+        """The device that the server's certificate names (handshake only).
+
+        Connects to ``port`` (default: the API port), completes the TLS
+        handshake with the client's context and closes the connection without
+        writing a byte: no request, no token. With a context bound to a device
+        (``tls.require_peer``) the handshake itself fails for another device,
+        so a successful return proves the server is that device.
+
+        Raises ``GatewayIdentityError`` when the certificate names no device,
+        ``ServerCertificateRefusedError`` / ``GatewayTlsError`` /
+        ``GatewayConnectionError`` as ``get`` does.
+        """
+        port = self.api_port if port is None else port
+        what = f"TLS handshake with port {port}"
+        try:
+            async with asyncio.timeout(self._timeout.total):
+                _, writer = await asyncio.open_connection(
+                    self.host, port, ssl=self._ssl
+                )
+        except TimeoutError as err:
+            raise GatewayConnectionError(f"{what}: timed out") from err
+        except ssl.SSLCertVerificationError as err:
+            raise _refused_certificate(err) from err
+        except ssl.SSLError as err:
+            raise GatewayTlsError(
+                "the gateway refused the TLS handshake "
+                "(client certificate, chain, cipher or TLS version)"
+            ) from err
+        except ConnectionResetError as err:
+            raise GatewayTlsError("the gateway dropped the TLS handshake") from err
+        except OSError as err:
+            raise GatewayConnectionError(f"{what}: {err.strerror or err}") from err
+        try:
+            ssl_object = writer.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+        finally:
+            writer.transport.abort()
+        seen = None
+        if der:
+            try:
+                seen = certificate_device_id(x509.load_der_x509_certificate(der))
+            except ValueError:
+                seen = None
+        if seen is None:
+            raise GatewayIdentityError(None, None)
+        return seen
 
     async def request_token(
         self,
@@ -171,6 +290,7 @@ class GatewayClient:
         Each successful call uses up one of the gateway's 32 tokens: call it
         only when a person asked for it.
         """
+        self._check_identity_bound()
         form = {
             "client_id": client_id,
             "client_name": client_name,
@@ -180,7 +300,7 @@ class GatewayClient:
         if scope_list:
             form["scope"] = " ".join(scope_list)
         status, body = await self._request(
-            "POST", self.auth_port, "/auth/token", data=form
+            "POST", self.auth_port, "/auth/token", data=form, limit=MAX_TOKEN_ANSWER
         )
         if status == 200:
             payload = _json(body)
@@ -209,6 +329,7 @@ class GatewayClient:
     def _auth_headers(self) -> dict[str, str]:
         if self._token is None:
             raise GatewayAuthError("no token")
+        self._check_identity_bound()
         return {"Authorization": f"Bearer {self._token}"}
 
     def _check(self, status: int, path: str) -> None:

@@ -20,7 +20,7 @@ from homeassistant.helpers import issue_registry as ir
 
 from ..const import DOMAIN
 from .const import CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_ROOT_CERT
-from .tls import build_ssl_context
+from .tls import PeerIdentity, build_ssl_context
 
 WARN_BEFORE = dt.timedelta(days=30)
 ISSUE_EXPIRING = "gateway_certificate_expiring"
@@ -44,10 +44,20 @@ def _earliest_expiry(*pems: str) -> dt.datetime | None:
     return min(expiries, default=None)
 
 
-def load_credentials(data: dict[str, str]) -> StoredCredentials:
-    """Build the SSL context and read the expiry dates (blocking: executor)."""
+def load_credentials(
+    data: dict[str, str], device_id: str | None = None
+) -> StoredCredentials:
+    """Build the SSL context and read the expiry dates (blocking: executor).
+
+    With ``device_id`` the context accepts only a server whose certificate
+    names that device (``tls.require_peer``); without it, bind the context
+    before anything secret is sent with it.
+    """
     context = build_ssl_context(
-        data[CONF_CLIENT_CERT], data[CONF_CLIENT_KEY], data[CONF_ROOT_CERT]
+        data[CONF_CLIENT_CERT],
+        data[CONF_CLIENT_KEY],
+        data[CONF_ROOT_CERT],
+        peer=PeerIdentity(device_id) if device_id is not None else None,
     )
     return StoredCredentials(
         ssl_context=context,

@@ -22,8 +22,20 @@ from .const import (
     PARALLEL_REQUESTS,
     SCAN_INTERVAL,
 )
-from .errors import GatewayAuthError, GatewayError, GatewayTlsError
+from .errors import (
+    AnswerTooLargeError,
+    GatewayAuthError,
+    GatewayError,
+    GatewayIdentityError,
+    GatewayTlsError,
+    ServerCertificateRefusedError,
+)
 from .layout import Layout, async_probe, used_paths
+from .repairs import (
+    address_of,
+    async_clear_identity_issue,
+    async_raise_identity_issue,
+)
 from .values import Resource
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,11 +96,32 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         return scope is None or SCOPE_WRITE in scope.split()
 
     def _failed(self, err: GatewayError) -> UpdateFailed:
-        key = (
-            "gateway_tls_failed"
-            if isinstance(err, GatewayTlsError)
-            else "gateway_unreachable"
-        )
+        """The translated failure (one log line, no traceback: the coordinator's).
+
+        A server whose certificate is refused (another device, not from the
+        Bosch root) was sent nothing; the repair issue says what answered.
+        """
+        if isinstance(err, ServerCertificateRefusedError):
+            key = (
+                "gateway_identity_failed"
+                if isinstance(err, GatewayIdentityError)
+                else "gateway_tls_failed"
+            )
+            home = address_of(self.client.host, self.client.api_port)
+            async_raise_identity_issue(
+                self.hass,
+                self.config_entry,
+                address=home,
+                home=home,
+                err=err,
+                origin="refresh",
+            )
+        elif isinstance(err, AnswerTooLargeError):
+            key = "gateway_answer_too_large"
+        elif isinstance(err, GatewayTlsError):
+            key = "gateway_tls_failed"
+        else:
+            key = "gateway_unreachable"
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key=key,
@@ -134,6 +167,8 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
                 fetched.update(needed)
             self.polled_paths = frozenset(fetched)
         keep = set(used_paths(self.layout, data))
+        # The paired gateway answered where it belongs.
+        async_clear_identity_issue(self.hass, self.config_entry, origin="refresh")
         return {path: res for path, res in data.items() if path in keep}
 
     async def _async_read(

@@ -36,6 +36,71 @@ class GatewayTlsError(GatewayError):
     """
 
 
+class ServerCertificateRefusedError(GatewayTlsError):
+    """We refused the server's certificate, so nothing was sent to it.
+
+    Not issued by the configured Bosch root (a self-signed impostor, another
+    root), not valid now, or (``GatewayIdentityError``) not naming the paired
+    device. ``reason`` is OpenSSL's (or our) short explanation.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        """Remember why the certificate was refused."""
+        super().__init__(message)
+        self.reason = reason or message
+
+
+class GatewayIdentityError(ServerCertificateRefusedError):
+    """The server's certificate does not name the expected device.
+
+    ``expected`` is the paired device id (None while it is being learned),
+    ``seen`` the device id the certificate names (None: it names none).
+    """
+
+    def __init__(
+        self,
+        expected: str | None,
+        seen: str | None,
+        reason: str | None = None,
+        *,
+        message: str | None = None,
+    ) -> None:
+        """Remember which device was expected and which one answered.
+
+        ``message``: instead of the one made from the two ids (a pinned
+        fingerprint that does not match names the right device).
+        """
+        if message is None:
+            if seen is None:
+                message = "the server's certificate names no gateway device"
+            elif expected is None:
+                message = f"the server's certificate names device {seen}"
+            else:
+                message = (
+                    f"the server's certificate names device {seen}, not {expected}"
+                )
+        super().__init__(message, reason)
+        self.expected = expected
+        self.seen = seen
+
+
+class UncheckedServerError(GatewayTlsError):
+    """A secret was about to go over a context that checks no device: refused."""
+
+
+class AnswerTooLargeError(GatewayError):
+    """An answer larger than any the gateway really sends: refused unread.
+
+    At most ``limit`` + 1 bytes of it were read (none when its Content-Length
+    already said it was too large).
+    """
+
+    def __init__(self, what: str, limit: int) -> None:
+        """Remember the request and the limit."""
+        super().__init__(f"{what}: the answer is larger than {limit} bytes")
+        self.limit = limit
+
+
 class GatewayAuthError(GatewayError):
     """The API answered 401: the token is missing or no longer valid."""
 

@@ -6,17 +6,33 @@ check and the token request. The token is the gateway's scarce resource (32
 per gateway, then a factory reset): it is requested only here, in a flow the
 user started, and kept in the entry. Re-authentication repeats the proximity
 step; reconfiguration changes host, ports or certificates and keeps the token.
+
+Identity before token: every SSL context that carries the token or the
+client credentials is bound to the paired device (``tls.require_peer``), so
+each handshake fails unless the server's certificate names that device. When
+the credentials are entered, a handshake with the auth port learns (typed-in
+host) or proves (announcement) which device answers; that device is the
+entry's unique id, so the same gateway cannot be added twice. An announcement
+moves a known entry only when the new address proves to be its gateway (a
+handshake with the entry's own credentials); otherwise the entry stays and a
+repair issue says what answered there.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 import datetime as dt
 import logging
 import ssl
-from typing import Any, cast
+from typing import Any, Final, cast
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_IGNORE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_HOST, CONF_TOKEN
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -31,6 +47,7 @@ import probatio
 
 from ..const import CONF_SERVICE, SERVICE_GATEWAY
 from .api import GatewayClient, Token
+from .certificates import load_credentials
 from .const import (
     CONF_API_PORT,
     CONF_AUTH_PORT,
@@ -50,11 +67,13 @@ from .const import (
 )
 from .errors import (
     AnnouncementError,
+    AnswerTooLargeError,
     CertificateError,
     CertificateExpiredError,
     GatewayAuthError,
     GatewayConnectionError,
     GatewayError,
+    GatewayIdentityError,
     GatewayTlsError,
     InvalidClientError,
     KeyMismatchError,
@@ -63,7 +82,13 @@ from .errors import (
     TokenRequestRejectedError,
 )
 from .identity import GatewayIdentity, async_read_identity
-from .tls import build_ssl_context, validate_credentials
+from .repairs import (
+    address_of,
+    async_clear_identity_issue,
+    async_raise_identity_issue,
+    has_identity_issue,
+)
+from .tls import PeerIdentity, build_ssl_context, require_peer, validate_credentials
 from .txt import parse_txt as parse_announcement
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,6 +98,11 @@ _PORT = NumberSelector(
 )
 _PEM = TextSelector(TextSelectorConfig(multiline=True))
 _TEXT = TextSelector()
+
+# Before an announced address counts as unreachable, the handshake is tried
+# again after these pauses (seconds): a gateway may announce itself before its
+# TLS ports answer.
+PROVE_RETRY_DELAYS: Final[tuple[float, ...]] = (2.0, 5.0)
 
 # Token request refusals that name their cause (400, 415, 500).
 _REJECTED = {
@@ -84,6 +114,28 @@ _REJECTED = {
 
 class TokenLimitReached(Exception):
     """The gateway has no token left: the flow must abort."""
+
+
+def _identity_error(err: GatewayIdentityError) -> str:
+    """The flow error for a server that is not (or names no) gateway device."""
+    return "gateway_no_device_id" if err.seen is None else "gateway_other_device"
+
+
+def _connection_error(err: GatewayError) -> str | None:
+    """The flow error for a failure to reach or trust the server (None: other)."""
+    if isinstance(err, GatewayIdentityError):
+        return _identity_error(err)
+    if isinstance(err, GatewayTlsError):
+        return "gateway_tls_failed"
+    if isinstance(err, GatewayConnectionError):
+        return "gateway_cannot_connect"
+    if isinstance(err, AnswerTooLargeError):
+        return "gateway_answer_too_large"
+    return None
+
+
+class CannotCheck(Exception):
+    """The entry's stored credentials cannot be used to check an address."""
 
 
 def _certificate_error(err: CertificateError) -> dict[str, str]:
@@ -161,8 +213,16 @@ class GatewayFlowMixin(ConfigFlow):
             CONF_AUTH_PORT: announced.authport,
         }
         await self.async_set_unique_id(announced.uuid)
-        # A known gateway that moved: update the entry and reload it.
-        self._abort_if_unique_id_configured(updates=connection)
+        known = self.hass.config_entries.async_entry_for_domain_unique_id(
+            self.handler, announced.uuid
+        )
+        if (
+            known is not None
+            and known.source != SOURCE_IGNORE
+            and known.data.get(CONF_SERVICE) == SERVICE_GATEWAY
+        ):
+            return await self._gateway_known_announced(known, connection)
+        self._abort_if_unique_id_configured()
         self._gateway_connection = connection
         self._gateway_announced = {
             CONF_MODEL: announced.model,
@@ -173,6 +233,82 @@ class GatewayFlowMixin(ConfigFlow):
             "name": f"{announced.brand} {announced.model}"
         }
         return await self.async_step_gateway_discovery_confirm()
+
+    async def _gateway_known_announced(
+        self, entry: ConfigEntry[Any], connection: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """A paired gateway announced itself: move the entry only when proven.
+
+        At a new address, a handshake with the entry's own credentials must
+        chain to the entry's Bosch root and name the paired device; otherwise
+        the entry stays where it was and a repair issue says what was seen.
+        At the entry's own address, a proof clears an earlier issue.
+        """
+        moved = any(entry.data.get(key) != value for key, value in connection.items())
+        if not moved and not has_identity_issue(self.hass, entry):
+            self._abort_if_unique_id_configured(updates=connection)
+        try:
+            await self._gateway_prove(entry, connection)
+        except CannotCheck:
+            return self.async_abort(reason="already_configured")
+        except GatewayError as err:
+            if not moved:
+                # The coordinator reports what answers at the entry's address.
+                return self.async_abort(reason="already_configured")
+            address = address_of(connection[CONF_HOST], connection[CONF_API_PORT])
+            home = address_of(entry.data[CONF_HOST], entry.data[CONF_API_PORT])
+            _LOGGER.warning(
+                "%s was announced at %s, which did not prove to be it (%s);"
+                " it stays at %s",
+                entry.title,
+                address,
+                err,
+                home,
+            )
+            async_raise_identity_issue(
+                self.hass,
+                entry,
+                address=address,
+                home=home,
+                err=err,
+                origin="announcement",
+            )
+            return self.async_abort(reason="gateway_address_unproven")
+        # Seen where it belongs (its own address, or its proven new one):
+        # update the entry and reload it when it moved.
+        async_clear_identity_issue(self.hass, entry)
+        self._abort_if_unique_id_configured(updates=connection)
+        return self.async_abort(reason="already_configured")  # pragma: no cover
+
+    async def _gateway_prove(
+        self, entry: ConfigEntry[Any], connection: Mapping[str, Any]
+    ) -> None:
+        """Raise a ``GatewayError`` unless ``connection`` is the entry's gateway.
+
+        Only a TLS handshake with the API port (nothing is written): with the
+        entry's client certificate, verified against the entry's Bosch root and
+        bound to the entry's device. Connection failures are tried again
+        (``PROVE_RETRY_DELAYS``). ``CannotCheck`` when the entry's credentials
+        cannot be loaded.
+        """
+        if entry.unique_id is None:
+            raise CannotCheck
+        try:
+            credentials = await self.hass.async_add_executor_job(
+                load_credentials, dict(entry.data), entry.unique_id
+            )
+        except (CertificateError, GatewayTlsError, KeyError, ValueError) as err:
+            raise CannotCheck from err
+        client = self._gateway_client(connection, credentials.ssl_context, None)
+        for delay in (*PROVE_RETRY_DELAYS, None):
+            try:
+                await client.peer_device_id()
+            except GatewayConnectionError:
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+            else:
+                return
 
     async def async_step_gateway_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -209,6 +345,8 @@ class GatewayFlowMixin(ConfigFlow):
             except GatewayTlsError:
                 errors = {CONF_CLIENT_KEY: "gateway_key_mismatch"}
             else:
+                errors = await self._gateway_identify(context)
+            if not errors:
                 self._gateway_ssl = context
                 self._gateway_credentials = {
                     CONF_CLIENT_ID: user_input[CONF_CLIENT_ID].strip(),
@@ -234,6 +372,32 @@ class GatewayFlowMixin(ConfigFlow):
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
+
+    async def _gateway_identify(self, context: ssl.SSLContext) -> dict[str, str]:
+        """Bind ``context`` to the device at the auth port; the form's errors.
+
+        Announced: the device of the announcement, proven by the handshake.
+        Typed in: the device the certificate names (learned by a handshake
+        that writes nothing) becomes the flow's unique id; a gateway that is
+        already configured aborts the flow before any token is spent.
+        """
+        client = self._gateway_client(self._gateway_connection, context, None)
+        try:
+            if self.unique_id is not None:
+                require_peer(context, PeerIdentity(self.unique_id))
+                await client.peer_device_id(client.auth_port)
+            else:
+                device_id = await client.peer_device_id(client.auth_port)
+                require_peer(context, PeerIdentity(device_id))
+                await self.async_set_unique_id(device_id, raise_on_progress=False)
+                self._abort_if_unique_id_configured()
+        except GatewayError as err:
+            error = _connection_error(err)
+            if error is None:  # pragma: no cover - a handshake raises no other
+                _LOGGER.warning("Unexpected failure checking the gateway: %s", err)
+                error = "gateway_unknown"
+            return {"base": error}
+        return {}
 
     async def async_step_gateway_proximity(
         self, user_input: dict[str, Any] | None = None
@@ -273,12 +437,17 @@ class GatewayFlowMixin(ConfigFlow):
             _LOGGER.debug("Could not read the gateway's names after pairing")
             identity = GatewayIdentity()
         announced = self._gateway_announced or {}
-        if self.unique_id is None and identity.uuid is not None:
-            # The token is spent: never abort for a discovery flow in progress.
-            await self.async_set_unique_id(identity.uuid, raise_on_progress=False)
-            self._abort_if_unique_id_configured(
-                updates={**self._gateway_connection, **stored}
+        if identity.uuid is not None and identity.uuid != self.unique_id:
+            # The certificate (checked in every handshake) decides.
+            _LOGGER.warning(
+                "The gateway's certificate names device %s, its /gateway/uuid %s",
+                self.unique_id,
+                identity.uuid,
             )
+        # The token is spent: an entry made meanwhile (another flow) gets it.
+        self._abort_if_unique_id_configured(
+            updates={**self._gateway_connection, **stored}
+        )
         brand = announced.get(CONF_BRAND) or identity.brand or "Bosch"
         model = announced.get(CONF_MODEL) or identity.model or ""
         data = {
@@ -304,6 +473,7 @@ class GatewayFlowMixin(ConfigFlow):
             auth_port=int(connection[CONF_AUTH_PORT]),
             ssl_context=context,
             token=token,
+            require_identity=True,
         )
 
     async def _gateway_request_token(
@@ -327,13 +497,12 @@ class GatewayFlowMixin(ConfigFlow):
             raise TokenLimitReached from err
         except TokenRequestRejectedError as err:
             errors["base"] = _REJECTED.get(err.status, "gateway_unknown")
-        except GatewayTlsError:
-            errors["base"] = "gateway_tls_failed"
-        except GatewayConnectionError:
-            errors["base"] = "gateway_cannot_connect"
-        except GatewayError:
-            _LOGGER.exception("Unexpected answer to the token request")
-            errors["base"] = "gateway_unknown"
+        except GatewayError as err:
+            error = _connection_error(err)
+            if error is None:
+                _LOGGER.exception("Unexpected answer to the token request")
+                error = "gateway_unknown"
+            errors["base"] = error
         else:
             return token
         return None
@@ -355,32 +524,58 @@ class GatewayFlowMixin(ConfigFlow):
         if user_input is not None:
             try:
                 context = await self.hass.async_add_executor_job(
-                    build_ssl_context,
-                    entry.data[CONF_CLIENT_CERT],
-                    entry.data[CONF_CLIENT_KEY],
-                    entry.data[CONF_ROOT_CERT],
+                    self._gateway_entry_context, entry.data, entry.unique_id
                 )
             except CertificateError, GatewayTlsError:
                 return self.async_abort(reason="gateway_credentials_unusable")
             client = self._gateway_client(entry.data, context, None)
-            try:
-                token = await self._gateway_request_token(client, entry.data, errors)
-            except TokenLimitReached:
-                return self.async_abort(reason="gateway_token_limit")
-            if token is not None:
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={
-                        CONF_TOKEN: token.access_token,
-                        CONF_GRANTED_SCOPES: token.scope,
-                    },
-                )
+            if entry.unique_id is None:
+                # An entry from before its gateway was named: learn it first.
+                errors = await self._gateway_bind_learned(client, context)
+            if not errors:
+                try:
+                    token = await self._gateway_request_token(
+                        client, entry.data, errors
+                    )
+                except TokenLimitReached:
+                    return self.async_abort(reason="gateway_token_limit")
+                if token is not None:
+                    return self.async_update_reload_and_abort(
+                        entry,
+                        data_updates={
+                            CONF_TOKEN: token.access_token,
+                            CONF_GRANTED_SCOPES: token.scope,
+                        },
+                    )
         return self.async_show_form(
             step_id="gateway_reauth_confirm",
             data_schema=probatio.Schema({}),
             description_placeholders={"name": entry.title},
             errors=errors,
         )
+
+    @staticmethod
+    def _gateway_entry_context(
+        data: Mapping[str, Any], device_id: str | None
+    ) -> ssl.SSLContext:
+        """The stored credentials' context, bound to ``device_id`` (blocking)."""
+        return build_ssl_context(
+            data[CONF_CLIENT_CERT],
+            data[CONF_CLIENT_KEY],
+            data[CONF_ROOT_CERT],
+            peer=PeerIdentity(device_id) if device_id is not None else None,
+        )
+
+    async def _gateway_bind_learned(
+        self, client: GatewayClient, context: ssl.SSLContext
+    ) -> dict[str, str]:
+        """Bind ``context`` to the device the server names (entries without id)."""
+        try:
+            device_id = await client.peer_device_id()
+        except GatewayError as err:
+            return {"base": _connection_error(err) or "gateway_unknown"}
+        require_peer(context, PeerIdentity(device_id))
+        return {}
 
     async def async_step_gateway_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -438,17 +633,27 @@ class GatewayFlowMixin(ConfigFlow):
         except GatewayTlsError:
             return {CONF_CLIENT_KEY: "gateway_key_mismatch"}, updates
         client = self._gateway_client(updates, context, entry.data[CONF_TOKEN])
+        if entry.unique_id is not None:
+            # The token goes only to the paired device, wherever it now is.
+            require_peer(context, PeerIdentity(entry.unique_id))
+        elif errors := await self._gateway_bind_learned(client, context):
+            return errors, updates
         try:
             identity = await async_read_identity(client)
         except GatewayAuthError:
             return {"base": "gateway_token_not_accepted"}, updates
-        except GatewayTlsError:
-            return {"base": "gateway_tls_failed"}, updates
-        except GatewayConnectionError:
-            return {"base": "gateway_cannot_connect"}, updates
-        except GatewayError:
-            _LOGGER.exception("Unexpected answer while checking the gateway")
-            return {"base": "gateway_unknown"}, updates
+        except GatewayIdentityError as err:
+            # Another gateway (or no gateway) answers at this address.
+            other = _identity_error(err)
+            if other == "gateway_other_device":
+                other = "gateway_other_gateway"
+            return {"base": other}, updates
+        except GatewayError as err:
+            error = _connection_error(err)
+            if error is None:
+                _LOGGER.exception("Unexpected answer while checking the gateway")
+                error = "gateway_unknown"
+            return {"base": error}, updates
         if identity.uuid is not None and identity.uuid != entry.unique_id:
             return {"base": "gateway_other_gateway"}, updates
         return {}, updates

@@ -6,16 +6,37 @@ document. TLS 1.3 is not offered: its suites are not among the four and cannot
 be restricted by ``set_ciphers``. The gateway certificate is verified against
 the configured Bosch root only, without a hostname check (the gateway's
 certificate names its device id, not its host name, as the document says).
+
+Who the server is: :class:`PeerIdentity`. A real gateway's certificate names
+its device id (the uuid of its zeroconf announcement) in the subject's Common
+Name: the Local API document says that a client cannot check the host name
+"against the Common Name (AKA CN) of the certificate", and the K 40 RF
+document says the gateway "can present a certificate with a device
+identifier instead of its mDNS hostname or IP address". Exactly that is
+accepted: one CN, equal to the device id; a subject alternative name or a
+``serialNumber`` attribute never stands in for it.
+
+:func:`require_peer` binds a context to one identity: every TLS handshake made
+with the context checks the server's certificate right after the handshake,
+inside the TLS layer, before the connection is handed to HTTP. A server that
+is not the expected device fails the handshake like a certificate that does
+not chain to the root (``ssl.SSLCertVerificationError``), so no request, no
+token and no client credential is ever written to it. The owner channel of
+the K 40 RF document uses the same mechanism with a pinned ``fingerprint``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 import datetime as dt
+import hashlib
+import hmac
 import os
 from pathlib import Path
 import ssl
 import tempfile
+from typing import ClassVar, Literal
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -24,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     PrivateKeyTypes,
     PublicKeyTypes,
 )
+from cryptography.x509.oid import NameOID
 
 from .errors import (
     CertificateExpiredError,
@@ -110,10 +132,153 @@ def validate_credentials(
     return leaf
 
 
+# ---- who the server is ---------------------------------------------------------
+
+type Mismatch = Literal["device_id", "fingerprint", "certificate"]
+
+
+def certificate_device_id(cert: x509.Certificate) -> str | None:
+    """The device id a gateway certificate names: its subject's one Common Name.
+
+    None when the subject has no CN or more than one (a certificate that
+    names two devices names none).
+    """
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if len(names) != 1 or not isinstance(names[0].value, str):
+        return None
+    return names[0].value
+
+
+def certificate_fingerprint(der: bytes) -> str:
+    """SHA-256 of the DER certificate, lower-case hex without separators."""
+    return hashlib.sha256(der).hexdigest()
+
+
+def _normalised_fingerprint(text: str) -> str:
+    return text.replace(":", "").replace(" ", "").lower()
+
+
+class PeerIdentityError(ssl.SSLCertVerificationError):
+    """The server's certificate is not the expected device's (during the handshake).
+
+    A ``ssl.SSLCertVerificationError`` so that asyncio fails the handshake and
+    aiohttp reports it like any certificate it refused
+    (``ClientConnectorCertificateError``); ``api.py`` turns it into
+    ``GatewayIdentityError``.
+    """
+
+    def __init__(
+        self, expected: PeerIdentity, seen: str | None, mismatch: Mismatch
+    ) -> None:
+        """Remember what was expected and which device the certificate named."""
+        if mismatch == "device_id":
+            message = (
+                f"the server's certificate names device {seen}, not {expected.device_id}"
+                if seen is not None
+                else f"the server's certificate names no device, not {expected.device_id}"
+            )
+        elif mismatch == "fingerprint":
+            message = (
+                f"the server's certificate for device {expected.device_id}"
+                " is not the pinned one"
+            )
+        else:
+            message = "the server presented no readable certificate"
+        super().__init__(message)
+        self.verify_message = message
+        self.expected = expected
+        self.seen = seen
+        self.mismatch: Mismatch = mismatch
+
+
+@dataclass(frozen=True, slots=True)
+class PeerIdentity:
+    """The device a server must prove to be, checked in every handshake.
+
+    ``device_id``: what the certificate's Common Name must be (the gateway's
+    uuid). ``fingerprint``: when set, the SHA-256 of the certificate as well
+    (hex, colons allowed) - for a channel whose certificate no root vouches
+    for, such as the owner channel of the K 40 RF document.
+    """
+
+    device_id: str
+    fingerprint: str | None = None
+
+    def check(self, der: bytes | None) -> None:
+        """Raise ``PeerIdentityError`` unless ``der`` is this device's certificate."""
+        if not der:
+            raise PeerIdentityError(self, None, "certificate")
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError as err:
+            raise PeerIdentityError(self, None, "certificate") from err
+        seen = certificate_device_id(cert)
+        if seen != self.device_id:
+            raise PeerIdentityError(self, seen, "device_id")
+        if self.fingerprint is not None and not hmac.compare_digest(
+            certificate_fingerprint(der), _normalised_fingerprint(self.fingerprint)
+        ):
+            raise PeerIdentityError(self, seen, "fingerprint")
+
+
+class _CheckedSSLObject(ssl.SSLObject):
+    """An ``SSLObject`` whose handshake ends with the identity check.
+
+    asyncio (and so aiohttp) drives every TLS connection through
+    ``SSLObject.do_handshake``; only when it returns is the connection handed
+    to the protocol that writes requests. Raising here fails the handshake.
+    """
+
+    expected_peer: ClassVar[PeerIdentity]
+
+    def do_handshake(self) -> None:
+        """Finish the handshake, then check who the server is."""
+        super().do_handshake()
+        self.expected_peer.check(self.getpeercert(binary_form=True))
+
+
+def require_peer(context: ssl.SSLContext, identity: PeerIdentity) -> ssl.SSLContext:
+    """Make every handshake of ``context`` prove ``identity``; return ``context``.
+
+    Works with any client context (verified against a root or not). A context
+    is bound to one identity for good: binding it to another raises
+    ``ValueError`` (build a new context instead).
+    """
+    bound = peer_identity(context)
+    if bound is not None:
+        if bound != identity:
+            raise ValueError("the SSL context already checks another identity")
+        return context
+    context.sslobject_class = type(
+        "CheckedSSLObject", (_CheckedSSLObject,), {"expected_peer": identity}
+    )
+    return context
+
+
+def peer_identity(context: ssl.SSLContext) -> PeerIdentity | None:
+    """The identity ``context`` checks in its handshakes (None: none)."""
+    checked = context.sslobject_class
+    if isinstance(checked, type) and issubclass(checked, _CheckedSSLObject):
+        return checked.expected_peer
+    return None
+
+
+# ---- the client context -----------------------------------------------------------
+
+
 def build_ssl_context(
-    client_cert_pem: str, client_key_pem: str, root_pem: str
+    client_cert_pem: str,
+    client_key_pem: str,
+    root_pem: str,
+    *,
+    peer: PeerIdentity | None = None,
 ) -> ssl.SSLContext:
     """The client context: TLS 1.2, four suites, our certificate, Bosch root.
+
+    With ``peer``, every handshake also checks that the gateway's certificate
+    names that device (:func:`require_peer`). Without it, the context serves
+    only to learn which device a server is (``GatewayClient.peer_device_id``)
+    before it is bound; Home Assistant never sends a secret over an unbound one.
 
     The PEM texts go to OpenSSL through a private temporary folder that is
     removed at once (``load_cert_chain`` reads files only).
@@ -143,4 +308,6 @@ def build_ssl_context(
             raise GatewayTlsError(
                 "the client certificate and key cannot be loaded"
             ) from err
+    if peer is not None:
+        require_peer(context, peer)
     return context

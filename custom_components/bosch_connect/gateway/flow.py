@@ -654,6 +654,9 @@ class GatewayFlowMixin(ConfigFlow):
                 _LOGGER.exception("Unexpected answer while checking the gateway")
                 error = "gateway_unknown"
             return {"base": error}, updates
-        if identity.uuid is not None and identity.uuid != entry.unique_id:
+        # Without a device id (learned above) the certificate decides, as when
+        # pairing: there is nothing to compare /gateway/uuid with.
+        expected = entry.unique_id
+        if expected is not None and identity.uuid not in (None, expected):
             return {"base": "gateway_other_gateway"}, updates
         return {}, updates

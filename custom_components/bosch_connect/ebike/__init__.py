@@ -59,6 +59,7 @@ from .select import async_setup_selects
 from .sensor import async_setup_sensors
 from .signature import MAX_CACHED, SignatureVerifier
 from .subscriptions import (
+    AttemptLog,
     NoUsableUrlError,
     SubscriptionTakenError,
     UrlNotReadyError,
@@ -85,6 +86,7 @@ class _Subscriber:
         self._entry = entry
         self._failures = 0
         self._rejections = 0
+        self._log = AttemptLog(_LOGGER)
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._closed = False
 
@@ -118,6 +120,7 @@ class _Subscriber:
             self._hass,
             self._entry,
             raise_rejected=self._rejections + 1 >= REJECTIONS_BEFORE_ISSUE,
+            log=self._log,
         )
         if outcome is _Outcome.DONE:
             self._failures = self._rejections = 0
@@ -211,14 +214,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
 
 
 async def _async_subscribe(
-    hass: HomeAssistant, entry: EbikeConfigEntry, *, raise_rejected: bool = True
+    hass: HomeAssistant,
+    entry: EbikeConfigEntry,
+    *,
+    raise_rejected: bool = True,
+    log: AttemptLog | None = None,
 ) -> _Outcome:
     """Mend our subscription at Bosch; says whether to retry later.
 
     A refused webhook (usually Bosch's WebhookTest not answered in time while
     Home Assistant was busy) raises the repair issue only with
-    ``raise_rejected``; the caller retries either way.
+    ``raise_rejected``; the caller retries either way. ``log`` (kept across
+    the retries) warns once when the attempts start failing and says once
+    when they work again.
     """
+    if log is None:
+        log = AttemptLog(_LOGGER)
     runtime = entry.runtime_data
     data = entry.data
     try:
@@ -250,6 +261,7 @@ async def _async_subscribe(
             expect_test=runtime.webhook_test_expected,
         )
     except SubscriptionTakenError as err:
+        log.reset()
         async_raise(
             hass,
             entry.entry_id,
@@ -260,7 +272,7 @@ async def _async_subscribe(
     except WebhookRejectedError as err:
         # Bosch may quote the URL: never show the webhook id.
         detail = scrub(err.detail or str(err.status), data)
-        _LOGGER.warning("Bosch refused the eBike webhook, retrying: %s", detail)
+        log.failed("Bosch refused the eBike webhook, retrying: %s", detail)
         if raise_rejected:
             async_raise(
                 hass,
@@ -270,13 +282,15 @@ async def _async_subscribe(
             )
         return _Outcome.REJECTED
     except EbikeAuthError:
+        log.reset()
         entry.async_start_reauth(hass)
         return _Outcome.DONE
     except EbikeError as err:
-        _LOGGER.warning(
+        log.failed(
             "Could not check the eBike subscription, retrying: %s", scrub(err, data)
         )
         return _Outcome.RETRY
+    log.succeeded()
     async_clear(hass, entry.entry_id)
     cert_urls = list(data.get(CONF_CERT_URLS, []))
     if subscription.cert_url and subscription.cert_url not in cert_urls:

@@ -17,6 +17,10 @@ registered when these functions run. Whether that test carries the static
 credentials is not documented: ``expect_test`` is entered around exactly the
 calls after which Bosch tests our URL (the webhook handler then answers a
 request without the secret with 200, and looks at nothing of it).
+
+While Bosch is unreachable the attempts are retried every few minutes:
+:class:`AttemptLog` logs the first failed attempt as a warning, the following
+ones at debug level, and the first success after them once at info level.
 """
 
 from __future__ import annotations
@@ -59,6 +63,41 @@ class SubscriptionTakenError(Exception):
 
 # Entered while Bosch may send its WebhookTest to our URL.
 type _TestWindow = Callable[[], contextlib.AbstractContextManager[object]]
+
+
+class AttemptLog:
+    """Logs once when the subscription attempts start failing, once when back.
+
+    The first failed attempt after a success (or since the start) is a
+    warning, the failures after it are debug messages; the first attempt that
+    succeeds after failures says so once at info level. The messages must
+    hold neither the webhook id nor the secret (callers scrub what Bosch
+    quotes).
+    """
+
+    def __init__(self, logger: logging.Logger = _LOGGER) -> None:
+        self._logger = logger
+        self.failures = 0  # failed attempts since the last success
+
+    def failed(self, message: str, *args: object) -> None:
+        """An attempt failed and is retried."""
+        level = logging.WARNING if self.failures == 0 else logging.DEBUG
+        self.failures += 1
+        self._logger.log(level, message, *args)
+
+    def succeeded(self) -> None:
+        """An attempt subscribed us: say so if the ones before failed."""
+        if self.failures:
+            self._logger.info(
+                "The eBike subscription at Bosch works again (after %d failed "
+                "attempts)",
+                self.failures,
+            )
+        self.failures = 0
+
+    def reset(self) -> None:
+        """The attempts end otherwise (a repair issue or reauth tells the user)."""
+        self.failures = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,10 +37,11 @@ key's expiry and enforces it, so a skew between the API and this machine
 (shown as a diagnostic) moves the renewal neither earlier nor later. No clock
 ever starts re-authentication: only the API refusing the key (401) does. The
 write grace is measured with Home Assistant's monotonic clock, since it is
-Home Assistant that writes. A failed renewal is retried on the next refresh;
-when the key has less than 7 days left a repair issue says so. When the
-partner already holds 10 keys, a repair issue asks the user to delete unused
-ones.
+Home Assistant that writes. A failed renewal is retried on the next refresh
+(logged once as a warning at the first failure, then at debug level, and once
+at info level when a renewal succeeds again); when the key has less than 7
+days left a repair issue says so. When the partner already holds 10 keys, a
+repair issue asks the user to delete unused ones.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ class KeyManager:
         # Home Assistant's monotonic time when this run stored a renewed key.
         self.stored_at: float | None = None
         self._hold_renewal = False  # a renewal was just undone: not again now
+        self.failed_renewals = 0  # failed renewals since the last success
 
     @property
     def key(self) -> ApiKey:
@@ -365,6 +367,7 @@ class KeyManager:
         expires = self.expires
         left = expires - now
         if left > self.renew_before:
+            self.failed_renewals = 0  # not due (any more): nothing to retry
             self._clear_issues()
             return
         old = self.key
@@ -384,11 +387,16 @@ class KeyManager:
                 translation_key=ISSUE_KEY_LIMIT,
                 translation_placeholders={"title": self.entry.title},
             )
+            self._renewal_failed(
+                "Renewing the Home Comfort API key failed: the partner holds the "
+                "most keys allowed (see the repair issue); retrying at the next "
+                "refresh"
+            )
             self._warn_if_expiring(left, expires, str(err))
             return
         except HomeComfortError as err:
             self.last_error = type(err).__name__
-            _LOGGER.warning(
+            self._renewal_failed(
                 "Renewing the Home Comfort API key failed (%s); retrying at the "
                 "next refresh",
                 type(err).__name__,
@@ -400,7 +408,7 @@ class KeyManager:
         except ApiKeyFormatError:
             # Never store what cannot be a key; the old one keeps working.
             self.last_error = ApiKeyFormatError.__name__
-            _LOGGER.warning(
+            self._renewal_failed(
                 "The Partner API answered the renewal with a malformed key; "
                 "keeping the old key and retrying at the next refresh"
             )
@@ -457,8 +465,29 @@ class KeyManager:
             )
         self.renewals += 1
         self.last_error = None
-        _LOGGER.info("Renewed the Home Comfort API key (valid until %s)", self.expires)
+        if self.failed_renewals:
+            _LOGGER.info(
+                "Renewed the Home Comfort API key after %d failed attempts "
+                "(valid until %s)",
+                self.failed_renewals,
+                self.expires,
+            )
+        else:
+            _LOGGER.info(
+                "Renewed the Home Comfort API key (valid until %s)", self.expires
+            )
+        self.failed_renewals = 0
         self._clear_issues()
+
+    def _renewal_failed(self, message: str, *args: object) -> None:
+        """A due renewal failed: a warning the first time, then debug messages.
+
+        Renewals are retried at every refresh; the success after failures is
+        logged once at info level (no secret in any message).
+        """
+        level = logging.WARNING if self.failed_renewals == 0 else logging.DEBUG
+        self.failed_renewals += 1
+        _LOGGER.log(level, message, *args)
 
     async def _refuse_useless_key(
         self,
@@ -469,7 +498,7 @@ class KeyManager:
     ) -> None:
         """Report a renewed key that is of no use, and withdraw it."""
         self.last_error = USELESS_KEY
-        _LOGGER.warning(
+        self._renewal_failed(
             "The Partner API answered the renewal with a key that is of no use "
             "(%s: valid until %s, the key in use until %s); keeping the key in "
             "use and retrying at the next refresh",

@@ -39,6 +39,8 @@ HC1 = "climate.bosch_k40rf_heating_circuit_1"
 HC2 = "climate.bosch_k40rf_heating_circuit_2"
 DHW1 = "water_heater.bosch_k40rf_hot_water_1"
 OUTDOOR = "sensor.bosch_k40rf_outdoor_temperature"
+FIRMWARE = "sensor.bosch_k40rf_firmware"
+HARDWARE = "sensor.bosch_k40rf_hardware_version"
 
 
 @pytest.fixture
@@ -52,6 +54,7 @@ async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_entities(
     hass: HomeAssistant,
     loaded_gateway_entry: MockConfigEntry,
@@ -73,6 +76,27 @@ async def test_entities(
         (DOMAIN, "101042019"), loaded_gateway_entry.entry_id
     )
     assert device == snapshot(name="device")
+
+
+async def test_firmware_and_hardware_are_disabled_by_default(
+    hass: HomeAssistant,
+    loaded_gateway_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """The diagnostic version sensors exist but are disabled until the user asks."""
+    disabled = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            entity_registry, loaded_gateway_entry.entry_id
+        )
+        if entry.disabled_by is not None
+    }
+    assert disabled == {FIRMWARE, HARDWARE}
+    for entity_id in (FIRMWARE, HARDWARE):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert hass.states.get(entity_id) is None
 
 
 async def test_sentinels_are_unknown(

@@ -140,6 +140,7 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
         translation_key="gateway_firmware",
         path=FIRMWARE,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=_text,
     ),
     GatewaySensorDescription(
@@ -147,6 +148,7 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
         translation_key="gateway_hardware",
         path=HARDWARE,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=_text,
     ),
     GatewaySensorDescription(

@@ -12,7 +12,7 @@ from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigFlow, OptionsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, UnknownHandler
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -120,6 +120,10 @@ def test_options_flow_only_where_the_service_has_options(service: str) -> None:
         flow = BoschConnectConfigFlow.async_get_options_flow(entry)
         assert isinstance(flow, OptionsFlow)
         assert type(flow).__module__.split(".")[2] == service
+    else:
+        # Asked anyway (a raw call): the service has no options flow.
+        with pytest.raises(UnknownHandler):
+            BoschConnectConfigFlow.async_get_options_flow(entry)
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import UnknownHandler
 
 from .bosma.flow import BosmaFlowMixin
 from .const import (
@@ -118,5 +119,6 @@ class BoschConnectConfigFlow(
     def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
         """Return the options flow of the entry's service."""
         factory = ROOMS[config_entry.data[CONF_SERVICE]].options_flow
-        assert factory is not None
+        if factory is None:  # Home Assistant asks only where the service has options
+            raise UnknownHandler
         return factory(config_entry)

@@ -188,10 +188,11 @@ class BosmaClient:
         if code != CODE_SUCCESS:
             raise _error_for(code, msg, skew)
         data = body.get("data")
-        ticket = data.get("ticket") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            raise BosmaServerError(code, "success without a ticket")
+        ticket = data.get("ticket")
         if not isinstance(ticket, str) or not ticket:
             raise BosmaServerError(code, "success without a ticket")
-        assert isinstance(data, dict)
         issued_at = dt.datetime.fromtimestamp(received, dt.UTC)
         return Ticket(
             ticket=ticket,

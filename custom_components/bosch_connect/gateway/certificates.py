@@ -79,10 +79,9 @@ def async_check_expiry(
     expired = expires is not None and now >= expires
     expiring = expires is not None and not expired and now >= expires - WARN_BEFORE
     for kind, active in ((ISSUE_EXPIRED, expired), (ISSUE_EXPIRING, expiring)):
-        if not active:
+        if not active or expires is None:
             ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))
             continue
-        assert expires is not None
         ir.async_create_issue(
             hass,
             DOMAIN,

@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..heating.climate import HeatingCircuitClimate
+from ..heating.entity import not_writable
 from ..heating.model import HeatingCircuitState
 from .coordinator import GatewayConfigEntry
 from .entity import GatewayCircuitEntity
@@ -55,7 +56,8 @@ class GatewayClimate(GatewayCircuitEntity[HeatingCircuitState], HeatingCircuitCl
         thermostat does when its dial is turned.
         """
         path = setpoint_path(self.coordinator.data, self._circuit)
-        assert path is not None  # the base refuses a setpoint that is not writable
+        if path is None:  # the base refuses this before; the layout may change
+            raise not_writable()
         await self.async_write_resource(path, value, self._paths())
         circuit = self.circuit
         manual = self._mode_map.hvac.get(HVACMode.HEAT)

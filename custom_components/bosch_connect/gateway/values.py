@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import math
-from typing import Any, TypeGuard
+from typing import Any, TypeIs
 
 from .errors import InvalidValueError, ValueFormatError
 
@@ -74,7 +74,7 @@ class Resource:
         return tuple(v for v in self.values if isinstance(v, Notification))
 
 
-def _is_number(value: object) -> TypeGuard[int | float]:
+def _is_number(value: object) -> TypeIs[int | float]:
     """Whether ``value`` is a JSON number (a bool is not)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -116,7 +116,6 @@ def _states(raw: object) -> dict[str, float]:
 def _sentinel(value: Scalar | None, states: Mapping[str, float]) -> str | None:
     if not _is_number(value):
         return None
-    assert isinstance(value, int | float)
     for label, number in states.items():
         if math.isclose(value, number, rel_tol=0.0, abs_tol=FLOAT_TOLERANCE):
             return label

@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from ..heating.entity import not_writable
 from ..heating.model import HotWaterState
 from ..heating.water_heater import HotWaterHeater
 from .coordinator import GatewayConfigEntry
@@ -48,7 +49,8 @@ class GatewayWaterHeater(GatewayCircuitEntity[HotWaterState], HotWaterHeater):
     async def async_write_target_temperature(self, value: float) -> None:
         """Write the hot-water setpoint."""
         path = hot_water_setpoint_path(self.coordinator.data, self._circuit)
-        assert path is not None  # the base refuses a setpoint that is not writable
+        if path is None:  # the base refuses this before; the layout may change
+            raise not_writable()
         await self.async_write_resource(path, value, self._paths())
 
     async def async_write_mode(self, raw_mode: str) -> None:

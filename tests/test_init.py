@@ -15,11 +15,13 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.bosch_connect import async_remove_config_entry_device
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN
 from custom_components.bosch_connect.diagnostics import (
     async_get_config_entry_diagnostics,
@@ -79,6 +81,12 @@ def make_room(calls: Calls, *, hooks: bool) -> Room:
     async def domain_setup(hass: HomeAssistant) -> None:
         calls.log.append("domain")
 
+    async def remove_device(
+        hass: HomeAssistant, entry: ConfigEntry[Any], device: dr.DeviceEntry
+    ) -> bool:
+        calls.log.append(f"remove_device {device.name}")
+        return device.name == "stale"
+
     if not hooks:
         return Room(
             service=SERVICE,
@@ -93,6 +101,7 @@ def make_room(calls: Calls, *, hooks: bool) -> Room:
         async_remove_entry=remove,
         async_get_diagnostics=diagnostics,
         async_setup=domain_setup,
+        async_remove_config_entry_device=remove_device,
     )
 
 
@@ -173,6 +182,30 @@ async def test_diagnostics_come_from_the_room(
     else:
         # A room without diagnostics still says which service the entry is.
         assert diagnostics == {CONF_SERVICE: SERVICE}
+
+
+async def test_device_removal_is_up_to_the_room(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    calls: Calls,
+    hooks: bool,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The room decides; a room without the hook keeps every device."""
+    devices = {
+        name: device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={(DOMAIN, f"toaster-{name}")},
+            name=name,
+        )
+        for name in ("stale", "live")
+    }
+    removable = {
+        name: await async_remove_config_entry_device(hass, entry, device)
+        for name, device in devices.items()
+    }
+    assert removable == {"stale": hooks, "live": False}
+    assert calls.log == (["remove_device stale", "remove_device live"] if hooks else [])
 
 
 @pytest.mark.parametrize(

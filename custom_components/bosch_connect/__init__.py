@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
@@ -60,3 +61,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
     room = room_for(entry)
     if room.async_remove_entry is not None:
         await room.async_remove_entry(hass, entry)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: ConfigEntry[Any], device: DeviceEntry
+) -> bool:
+    """Let the user delete a device that the service no longer has."""
+    room = room_for(entry)
+    if room.async_remove_config_entry_device is None:
+        return False
+    return await room.async_remove_config_entry_device(hass, entry, device)

@@ -15,6 +15,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 type PlatformSetup = Callable[
@@ -22,6 +23,9 @@ type PlatformSetup = Callable[
 ]
 type EntrySetup = Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[bool]]
 type EntryHook = Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]]
+type DeviceRemoval = Callable[
+    [HomeAssistant, ConfigEntry[Any], DeviceEntry], Awaitable[bool]
+]
 type Diagnostics = Callable[
     [HomeAssistant, ConfigEntry[Any]], Awaitable[Mapping[str, Any]]
 ]
@@ -40,6 +44,9 @@ class Room:
     async_unload_entry: EntryHook | None = None
     async_remove_entry: EntryHook | None = None
     async_get_diagnostics: Diagnostics | None = None
+    # Whether the user may delete ``device``: True only for a device that the
+    # service no longer has (stale); a room without it keeps every device.
+    async_remove_config_entry_device: DeviceRemoval | None = None
     options_flow: Callable[[ConfigEntry[Any]], OptionsFlow] | None = None
     # Domain-level set-up (actions, webhooks), run once from async_setup.
     async_setup: Callable[[HomeAssistant], Awaitable[None]] | None = None

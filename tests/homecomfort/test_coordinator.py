@@ -8,9 +8,15 @@ from unittest.mock import patch
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.homecomfort.errors import UserIdMismatchError
@@ -140,15 +146,118 @@ async def test_gateways_come_and_go(
     hc_sim: HomeComfortService,
     hc_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
 ) -> None:
     # A new contract for our user: its entities appear without a reload.
     hc_sim.gateways[OTHER].user_id = hc_sim.user_id
     await refresh(hass, hc_entry)
     assert state(hass, "climate.home_comfort_101508888_heating_circuit_1") == "auto"
-    # A contract ends: its entities become unavailable.
+    # A contract ends: its device and entities are removed.
+    cottage = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"homecomfort-{COTTAGE}"), hc_entry.entry_id
+    )
+    assert cottage is not None
+    assert er.async_entries_for_device(entity_registry, cottage.id)
     hc_sim.gateways[COTTAGE].status = "REVOKED"
     await refresh(hass, hc_entry)
-    assert state(hass, COTTAGE_HC1) == STATE_UNAVAILABLE
+    assert device_registry.async_get(cottage.id) is None
+    assert not er.async_entries_for_device(entity_registry, cottage.id, True)
+    assert hass.states.get(COTTAGE_HC1) is None
+    assert state(hass, HOUSE_HC1) == "auto"
+    # A contract that disappears from /contracts: the same.
+    del hc_sim.gateways[OTHER]
+    await refresh(hass, hc_entry)
+    assert not device_registry.async_get_devices(
+        identifiers={(DOMAIN, f"homecomfort-{OTHER}")}
+    )
+    assert hass.states.get("climate.home_comfort_101508888_heating_circuit_1") is None
+    # The account device and the remaining gateway stay.
+    assert {
+        identifier
+        for device in dr.async_entries_for_config_entry(
+            device_registry, hc_entry.entry_id
+        )
+        for _, identifier in device.identifiers
+    } == {f"homecomfort-{HOUSE}", f"homecomfort-account-{hc_entry.entry_id}"}
+    # A contract that comes back: its device and entities return, no reload.
+    hc_sim.gateways[COTTAGE].status = "ACTIVE"
+    await refresh(hass, hc_entry)
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"homecomfort-{COTTAGE}"), hc_entry.entry_id
+    )
+    assert state(hass, COTTAGE_HC1) == "auto"
+
+
+async def test_a_failed_refresh_removes_no_device(
+    hass: HomeAssistant,
+    hc_sim: HomeComfortService,
+    hc_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    before = dr.async_entries_for_config_entry(device_registry, hc_entry.entry_id)
+    hc_sim.faults.set("/", Fault(status=503))
+    await refresh(hass, hc_entry)
+    assert not hc_entry.runtime_data.coordinator.last_update_success
+    after = dr.async_entries_for_config_entry(device_registry, hc_entry.entry_id)
+    assert {d.id for d in after} == {d.id for d in before}
+
+
+async def test_only_a_gone_gateway_can_be_deleted(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hc_sim: HomeComfortService,
+    hc_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+
+    async def remove(device_id: str) -> bool:
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": hc_entry.entry_id,
+                "device_id": device_id,
+            }
+        )
+        response = await client.receive_json()
+        success: bool = response["success"]
+        return success
+
+    def device(identifier: str) -> dr.DeviceEntry:
+        found = device_registry.async_get_device_by_identifier(
+            (DOMAIN, identifier), hc_entry.entry_id
+        )
+        assert found is not None
+        return found
+
+    # A gateway device left behind (an older version kept ended contracts).
+    gone = device_registry.async_get_or_create(
+        config_entry_id=hc_entry.entry_id,
+        identifiers={(DOMAIN, f"homecomfort-{OTHER}")},
+    )
+    house = device(f"homecomfort-{HOUSE}")
+    account = device(f"homecomfort-account-{hc_entry.entry_id}")
+    assert not await remove(house.id)
+    assert not await remove(account.id)
+    assert await remove(gone.id)
+    assert device_registry.async_get(gone.id) is None
+    assert device_registry.async_get(house.id) is not None
+    # While the API does not answer, nothing is known to be gone.
+    gone = device_registry.async_get_or_create(
+        config_entry_id=hc_entry.entry_id,
+        identifiers={(DOMAIN, f"homecomfort-{OTHER}")},
+    )
+    hc_sim.faults.set("/", Fault(status=503))
+    await refresh(hass, hc_entry)
+    assert not await remove(gone.id)
+    # The next good refresh removes it by itself.
+    hc_sim.faults.clear()
+    await refresh(hass, hc_entry)
+    assert device_registry.async_get(gone.id) is None
+    # Not loaded: nothing is known, every device stays.
+    assert await hass.config_entries.async_unload(hc_entry.entry_id)
+    assert not await remove(house.id)
 
 
 async def test_rate_limit_backs_off(

@@ -98,6 +98,7 @@ class Run:
             for e in er.async_entries_for_config_entry(
                 er.async_get(hass), entry.entry_id
             )
+            if not e.disabled  # disabled by default: no state to compare
         )
         self.minutes = 0
         self.outages = 0

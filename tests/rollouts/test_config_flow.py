@@ -215,7 +215,8 @@ async def test_reauth_basic(
 ) -> None:
     result = await rollouts_entry.start_reauth_flow(hass)
     assert result["step_id"] == "rollouts_reauth_confirm"
-    assert list(result["data_schema"].schema) == ["password"]
+    # With a DDI target: the password and the DDI token, each optional.
+    assert list(result["data_schema"].schema) == ["password", "ddi_token"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"password": "still wrong"}
     )
@@ -227,6 +228,26 @@ async def test_reauth_basic(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert rollouts_entry.data["password"] == "new password"
+    assert rollouts_entry.data["ddi_token"] == DEMO_TARGET_TOKEN
+    await hass.async_block_till_done()
+
+
+async def test_reauth_new_ddi_token(
+    hass: HomeAssistant, rollouts: RolloutsCloud, rollouts_entry: MockConfigEntry
+) -> None:
+    """A refused DDI token is replaced without typing the password again."""
+    target = rollouts.tenants[DEMO_TENANT].targets[DEMO_CONTROLLER]
+    target.security_token = "N" * 32
+    result = await rollouts_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["errors"] == {"base": "rollouts_ddi_unauthorized"}
+    assert result["description_placeholders"]["controller_id"] == DEMO_CONTROLLER
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": "", "ddi_token": "N" * 32}
+    )
+    assert result["reason"] == "reauth_successful"
+    assert rollouts_entry.data["ddi_token"] == "N" * 32
+    assert rollouts_entry.data["password"] == DEMO_PASSWORD
     await hass.async_block_till_done()
 
 

@@ -9,12 +9,18 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bosch_connect.const import DOMAIN
@@ -32,7 +38,7 @@ from simulator.rollouts.service import (
     DEMO_TENANT,
 )
 
-from .conftest import grant, oauth_data
+from .conftest import basic_data, grant, oauth_data
 
 FROZEN = "2026-03-01 12:00:00+00:00"
 REACHABLE = "binary_sensor.rollouts_demo_management_api"
@@ -188,9 +194,37 @@ async def test_disabled_token_type_makes_ddi_unavailable(
     assert _state(hass, DEPLOYMENT) == STATE_UNAVAILABLE
     assert _state(hass, POLLING) == STATE_UNAVAILABLE
     assert _state(hass, TARGETS) == "7"
+    # The refused token asks for a new one; the entry stays loaded.
+    assert rollouts_entry.state is ConfigEntryState.LOADED
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
     rollouts.tenants[DEMO_TENANT].target_token_enabled = True
     await _tick(hass, freezer, 5)
     assert _state(hass, DEPLOYMENT) == STATE_OFF
+    # Polling went on, and the token works again: no more re-authentication.
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.freeze_time(FROZEN)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_working_token_keeps_the_reauth_of_refused_credentials(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    tenant = rollouts.tenants[DEMO_TENANT]
+    tenant.target_token_enabled = False
+    tenant.users["admin"] = "changed"
+    await _tick(hass, freezer, 5)
+    assert _state(hass, DEPLOYMENT) == STATE_UNAVAILABLE
+    tenant.target_token_enabled = True
+    await _tick(hass, freezer, 5)
+    assert _state(hass, DEPLOYMENT) == STATE_OFF
+    # The password is still refused: its re-authentication stays.
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
 
 
 @pytest.mark.freeze_time(FROZEN)
@@ -256,10 +290,152 @@ async def test_setup_errors(
     hass.config_entries.async_update_entry(
         rollouts_entry, data={**rollouts_entry.data, "ddi_url": rollouts.base_url}
     )
-    rollouts.tenants[DEMO_TENANT].gateway_token_enabled = False
-    rollouts.tenants[DEMO_TENANT].target_token_enabled = False
+    # The DDI API down at start-up: the entry retries.
+    rollouts.faults.set(f"/{DEMO_TENANT}/controller", Fault(status=503))
     await hass.config_entries.async_setup(rollouts_entry.entry_id)
     assert rollouts_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_refused_ddi_token_at_startup_keeps_the_tenant(
+    hass: HomeAssistant, rollouts: RolloutsCloud, rollouts_entry: MockConfigEntry
+) -> None:
+    """A refused DDI token asks for a new one; the tenant's entities stay."""
+    target = rollouts.tenants[DEMO_TENANT].targets[DEMO_CONTROLLER]
+    target.security_token = "N" * 32
+    await _setup(hass, rollouts_entry)
+    assert _state(hass, TARGETS) == "7"
+    assert _state(hass, REACHABLE) == STATE_ON
+    assert _state(hass, DEPLOYMENT) == STATE_UNAVAILABLE
+    assert _state(hass, POLLING) == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+    assert flows[0]["step_id"] == "rollouts_reauth_confirm"
+
+    # The user enters the target's new token: the entry reloads, DDI works.
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"ddi_token": "N" * 32}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert rollouts_entry.state is ConfigEntryState.LOADED
+    assert _state(hass, DEPLOYMENT) == STATE_OFF
+    assert _state(hass, POLLING) == "300"
+    assert _state(hass, TARGETS) == "7"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+def _target_ids(device_registry: dr.DeviceRegistry, entry: MockConfigEntry) -> set[str]:
+    return {
+        identifier
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+        for _, identifier in device.identifiers
+        if identifier != f"rollouts_{entry.entry_id}"
+    }
+
+
+async def test_a_replaced_or_cleared_target_loses_its_device(
+    hass: HomeAssistant,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    prefix = f"rollouts_{rollouts_entry.entry_id}_"
+    assert _target_ids(device_registry, rollouts_entry) == {prefix + DEMO_CONTROLLER}
+    old_device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, prefix + DEMO_CONTROLLER), rollouts_entry.entry_id
+    )
+    assert old_device is not None
+
+    # Reconfigure to another target: the old target's device goes.
+    other = rollouts.tenants[DEMO_TENANT].targets["device-001"]
+    result = await rollouts_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            key: value
+            for key, value in basic_data(
+                rollouts, controller_id="device-001", ddi_token=other.security_token
+            ).items()
+            if key not in ("service", "auth_method")
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert rollouts_entry.state is ConfigEntryState.LOADED
+    assert _target_ids(device_registry, rollouts_entry) == {prefix + "device-001"}
+    assert device_registry.async_get(old_device.id) is None
+    assert not er.async_entries_for_device(entity_registry, old_device.id, True)
+    # The target's entities now belong to the new target's device.
+    new_device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, prefix + "device-001"), rollouts_entry.entry_id
+    )
+    assert new_device is not None
+    pending = entity_registry.async_get(DEPLOYMENT)
+    assert pending is not None
+    assert pending.device_id == new_device.id
+    assert _state(hass, DEPLOYMENT) == STATE_OFF
+
+    # Clear the controller ID: no target device any more.
+    data = basic_data(rollouts)
+    result = await rollouts_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            key: data[key]
+            for key in ("base_url", "tenant", "username", "ddi_url", "token_type")
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert _target_ids(device_registry, rollouts_entry) == set()
+    assert (
+        len(dr.async_entries_for_config_entry(device_registry, rollouts_entry.entry_id))
+        == 1
+    )
+
+
+async def test_only_an_old_target_can_be_deleted(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    rollouts: RolloutsCloud,
+    rollouts_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    await _setup(hass, rollouts_entry)
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    prefix = f"rollouts_{rollouts_entry.entry_id}"
+    # A target device left behind (as an older version did on Reconfigure).
+    old = device_registry.async_get_or_create(
+        config_entry_id=rollouts_entry.entry_id,
+        identifiers={(DOMAIN, f"{prefix}_old-target")},
+    )
+
+    async def remove(device_id: str) -> bool:
+        response = await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": rollouts_entry.entry_id,
+                "device_id": device_id,
+            }
+        )
+        response = await client.receive_json()
+        success: bool = response["success"]
+        return success
+
+    for live in (prefix, f"{prefix}_{DEMO_CONTROLLER}"):
+        device = device_registry.async_get_device_by_identifier(
+            (DOMAIN, live), rollouts_entry.entry_id
+        )
+        assert device is not None
+        assert not await remove(device.id)
+        assert device_registry.async_get(device.id) is not None
+    assert await remove(old.id)
+    assert device_registry.async_get(old.id) is None
 
 
 async def test_diagnostics_redact_secrets(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import DOMAIN, SERVICE_HOMECOMFORT
@@ -25,6 +25,7 @@ from .coordinator import (
     HomeComfortConfigEntry,
     HomeComfortCoordinator,
     HomeComfortRuntimeData,
+    gateway_of,
 )
 from .diagnostics import async_get_diagnostics
 from .errors import HomeComfortError, InvalidApiKeyError, IpNotAllowedError
@@ -65,6 +66,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeComfortConfigEntry) 
     return True
 
 
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: HomeComfortConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Only a gateway whose contract is gone may be deleted (not the account).
+
+    Without a successful read (entry not loaded, or the API not answering)
+    nothing is known to be gone, so every device stays.
+    """
+    gateway_id = gateway_of(device)
+    if gateway_id is None or entry.state is not ConfigEntryState.LOADED:
+        return False
+    coordinator = entry.runtime_data.coordinator
+    if not coordinator.last_update_success or coordinator.data is None:
+        return False
+    return gateway_id not in coordinator.data.gateways
+
+
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Remove the repair issues of the entry (the key stays with Bosch)."""
     registry = ir.async_get(hass)
@@ -86,6 +104,7 @@ ROOM = Room(
         Platform.SENSOR: async_setup_sensor,
     },
     async_remove_entry=async_remove_entry,
+    async_remove_config_entry_device=async_remove_config_entry_device,
     async_get_diagnostics=async_get_diagnostics,
     options_flow=options_flow,
 )

@@ -23,7 +23,7 @@ import logging
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from ..const import DOMAIN
@@ -57,6 +57,10 @@ CONSENT_MISSING = "consent_missing"
 CONSENT_OUTDATED = "consent_outdated"
 ACCESS_DENIED = "access_denied"
 
+# Device identifiers (see .entity): a gateway's, and the account's.
+GATEWAY_PREFIX = "homecomfort-"
+ACCOUNT_PREFIX = "homecomfort-account-"
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayData:
@@ -85,6 +89,18 @@ class HomeComfortRuntimeData:
     client: HomeComfortClient
     keys: KeyManager
     coordinator: HomeComfortCoordinator
+
+
+def gateway_of(device: dr.DeviceEntry) -> str | None:
+    """The gateway ID of a gateway's device (None for the account device)."""
+    for domain, identifier in device.identifiers:
+        if (
+            domain == DOMAIN
+            and identifier.startswith(GATEWAY_PREFIX)
+            and not identifier.startswith(ACCOUNT_PREFIX)
+        ):
+            return identifier.removeprefix(GATEWAY_PREFIX)
+    return None
 
 
 def _update_failed(key: str, **placeholders: str) -> UpdateFailed:
@@ -148,6 +164,7 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
             raise self._failed(failure) from failure
         self.update_interval = SCAN_INTERVAL
         self._clear_consent_issues_of_gone_gateways(gateways)
+        self._remove_devices_of_gone_gateways(gateways)
         return HomeComfortData(gateways=gateways, key_expires=self.keys.expires)
 
     async def _read_and_complete_renewal(self) -> dict[str, GatewayData]:
@@ -263,6 +280,22 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
     ) -> None:
         for gateway_id in set(self.data.gateways if self.data else ()) - set(gateways):
             self._consent_issue(gateway_id, None)
+
+    def _remove_devices_of_gone_gateways(
+        self, gateways: dict[str, GatewayData]
+    ) -> None:
+        """Remove the device (and so the entities) of each ended contract."""
+        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            gateway_id = gateway_of(device)
+            if gateway_id is not None and gateway_id not in gateways:
+                _LOGGER.info(
+                    "Home Comfort gateway %s has no active contract any more; "
+                    "removing its device",
+                    gateway_id,
+                )
+                registry.async_remove_device(device.id)
 
     def store_heating(self, gateway_id: str, circuit: HeatingCircuit) -> None:
         """Show a heating circuit as a write confirmed it."""

@@ -172,7 +172,11 @@ def track_entities(
 
     @callback
     def add_new() -> None:
-        new = [e for e in build(coordinator) if e.unique_id not in known]
+        current = list(build(coordinator))
+        # Forget what is gone (a gateway whose contract ended: its device was
+        # removed), so that it is added again should the contract come back.
+        known.intersection_update(e.unique_id for e in current)
+        new = [e for e in current if e.unique_id not in known]
         known.update(e.unique_id for e in new)
         if new:
             async_add_entities(new)

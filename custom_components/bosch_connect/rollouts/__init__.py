@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -27,7 +27,7 @@ from .coordinator import (
     permissions_issue_id,
 )
 from .diagnostics import async_get_diagnostics
-from .entity import tenant_device
+from .entity import live_identifiers, tenant_device
 from .errors import RolloutsInvalidUrlError
 from .flow import credentials_from, ddi_token_type
 from .sensor import async_setup_sensors
@@ -62,7 +62,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> 
     ddi_coordinator = None
     if ddi is not None:
         ddi_coordinator = DdiCoordinator(hass, entry, ddi)
-        await ddi_coordinator.async_config_entry_first_refresh()
+        try:
+            await ddi_coordinator.async_config_entry_first_refresh()
+        except ConfigEntryNotReady:
+            # A refused DDI token started re-authentication: the tenant
+            # stays; only the target's entities are unavailable meanwhile.
+            if not ddi_coordinator.token_refused:
+                raise
+    _remove_stale_devices(hass, entry)
     # The tenant first: the DDI target's device is connected through it.
     tenant = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **tenant_device(entry)
@@ -73,6 +80,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> 
         tenant_device_id=tenant.id,
     )
     return True
+
+
+@callback
+def _remove_stale_devices(hass: HomeAssistant, entry: RolloutsConfigEntry) -> None:
+    """Remove the device of a DDI target that Reconfigure replaced or cleared."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        if not device.identifiers & live_identifiers(entry):
+            registry.async_remove_device(device.id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: RolloutsConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Only a DDI target that the entry no longer polls may be deleted."""
+    return not device.identifiers & live_identifiers(entry)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> None:
@@ -88,5 +111,6 @@ ROOM = Room(
         Platform.SENSOR: async_setup_sensors,
     },
     async_remove_entry=async_remove_entry,
+    async_remove_config_entry_device=async_remove_config_entry_device,
     async_get_diagnostics=async_get_diagnostics,
 )

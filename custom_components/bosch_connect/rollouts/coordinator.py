@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import datetime as dt
 import logging
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
@@ -149,16 +149,48 @@ class DdiCoordinator(DataUpdateCoordinator[DdiState]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
+        # The DDI API refused the token (a re-authentication was started).
+        self.token_refused = False
+
+    def _abort_own_reauth(self) -> None:
+        """The token works again: drop the re-authentication it started.
+
+        Not while the Management API refuses the credentials (then the
+        re-authentication is still needed for them).
+        """
+        management = self.config_entry.runtime_data.management
+        if not management.last_update_success and isinstance(
+            management.last_exception, ConfigEntryAuthFailed
+        ):
+            return
+        for flow in self.config_entry.async_get_active_flows(
+            self.hass, {SOURCE_REAUTH}
+        ):
+            self.hass.config_entries.flow.async_abort(flow["flow_id"])
 
     async def _async_update_data(self) -> DdiState:
         try:
             poll = await self.client.poll()
             deployment = await self.client.deployment(poll)
+        except RolloutsDdiAuthError as err:
+            # Ask for a new token, but fail only this coordinator: the tenant's
+            # entities stay, and polling goes on (a token type that an
+            # administrator disabled may be enabled again).
+            self.token_refused = True
+            self.config_entry.async_start_reauth(self.hass)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=error_key(err),
+                translation_placeholders={"controller_id": self.client.controller_id},
+            ) from err
         except RolloutsError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key=error_key(err),
                 translation_placeholders={"controller_id": self.client.controller_id},
             ) from err
+        if self.token_refused:
+            self.token_refused = False
+            self._abort_own_reauth()
         self.update_interval = min(max(poll.sleep, DDI_MIN_INTERVAL), DDI_MAX_INTERVAL)
         return DdiState(poll=poll, deployment=deployment, polled_at=dt_util.utcnow())

@@ -9,6 +9,14 @@ from .const import CONF_CONTROLLER_ID, CONF_TENANT
 from .coordinator import RolloutsConfigEntry
 
 
+def live_identifiers(entry: RolloutsConfigEntry) -> set[tuple[str, str]]:
+    """The device identifiers of the entry's tenant and its current DDI target."""
+    identifiers = {(DOMAIN, f"rollouts_{entry.entry_id}")}
+    if controller_id := entry.data.get(CONF_CONTROLLER_ID):
+        identifiers.add((DOMAIN, f"rollouts_{entry.entry_id}_{controller_id}"))
+    return identifiers
+
+
 def tenant_device(entry: RolloutsConfigEntry) -> DeviceInfo:
     """The tenant as a service device."""
     return DeviceInfo(

@@ -303,25 +303,39 @@ class RolloutsFlowMixin(ConfigFlow):
     async def async_step_rollouts_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """The Management API refused the credentials."""
+        """The Management API refused the credentials, or the DDI API the token."""
         return await self.async_step_rollouts_reauth_confirm()
 
     async def async_step_rollouts_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the password or the client secret again."""
+        """Ask for the password or the client secret, and the DDI token, again.
+
+        With a DDI target both fields are optional: an empty one keeps the
+        stored secret, so a refused DDI token alone needs no password.
+        """
         entry = self._get_reauth_entry()
         field = REAUTH_FIELDS[entry.data[CONF_AUTH_METHOD]]
+        with_ddi = bool(entry.data.get(CONF_CONTROLLER_ID))
+        schema = probatio.Schema(
+            {
+                probatio.Optional(field): _SECRET,
+                probatio.Optional(CONF_DDI_TOKEN): _SECRET,
+            }
+            if with_ddi
+            else {probatio.Required(field): _SECRET}
+        )
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            data = {**entry.data, field: user_input[field]}
+            # Secrets as typed (not stripped); an empty field keeps the stored one.
+            data = {**entry.data, **{k: v for k, v in user_input.items() if v}}
             errors, placeholders = await self._rollouts_check(data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="rollouts_reauth_confirm",
-            data_schema=probatio.Schema({probatio.Required(field): _SECRET}),
+            data_schema=schema,
             errors=errors,
             description_placeholders={
                 "tenant": entry.data[CONF_TENANT],

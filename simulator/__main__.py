@@ -80,6 +80,19 @@ def control(
         return json.loads(response.read() or b"null")
 
 
+def serve_options(args: argparse.Namespace) -> Options:
+    """The options of ``serve``: ``--time-scale`` speeds the eBike clock only."""
+    state_dir = getattr(args, "state_dir", Path(".simulator"))
+    return Options(
+        state_dir=state_dir.resolve(),
+        clocks={"ebike": Clock(getattr(args, "time_scale", 1.0))},
+        fixed_ports=not getattr(args, "ephemeral_ports", False),
+        allow_http=getattr(args, "allow_http", True),
+        zeroconf=not getattr(args, "no_zeroconf", False),
+        hostname=getattr(args, "hostname", "localhost"),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m simulator")
@@ -87,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("serve", help="start every service (the default)")
     run.add_argument("--state-dir", type=Path, default=Path(".simulator"))
-    run.add_argument("--time-scale", type=float, default=1.0)
+    run.add_argument(
+        "--time-scale", type=float, default=1.0, help="speed of the eBike clock"
+    )
     run.add_argument("--allow-http", action="store_true", default=True)
     run.add_argument("--no-zeroconf", action="store_true")
     run.add_argument(
@@ -147,15 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
-    state_dir = getattr(args, "state_dir", Path(".simulator"))
-    options = Options(
-        state_dir=state_dir.resolve(),
-        clock=Clock(getattr(args, "time_scale", 1.0)),
-        fixed_ports=not getattr(args, "ephemeral_ports", False),
-        allow_http=getattr(args, "allow_http", True),
-        zeroconf=not getattr(args, "no_zeroconf", False),
-        hostname=getattr(args, "hostname", "localhost"),
-    )
+    options = serve_options(args)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(options, args.control_port))
     return 0

@@ -17,14 +17,29 @@ class Options:
     ``hostname``: the name the services give out in their URLs and
     instructions. Every listener binds 127.0.0.1; the demo says ``localhost``,
     so that what a user types into Home Assistant is a host name.
+
+    Each simulated service keeps its own clock (``clock_for(name)``), as the
+    real services do: speeding up the eBike rides or moving the Partner API's
+    clock leaves the other services' clocks alone. ``clock`` is the gateway's
+    (the gateway simulator reads ``options.clock``); ``clocks`` may bring a
+    service's clock along, for example a faster eBike clock for the demo.
     """
 
     state_dir: Path
     clock: Clock = field(default_factory=Clock)
+    clocks: dict[str, Clock] = field(default_factory=dict)
     fixed_ports: bool = False
     allow_http: bool = False
     zeroconf: bool = False
     hostname: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        """The gateway's clock is ``clock`` (or ``clocks["gateway"]`` if given)."""
+        self.clock = self.clocks.setdefault("gateway", self.clock)
+
+    def clock_for(self, service: str) -> Clock:
+        """The clock of one simulated service (made at real time on first use)."""
+        return self.clocks.setdefault(service, Clock())
 
     def port(self, default: int) -> int:
         """The port to bind: the default in the demo, ephemeral otherwise."""

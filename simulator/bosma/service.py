@@ -118,7 +118,7 @@ class BosmaCloud:
 
     def now(self) -> float:
         """Bosma's clock (simulated time plus the configured skew)."""
-        return self.options.clock.time() + self.skew
+        return self.options.clock_for(self.name).time() + self.skew
 
     def _answer(
         self, code: int, msg: str, data: dict[str, Any] | None = None

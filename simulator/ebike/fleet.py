@@ -155,6 +155,9 @@ class Bike:
     last: float = 0.0
     track: list[TrackPoint] = field(default_factory=list)
     next_due: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # isMoving of the newest position sent in a LOCATION_TRACKING: a ride that
+    # ended since (stopped, route's end, powered off) owes its final position.
+    reported_moving: bool = False
 
     # --- configuration -----------------------------------------------------
 
@@ -390,6 +393,7 @@ class Bike:
         """A LOCATION_TRACKING body; consumes the recorded track."""
         points = self.track or [TrackPoint(now, *self.position, self.moving)]
         self.track = []
+        self.reported_moving = points[-1].moving
         module = {"id": self.module_id}
         if shape == "draft":
             # Newest first, so that a receiver must pick the newest detectedAt.

@@ -224,7 +224,7 @@ class EbikeCloud:
         """Nothing runs until ``start()``."""
         self.options = options
         self.settings = settings or EbikeSettings()
-        self.clock = options.clock
+        self.clock = options.clock_for(self.name)
         self.faults = Faults()
         self.delivery_faults = DeliveryFaults()
         self.client_id = self.settings.client_id
@@ -1090,8 +1090,8 @@ class EbikeCloud:
         if on:
             target.sync(now)
         else:
-            target.moving = False
-            target.speed = 0.0
+            if target.moving:
+                target.stop_ride(now)  # where it stands: isMoving false
             target.light_on = False
         target.next_due.clear()
         return await self._trigger(target, "power_on" if on else "power_off")
@@ -1129,9 +1129,8 @@ class EbikeCloud:
         target.advance(self.clock.time())
         target.charger_connected = connected
         target.charging = connected and target.soc < 100
-        if connected:
-            target.moving = False
-            target.speed = 0.0
+        if connected and target.moving:
+            target.stop_ride(self.clock.time())
         target.next_due.clear()
         return await self._trigger(
             target, "charger_connected" if connected else "charger_disconnected"
@@ -1170,6 +1169,7 @@ class EbikeCloud:
         for bike in list(self.bikes):
             for reason in bike.advance(now):
                 await self._trigger(bike, reason)
+            self._ride_ended(bike, now)
             for feature in FEATURE_TYPES:
                 interval = bike.interval(feature)
                 if interval is None or self.subscriber(feature) is None:
@@ -1181,6 +1181,25 @@ class EbikeCloud:
                 elif now >= known[1]:
                     bike.next_due[feature] = (interval, now + interval)
                     self.notify(bike, feature)
+
+    def _ride_ended(self, bike: Bike, now: float) -> None:
+        """The final position of a ride (isMoving false), sent when the ride ends.
+
+        The last LOCATION_TRACKING said the bike moves; it stopped since (the
+        route's end, "Stop ride", powered off). Without this report the
+        receiver would see the bike moving until the next one, a day later.
+        """
+        if not bike.reported_moving or bike.moving:
+            return
+        if bike.interval("LOCATION_TRACKING") is None:
+            return  # the feature is off: nothing was going to be sent
+        if self.subscriber("LOCATION_TRACKING") is None:
+            bike.reported_moving = False  # no one to tell
+            return
+        self.notify(bike, "LOCATION_TRACKING")
+        interval = bike.interval("LOCATION_TRACKING")
+        assert interval is not None
+        bike.next_due["LOCATION_TRACKING"] = (interval, now + interval)
 
     # --- control routes ---------------------------------------------------------------
 

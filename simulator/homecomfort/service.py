@@ -350,7 +350,7 @@ def demo_gateways() -> dict[str, Gateway]:
 
 
 class ServiceClock:
-    """The simulator's shared clock plus an offset of this service's own.
+    """The Partner API's clock (``options.clock_for("homecomfort")``) plus an offset.
 
     Moving the Partner API's clock (past the key renewal threshold) must not
     move the clocks of the other simulated services.
@@ -382,7 +382,7 @@ class HomeComfortService:
     def __init__(self, options: Options) -> None:
         """Load or create the partner's keys; build the app (not started yet)."""
         self.options = options
-        self.clock = ServiceClock(options.clock)
+        self.clock = ServiceClock(options.clock_for(self.name))
         self.faults = Faults()
         self.state_dir = options.state_dir / "homecomfort"
         self.company_id = DEMO_COMPANY_ID

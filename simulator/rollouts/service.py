@@ -233,7 +233,7 @@ class RolloutsCloud:
 
     def now(self) -> float:
         """Simulated time, seconds."""
-        return self.options.clock.time()
+        return self.options.clock_for(self.name).time()
 
     # -- server -------------------------------------------------------------
 

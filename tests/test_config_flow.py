@@ -65,6 +65,15 @@ async def test_user_step_is_the_service_menu(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
+def test_menu_labels_fit_and_are_described(language: str) -> None:
+    """Short labels (the dialog cuts long ones), the details in a description."""
+    user = translations(language)["config"]["step"]["user"]
+    for service in SERVICES:
+        assert len(user["menu_options"][service]) <= 30, service
+        assert user["menu_option_descriptions"][service], service
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
 def test_every_menu_option_and_step_has_a_title(language: str) -> None:
     config = translations(language)["config"]
     assert set(config["step"]["user"]["menu_options"]) == set(MENU)

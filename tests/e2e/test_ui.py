@@ -278,7 +278,7 @@ def test_ebike_account(
     """Menu -> eBike: client credentials, the simulator's URLs and CA."""
     ebike = simulator.control("GET", "/ebike/info")
     dialog = _open_service_menu(page, home_assistant)
-    dialog.get_by_text("eBike fleet with Bosch ConnectModule").click()
+    dialog.get_by_text("eBike fleet", exact=True).click()
     expect(dialog.get_by_text("Bosch eBike Cloud API")).to_be_visible()
     _field(dialog, "Client ID").fill(ebike["client_id"])
     _field(dialog, "Client secret").fill(ebike["client_secret"])
@@ -348,7 +348,7 @@ def test_home_comfort_cloud(
     cloud = _describe(simulator, "homecomfort")
     before = _climates(home_assistant)
     dialog = _open_service_menu(page, home_assistant)
-    dialog.get_by_text("Home Comfort Partner API").click()
+    dialog.get_by_text("Home Comfort Partner API", exact=True).click()
     _field(dialog, "API domain").fill(cloud["API domain"])
     _field(dialog, "API key").fill(cloud["API key"])
     _field(dialog, "User ID").fill(cloud["User ID"])
@@ -381,7 +381,7 @@ def test_bosma_account(
     base_url = _url_in(simulator, "bosma", "base URL")
     assert "//localhost:" in base_url
     dialog = _open_service_menu(page, home_assistant)
-    dialog.get_by_text("Bosma cloud-to-cloud account").click()
+    dialog.get_by_text("Bosma account", exact=True).click()
     _field(dialog, "Base URL").fill(base_url)
     _field(dialog, "Company ID").fill(BOSMA_CORP)
     _field(dialog, "apiSecret").fill(BOSMA_SECRET)
@@ -401,7 +401,7 @@ def test_rollouts_tenant(
     base_url = _url_in(simulator, "rollouts", "region URL")
     assert "//localhost:" in base_url
     dialog = _open_service_menu(page, home_assistant)
-    dialog.get_by_text("Bosch IoT Rollouts tenant").click()
+    dialog.get_by_text("Bosch IoT Rollouts tenant", exact=True).click()
     # A list of regions that also takes another URL ("Add custom item").
     dialog.get_by_text("Region (Management API URL)").first.click()
     picker = dialog.get_by_role("dialog", name="Region (Management API URL)")

@@ -117,7 +117,14 @@ async def test_manual_flow_creates_entry(
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"Bosch ({gateway_sim.host})"
+    # Named by the device, not by its address (the model is not announced
+    # when the host is typed in: the device id from its certificate).
+    assert result["title"] == f"Bosch {UUID}"
+    assert gateway_sim.host not in result["title"]
+    await hass.async_block_till_done()
+    # ... and so are its entities.
+    assert hass.states.get(f"climate.bosch_{UUID}_heating_circuit_1") is not None
+    assert not [e for e in hass.states.async_entity_ids() if "127_0_0_1" in e]
     assert result["result"].unique_id == UUID
     data = result["data"]
     assert data["service"] == "gateway"

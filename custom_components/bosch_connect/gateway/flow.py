@@ -459,8 +459,9 @@ class GatewayFlowMixin(ConfigFlow):
             CONF_MODEL: model,
             CONF_SERIAL: announced.get(CONF_SERIAL) or identity.serial or "",
         }
-        host = self._gateway_connection[CONF_HOST]
-        title = f"{brand} {model}" if model else f"{brand} ({host})"
+        # Named by the device (its certificate's device id where the model is
+        # not known), never by an address that can change.
+        title = f"{brand} {model or self.unique_id}"
         return self.async_create_entry(title=title, data=data)
 
     def _gateway_client(

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from ipaddress import ip_address
 from pathlib import Path
 import shutil
 
@@ -200,3 +201,54 @@ async def loaded_gateway_entry(
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
     return gateway_entry
+
+
+# ---- zeroconf announcements, as Home Assistant hands them to the flow ------------
+from homeassistant import config_entries  # noqa: E402
+from homeassistant.helpers.service_info.zeroconf import (  # noqa: E402
+    ZeroconfServiceInfo,
+)
+
+SIM_UUID = Identity().uuid
+SIM_SERIAL = Identity().serial
+
+
+def announcement(
+    host: str,
+    api_port: int,
+    auth_port: int,
+    *,
+    uuid: str = SIM_UUID,
+    **txt: str | None,
+) -> ZeroconfServiceInfo:
+    """The simulated gateway's announcement at ``host``/``api_port``.
+
+    ``txt`` changes TXT properties; ``None`` leaves one out.
+    """
+    properties: dict[str, str | None] = {
+        "txtvers": "1",
+        "authport": str(auth_port),
+        "model": "K40RF",
+        "brand": "Bosch",
+        "uuid": uuid,
+        "serial": SIM_SERIAL,
+        **txt,
+    }
+    return ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        port=api_port,
+        hostname=f"k40rf-{uuid}.local.",
+        type="_gateway-tt-local-api._tcp.local.",
+        name=f"k40rf-{uuid}._gateway-tt-local-api._tcp.local.",
+        properties={k: v for k, v in properties.items() if v is not None},
+    )
+
+
+async def announce(hass: HomeAssistant, info: ZeroconfServiceInfo) -> dict[str, Any]:
+    """Hand ``info`` to the config flow as zeroconf does; the flow's result."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
+    )
+    await hass.async_block_till_done()
+    return dict(result)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from ipaddress import ip_address
 from typing import Any
 from unittest.mock import patch
 
@@ -24,6 +23,7 @@ from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.tokens import DEMO_CLIENT_ID, READ_ONLY_CLIENT_ID
 from simulator.pki import issue
+from tests.gateway.conftest import announcement
 
 UUID = "101042019"
 SERIAL = "99994370000527738114013"
@@ -38,25 +38,8 @@ def _credentials(creds: dict[str, str], **changes: str) -> dict[str, Any]:
     }
 
 
-def _discovery(sim: GatewaySimulator, **txt: str) -> ZeroconfServiceInfo:
-    properties = {
-        "txtvers": "1",
-        "authport": str(sim.auth_port),
-        "model": "K40RF",
-        "brand": "Bosch",
-        "uuid": UUID,
-        "serial": SERIAL,
-        **txt,
-    }
-    return ZeroconfServiceInfo(
-        ip_address=ip_address(sim.host),
-        ip_addresses=[ip_address(sim.host)],
-        port=sim.api_port,
-        hostname=f"k40rf-{UUID}.local.",
-        type="_gateway-tt-local-api._tcp.local.",
-        name=f"k40rf-{UUID}._gateway-tt-local-api._tcp.local.",
-        properties={k: v for k, v in properties.items() if v is not None},
-    )
+def _discovery(sim: GatewaySimulator, **txt: str | None) -> ZeroconfServiceInfo:
+    return announcement(sim.host, sim.api_port, sim.auth_port, **txt)
 
 
 async def _to_credentials(hass: HomeAssistant, sim: GatewaySimulator) -> str:

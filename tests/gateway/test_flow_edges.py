@@ -9,15 +9,12 @@ unique id: the flow learns the device from the certificate).
 from __future__ import annotations
 
 from datetime import timedelta
-from ipaddress import ip_address
 from typing import Any
 
-from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -29,6 +26,7 @@ from custom_components.bosch_connect.config_flow import BoschConnectConfigFlow
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.gateway import flow as gateway_flow
 from simulator.gateway import GatewaySimulator
+from tests.gateway.conftest import announce, announcement
 
 UUID = "101042019"
 
@@ -49,27 +47,7 @@ async def _announce(
     hass: HomeAssistant, host: str, api_port: int, auth_port: int
 ) -> dict[str, Any]:
     """The paired gateway's announcement at ``host``/``api_port``."""
-    info = ZeroconfServiceInfo(
-        ip_address=ip_address(host),
-        ip_addresses=[ip_address(host)],
-        port=api_port,
-        hostname=f"k40rf-{UUID}.local.",
-        type="_gateway-tt-local-api._tcp.local.",
-        name=f"k40rf-{UUID}._gateway-tt-local-api._tcp.local.",
-        properties={
-            "txtvers": "1",
-            "authport": str(auth_port),
-            "model": "K40RF",
-            "brand": "Bosch",
-            "uuid": UUID,
-            "serial": "99994370000527738114013",
-        },
-    )
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
-    )
-    await hass.async_block_till_done()
-    return dict(result)
+    return await announce(hass, announcement(host, api_port, auth_port))
 
 
 def _spent(sim: GatewaySimulator) -> tuple[int, int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable
 import datetime as dt
 from datetime import timedelta
-from ipaddress import ip_address
 import logging
 from pathlib import Path
 import shutil
@@ -28,7 +27,6 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -44,6 +42,7 @@ from simulator.gateway.listener import TlsListener
 from simulator.gateway.tokens import DEMO_CLIENT_ID
 from simulator.options import Options
 from simulator.pki import Issued, new_key
+from tests.gateway.conftest import announce, announcement
 
 UUID = "101042019"
 HC1 = "climate.bosch_k40rf_heating_circuit_1"
@@ -85,36 +84,10 @@ async def _poll(hass: HomeAssistant, minutes: int) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def _announcement(host: str, api_port: int, auth_port: int) -> ZeroconfServiceInfo:
-    """The paired gateway's TXT record, at ``host``/``api_port``."""
-    return ZeroconfServiceInfo(
-        ip_address=ip_address(host),
-        ip_addresses=[ip_address(host)],
-        port=api_port,
-        hostname=f"k40rf-{UUID}.local.",
-        type="_gateway-tt-local-api._tcp.local.",
-        name=f"k40rf-{UUID}._gateway-tt-local-api._tcp.local.",
-        properties={
-            "txtvers": "1",
-            "authport": str(auth_port),
-            "model": "K40RF",
-            "brand": "Bosch",
-            "uuid": UUID,
-            "serial": "99994370000527738114013",
-        },
-    )
-
-
 async def _announce(
     hass: HomeAssistant, host: str, api_port: int, auth_port: int
 ) -> dict[str, Any]:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={"source": config_entries.SOURCE_ZEROCONF},
-        data=_announcement(host, api_port, auth_port),
-    )
-    await hass.async_block_till_done()
-    return dict(result)
+    return await announce(hass, announcement(host, api_port, auth_port))
 
 
 type ImpostorFactory = Callable[[ImpostorKind], Awaitable[GatewaySimulator]]
@@ -396,7 +369,7 @@ async def test_discovery_of_a_gateway_that_is_another_device(
     hass: HomeAssistant, gateway_sim: GatewaySimulator
 ) -> None:
     """The announcement names device 555...; the certificate another: no token."""
-    info = _announcement(gateway_sim.host, gateway_sim.api_port, gateway_sim.auth_port)
+    info = announcement(gateway_sim.host, gateway_sim.api_port, gateway_sim.auth_port)
     info.properties["uuid"] = "555000111"
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info

@@ -29,12 +29,24 @@ from custom_components.bosch_connect.const import DOMAIN
 from simulator.ebike import EbikeCloud
 from simulator.server import Listener
 from tests.ebike import conftest as ebike_fixtures
+from tests.gateway import conftest as gateway_fixtures
 
 # The eBike fixtures, reused as they are.
 ebike_settings = ebike_fixtures.ebike_settings
 ebike_sim = ebike_fixtures.ebike_sim
 ha_url = ebike_fixtures.ha_url
 ebike_entry_data = ebike_fixtures.ebike_entry_data
+
+# The gateway fixtures, reused as they are.
+gateway_pki_folder = gateway_fixtures.gateway_pki_folder
+gateway_sim = gateway_fixtures.gateway_sim
+gateway_credentials = gateway_fixtures.gateway_credentials
+gateway_ssl_context = gateway_fixtures.gateway_ssl_context
+gateway_session = gateway_fixtures.gateway_session
+gateway_client = gateway_fixtures.gateway_client
+gateway_token = gateway_fixtures.gateway_token
+gateway_entry_data = gateway_fixtures.gateway_entry_data
+gateway_entry = gateway_fixtures.gateway_entry
 
 # What the proxy does with one POST.
 FORWARD = "forward"

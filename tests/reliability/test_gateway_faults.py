@@ -68,18 +68,6 @@ from simulator.clock import Clock
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
 from simulator.options import Options
-from tests.gateway import conftest as gateway_fixtures
-
-# The gateway fixtures, reused as they are (this folder's conftest is the eBike's).
-gateway_pki_folder = gateway_fixtures.gateway_pki_folder
-gateway_sim = gateway_fixtures.gateway_sim
-gateway_credentials = gateway_fixtures.gateway_credentials
-gateway_ssl_context = gateway_fixtures.gateway_ssl_context
-gateway_session = gateway_fixtures.gateway_session
-gateway_client = gateway_fixtures.gateway_client
-gateway_token = gateway_fixtures.gateway_token
-gateway_entry_data = gateway_fixtures.gateway_entry_data
-gateway_entry = gateway_fixtures.gateway_entry
 
 SEED = 8
 CYCLES = 1  # rounds of every (operation, fault) pair

@@ -22,19 +22,16 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from ipaddress import ip_address
 import logging
 from pathlib import Path
 import random
 import shutil
 from typing import Any
 
-from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -49,17 +46,6 @@ from simulator.gateway import GatewaySimulator, Identity
 from simulator.gateway.certs import ImpostorKind
 from simulator.options import Options
 from tests.gateway import conftest as gateway_fixtures
-
-# The gateway fixtures, reused as they are (this folder's conftest is the eBike's).
-gateway_pki_folder = gateway_fixtures.gateway_pki_folder
-gateway_sim = gateway_fixtures.gateway_sim
-gateway_credentials = gateway_fixtures.gateway_credentials
-gateway_ssl_context = gateway_fixtures.gateway_ssl_context
-gateway_session = gateway_fixtures.gateway_session
-gateway_client = gateway_fixtures.gateway_client
-gateway_token = gateway_fixtures.gateway_token
-gateway_entry_data = gateway_fixtures.gateway_entry_data
-gateway_entry = gateway_fixtures.gateway_entry
 
 SEED = 17
 KINDS: tuple[ImpostorKind, ...] = ("other_device", "self_signed")
@@ -207,27 +193,11 @@ class Run:
         await self.healthy()
 
     async def _announce(self, host: str, api_port: int, auth_port: int) -> Any:
-        info = ZeroconfServiceInfo(
-            ip_address=ip_address(host),
-            ip_addresses=[ip_address(host)],
-            port=api_port,
-            hostname="k40rf.local.",
-            type="_gateway-tt-local-api._tcp.local.",
-            name=f"k40rf-{self.entry.unique_id}._gateway-tt-local-api._tcp.local.",
-            properties={
-                "txtvers": "1",
-                "authport": str(auth_port),
-                "model": "K40RF",
-                "brand": "Bosch",
-                "uuid": str(self.entry.unique_id),
-                "serial": "99994370000527738114013",
-            },
+        uuid = str(self.entry.unique_id)
+        return await gateway_fixtures.announce(
+            self.hass,
+            gateway_fixtures.announcement(host, api_port, auth_port, uuid=uuid),
         )
-        result = await self.hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
-        )
-        await self.hass.async_block_till_done()
-        return result
 
 
 async def test_impostors_never_get_the_token(  # noqa: PLR0917

@@ -129,7 +129,7 @@ async def wait_subscribed(
         if _subscribed(sim):
             return Subscribed(seconds=time.monotonic() - started, mended=False)
         await asyncio.sleep(0.05)
-    from custom_components.bosch_connect.ebike import (  # noqa: PLC0415
+    from custom_components.bosch_connect.ebike.subscriptions import (  # noqa: PLC0415
         _async_subscribe,
     )
 

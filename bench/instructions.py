@@ -195,7 +195,7 @@ async def _fleet_size(
         )
         data = entry.runtime_data
         await counter.start()
-        await data.store.async_save(data.data_to_save())
+        await data.store.async_save()
         store_write = await counter.stop()
     return {
         "bikes": bikes,
@@ -218,10 +218,10 @@ async def _child(spec: dict[str, Any]) -> dict[str, Any]:
     workdir = Path(spec["workdir"])
     counter = CallgrindCounter(Path(spec["out_file"]))
     from custom_components.bosch_connect.ebike import (  # noqa: PLC0415
-        coordinator as ebike_coordinator,
+        store as ebike_store,
     )
 
-    ebike_coordinator.SAVE_DELAY = STORE_DELAY_UNDER_VALGRIND
+    ebike_store.SAVE_DELAY = STORE_DELAY_UNDER_VALGRIND
     async with contextlib.AsyncExitStack() as stack:
         bench = await stack.enter_async_context(running_hass(workdir / "hass"))
         probe = StateProbe(bench.hass)

@@ -258,9 +258,9 @@ def ha_follows_sim_clock(
     For tests that move or speed the simulated Bosch clock ahead of real
     time: its events would come from the future and be refused.
     """
-    from custom_components.bosch_connect.ebike import coordinator
+    from custom_components.bosch_connect.ebike import state
 
-    monkeypatch.setattr(coordinator, "utcnow", ebike_sim.clock.now)
+    monkeypatch.setattr(state, "utcnow", ebike_sim.clock.now)
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 from operator import attrgetter
 
-from custom_components.bosch_connect.ebike.coordinator import (
+from custom_components.bosch_connect.ebike.payloads import BikeStatus
+from custom_components.bosch_connect.ebike.state import (
     TOPIC_LOCATION,
     TOPIC_STATUS,
     BikeState,
 )
-from custom_components.bosch_connect.ebike.payloads import BikeStatus
 
 T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 import re
 from typing import Any
 
+from homeassistant.components import webhook as ha_webhook
 from homeassistant.components.select import (
     ATTR_OPTION,
     DOMAIN as SELECT_DOMAIN,
@@ -14,7 +17,9 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bosch_connect.const import DOMAIN
@@ -22,12 +27,28 @@ from simulator.ebike import EbikeCloud, EbikeSettings
 
 from .helpers import async_enable_all, entity_id, state
 
+MODULES = "/connect-module/v1/connect-modules"
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)")
 
 
 @pytest.fixture
 def ebike_settings() -> EbikeSettings:
     return EbikeSettings(auto_send=False)
+
+
+def _fleet_reads(sim: EbikeCloud) -> list[Any]:
+    """The fleet listings that the simulator answered or refused."""
+    return [r for r in sim.faults.requests(MODULES, "GET") if r.path == MODULES]
+
+
+async def _select(hass: HomeAssistant, select: str, option: str) -> None:
+    """Choose an option of a select, as the user does."""
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: select, ATTR_OPTION: option},
+        blocking=True,
+    )
 
 
 def _stable(value: Any) -> Any:
@@ -106,13 +127,8 @@ async def test_profile_change_applied_at_power_on(
     assert hass.states.get(status_select).state == "none"
     assert "fleet" in hass.states.get(status_select).attributes["options"]
 
-    for select, option in ((status_select, "default"), (location_select, "fleet")):
-        await hass.services.async_call(
-            SELECT_DOMAIN,
-            SERVICE_SELECT_OPTION,
-            {ATTR_ENTITY_ID: select, ATTR_OPTION: option},
-            blocking=True,
-        )
+    await _select(hass, status_select, "default")
+    await _select(hass, location_select, "fleet")
     assert bike.features["LOCATION_TRACKING"].requested == "FLEET"
     location = hass.states.get(location_select)
     assert location.state == "fleet"
@@ -137,12 +153,7 @@ async def test_profile_refused(
     bike = ebike_sim.bikes[0]
     select = entity_id(hass, "select", bike, "location_tracking_profile")
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SELECT_DOMAIN,
-            SERVICE_SELECT_OPTION,
-            {ATTR_ENTITY_ID: select, ATTR_OPTION: "charging"},
-            blocking=True,
-        )
+        await _select(hass, select, "charging")
     assert err.value.translation_key == "ebike_profile_failed"
     assert hass.states.get(select).state == "none"
 
@@ -201,12 +212,7 @@ async def test_profile_change_with_refused_client_starts_reauth(
     ebike_sim.client_secret = "rotated"
     ebike_sim.revoke_tokens()
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            SELECT_DOMAIN,
-            SERVICE_SELECT_OPTION,
-            {ATTR_ENTITY_ID: select, ATTR_OPTION: "fleet"},
-            blocking=True,
-        )
+        await _select(hass, select, "fleet")
     assert err.value.translation_key == "ebike_invalid_client"
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -220,24 +226,81 @@ async def test_module_refresh_failure_keeps_pending(
 
     await async_enable_all(hass, ebike_entry)
     bike = ebike_sim.bikes[0]
-    await hass.services.async_call(
-        SELECT_DOMAIN,
-        SERVICE_SELECT_OPTION,
-        {
-            ATTR_ENTITY_ID: entity_id(hass, "select", bike, "bike_status_profile"),
-            ATTR_OPTION: "default",
-        },
-        blocking=True,
+    await _select(
+        hass, entity_id(hass, "select", bike, "bike_status_profile"), "default"
     )
-    ebike_sim.faults.set(
-        f"/connect-module/v1/connect-modules/{bike.module_id}", Fault(status=503)
-    )
+    ebike_sim.faults.set(MODULES, Fault(status=503))
     await ebike_sim.power_on(bike)
     await hass.async_block_till_done()
+    assert _fleet_reads(ebike_sim)  # the report asked, the fleet did not answer
     assert state(hass, "sensor", bike, "sync_status").state == "pending"
-    # The next report tries again and succeeds.
+    # The next report asks again (after the cooldown of the fleet's refresh).
     ebike_sim.faults.clear()
     ebike_sim.advance(10)
     await ebike_sim.deliver_now(bike, "BIKE_STATUS")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await hass.async_block_till_done()
     assert state(hass, "sensor", bike, "sync_status").state == "success"
+
+
+async def test_webhook_handler_makes_no_network_call(
+    hass: HomeAssistant,
+    ebike_entry: Any,
+    ebike_sim: EbikeCloud,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A report of a pending bike reads the fleet after the handler, never in it.
+
+    Every call of the entry's API client is recorded with whether the webhook
+    handler was running; the simulator's request log shows the fleet read
+    that confirms the configuration.
+    """
+    bike = ebike_sim.bikes[0]
+    await _select(
+        hass, entity_id(hass, "select", bike, "bike_status_profile"), "default"
+    )
+    assert (
+        state(hass, "select", bike, "bike_status_profile").attributes["status"]
+        == "pending"
+    )
+    reads_before = len(_fleet_reads(ebike_sim))
+
+    handled = 0
+    inside = False
+    calls: list[tuple[str, bool]] = []
+    client = ebike_entry.runtime_data.client
+    send = client._send
+
+    async def spy_send(method: str, url: str, **kwargs: Any) -> Any:
+        calls.append((f"{method} {url.removeprefix(ebike_sim.api_url)}", inside))
+        return await send(method, url, **kwargs)
+
+    monkeypatch.setattr(client, "_send", spy_send)
+    handlers = hass.data[ha_webhook.DOMAIN]
+    registered = handlers[ebike_entry.data["webhook_id"]]
+
+    async def spy_handler(hass: HomeAssistant, webhook_id: str, request: Any) -> Any:
+        nonlocal handled, inside
+        inside = True
+        try:
+            return await registered.handler(hass, webhook_id, request)
+        finally:
+            inside = False
+            handled += 1
+
+    handlers[ebike_entry.data["webhook_id"]] = dataclasses.replace(
+        registered, handler=spy_handler
+    )
+
+    # Powered on, the bike applies the profile and reports.
+    deliveries = await ebike_sim.power_on(bike)
+    assert [d.status for d in deliveries] == [200]
+    await hass.async_block_till_done()
+    assert handled
+    assert calls
+    assert not [call for call, in_handler in calls if in_handler]
+    assert ("GET /connect-module/v1/connect-modules", False) in calls
+    assert len(_fleet_reads(ebike_sim)) > reads_before
+    select = state(hass, "select", bike, "bike_status_profile")
+    assert select.attributes["status"] == "enabled"
+    assert select.attributes["applied_profile"] == "default"

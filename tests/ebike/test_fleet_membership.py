@@ -18,7 +18,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 
 from custom_components.bosch_connect.const import DOMAIN
-from custom_components.bosch_connect.ebike.coordinator import MAX_PENDING_BIKES
+from custom_components.bosch_connect.ebike.fleet import MAX_PENDING_BIKES
 from simulator.ebike import EbikeCloud, EbikeSettings
 from simulator.faults import Fault
 
@@ -59,7 +59,7 @@ async def test_a_removed_bike_stays_removed(
     await runtime.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert _device(hass, ebike_entry, gone.bike_id) is None
-    assert gone.bike_id not in runtime.bikes
+    assert gone.bike_id not in runtime.coordinator.bikes
     reads = _reads(ebike_sim)
     # Even with the fleet API down nothing of it is kept meanwhile.
     ebike_sim.faults.set("/connect-module", Fault(status=503))
@@ -71,9 +71,9 @@ async def test_a_removed_bike_stays_removed(
     for kind in ("BIKE_STATUS", "LOCATION_TRACKING"):
         assert (await ebike_sim.deliver_now(gone, kind)).status == 200
     await hass.async_block_till_done()
-    assert gone.bike_id not in runtime.bikes
+    assert gone.bike_id not in runtime.coordinator.bikes
     assert _device(hass, ebike_entry, gone.bike_id) is None
-    assert gone.bike_id not in runtime.data_to_save()["bikes"]
+    assert gone.bike_id not in runtime.store.data_to_save()["bikes"]
     assert _reads(ebike_sim) == reads  # no fleet refresh for it
     assert runtime.counters.ignored_unknown_bike == 3
     assert runtime.counters.applied == 1
@@ -100,17 +100,19 @@ async def test_unknown_bikes_do_not_grow_memory(
     await send(strangers)
     # A few are kept until the fleet was read again (a bike may have joined);
     # the read that the first one caused may end in between and drop it.
-    assert len(runtime.bikes) <= 2 + MAX_PENDING_BIKES
+    assert len(runtime.coordinator.bikes) <= 2 + MAX_PENDING_BIKES
     assert _reads(ebike_sim) <= reads + 1  # the refresh is debounced
     ignored = runtime.counters.ignored_unknown_bike
     assert ignored >= len(strangers) - MAX_PENDING_BIKES - 1
-    assert set(runtime.data_to_save()["bikes"]) <= {b.bike_id for b in ebike_sim.bikes}
+    assert set(runtime.store.data_to_save()["bikes"]) <= {
+        b.bike_id for b in ebike_sim.bikes
+    }
 
     # The fleet does not list them: dropped and remembered as not on the account.
     await runtime.coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert set(runtime.bikes) == {b.bike_id for b in ebike_sim.bikes}
+    assert set(runtime.coordinator.bikes) == {b.bike_id for b in ebike_sim.bikes}
     reads = _reads(ebike_sim)
     await send(strangers[:MAX_PENDING_BIKES])
-    assert set(runtime.bikes) == {b.bike_id for b in ebike_sim.bikes}
+    assert set(runtime.coordinator.bikes) == {b.bike_id for b in ebike_sim.bikes}
     assert _reads(ebike_sim) == reads

@@ -54,7 +54,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.ebike.const import BUS_EVENT, TRIGGER_TYPES
-from custom_components.bosch_connect.ebike.coordinator import (
+from custom_components.bosch_connect.ebike.state import (
     TOPIC_LOCATION,
     TOPIC_STATUS,
 )
@@ -255,7 +255,7 @@ def _snapshot(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
     runtime = entry.runtime_data
     shown = {
         bike_id: (bike.status_body, bike.location_body)
-        for bike_id, bike in runtime.bikes.items()
+        for bike_id, bike in runtime.coordinator.bikes.items()
     }
     for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
         if entity.disabled_by is not None:  # disabled by default: no state
@@ -300,7 +300,7 @@ async def test_faulty_stream_converges_to_the_valid_events(
     shown: dict[str, tuple[Any, Any]] = {}
 
     def watch(runtime: Any, bike_id: str) -> None:
-        bike_state = runtime.bikes[bike_id]
+        bike_state = runtime.coordinator.bikes[bike_id]
         shown[bike_id] = (bike_state.status, bike_state.location)
 
         @callback

@@ -549,26 +549,30 @@ class EbikeClient:
         )
         return Webhook.from_json(response.json_object())
 
-    @staticmethod
-    def _webhook_body(
+    async def _write_webhook(
+        self,
+        method: str,
+        call_url: str,
+        *,
         url: str,
         event_types: Iterable[str],
         authentication: WebhookAuthentication | None,
         description: str | None,
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {"url": url, "eventTypes": list(event_types)}
+        ok: tuple[int, ...],
+    ) -> _Response:
+        """Create or replace a webhook; Bosch answers both alike when it refuses."""
+        types = tuple(event_types)
+        body: dict[str, Any] = {"url": url, "eventTypes": list(types)}
         if description:
             body["description"] = description
         if authentication is not None:
             body["authentication"] = authentication.to_json()
-        return body
-
-    @staticmethod
-    def _webhook_errors(response: _Response, event_types: Iterable[str]) -> None:
+        response = await self._call(method, call_url, json_body=body)
         if response.status == 409:
-            raise WebhookConflictError(response.detail(), event_types)
+            raise WebhookConflictError(response.detail(), types)
         if response.status in (400, 422):
             raise WebhookRejectedError(response.status, response.detail())
+        return self._expect(response, *ok)
 
     async def create_webhook(
         self,
@@ -582,14 +586,15 @@ class EbikeClient:
         Bosch first sends a WebhookTest to ``url`` and creates the webhook only
         if that was answered with 200.
         """
-        types = tuple(event_types)
-        response = await self._call(
+        response = await self._write_webhook(
             "POST",
             f"{self.notification_url}/webhooks",
-            json_body=self._webhook_body(url, types, authentication, description),
+            url=url,
+            event_types=event_types,
+            authentication=authentication,
+            description=description,
+            ok=(201, 200),
         )
-        self._webhook_errors(response, types)
-        self._expect(response, 201, 200)
         return (
             Webhook.from_json(response.json_object()),
             response.headers.get("X-Bosch-Cert-Url"),
@@ -604,14 +609,15 @@ class EbikeClient:
         description: str | None = None,
     ) -> Webhook:
         """Replace a webhook's URL, event types and authentication."""
-        types = tuple(event_types)
-        response = await self._call(
+        response = await self._write_webhook(
             "PUT",
             f"{self.notification_url}/webhooks/{_segment(webhook_id)}",
-            json_body=self._webhook_body(url, types, authentication, description),
+            url=url,
+            event_types=event_types,
+            authentication=authentication,
+            description=description,
+            ok=(200,),
         )
-        self._webhook_errors(response, types)
-        self._expect(response, 200)
         return Webhook.from_json(response.json_object())
 
     async def delete_webhook(self, webhook_id: str) -> None:

@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import (
-    TOPIC_LOCATION,
-    TOPIC_STATUS,
-    BikeState,
-    EbikeConfigEntry,
-    EbikeData,
+from .entity import (
+    EbikeValueDescription,
+    EbikeValueEntity,
+    bike_platform,
+    status_value,
 )
-from .entity import EbikeEntity, async_setup_bike_platform
+from .state import TOPIC_LOCATION, BikeState
 
 
 @dataclass(frozen=True, kw_only=True)
-class EbikeBinarySensorDescription(BinarySensorEntityDescription):
+class EbikeBinarySensorDescription(
+    BinarySensorEntityDescription, EbikeValueDescription
+):
     """A yes/no value from the bike's notifications."""
 
     value_fn: Callable[[BikeState], bool | None]
-    topics: tuple[str, ...] = (TOPIC_STATUS,)
 
 
 BINARY_SENSORS: tuple[EbikeBinarySensorDescription, ...] = (
@@ -38,13 +35,13 @@ BINARY_SENSORS: tuple[EbikeBinarySensorDescription, ...] = (
         key="charger_connected",
         translation_key="ebike_charger_connected",
         device_class=BinarySensorDeviceClass.PLUG,
-        value_fn=lambda bike: bike.status.is_charger_connected if bike.status else None,
+        value_fn=status_value(attrgetter("is_charger_connected")),
     ),
     EbikeBinarySensorDescription(
         key="charging",
         translation_key="ebike_charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        value_fn=lambda bike: bike.status.is_charging if bike.status else None,
+        value_fn=status_value(attrgetter("is_charging")),
     ),
     EbikeBinarySensorDescription(
         key="moving",
@@ -58,47 +55,26 @@ BINARY_SENSORS: tuple[EbikeBinarySensorDescription, ...] = (
         translation_key="ebike_light",
         entity_registry_enabled_default=False,
         device_class=BinarySensorDeviceClass.LIGHT,
-        value_fn=lambda bike: bike.status.is_bike_light_on if bike.status else None,
+        value_fn=status_value(attrgetter("is_bike_light_on")),
     ),
 )
 
 
-class EbikeBinarySensor(EbikeEntity, BinarySensorEntity):
+class EbikeBinarySensor(EbikeValueEntity, BinarySensorEntity):
     """A yes/no value of the bike."""
 
     entity_description: EbikeBinarySensorDescription
-
-    def __init__(
-        self,
-        runtime: EbikeData,
-        bike_id: str,
-        description: EbikeBinarySensorDescription,
-    ) -> None:
-        super().__init__(runtime, bike_id, description.key)
-        self.entity_description = description
-        self._bike_topics = description.topics
-        self._watch = description.value_fn
 
     @property
     def is_on(self) -> bool | None:
         """The value from the newest notification."""
         return self.entity_description.value_fn(self._bike)
 
-    def _shown(self) -> Any:
-        return (self.available, self.is_on)
 
-
-def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:
-    return [
+# Adds the binary sensors of every bike.
+async_setup_binary_sensors = bike_platform(
+    lambda runtime, bike_id: [
         EbikeBinarySensor(runtime, bike_id, description)
         for description in BINARY_SENSORS
     ]
-
-
-async def async_setup_binary_sensors(
-    hass: HomeAssistant,
-    entry: EbikeConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add the binary sensors of every bike."""
-    async_setup_bike_platform(hass, entry, async_add_entities, _build)
+)

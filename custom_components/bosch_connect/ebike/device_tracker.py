@@ -8,12 +8,10 @@ from typing import Any
 from homeassistant.components.device_tracker import TrackerEntity
 from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import TOPIC_LOCATION, EbikeConfigEntry, EbikeData
-from .entity import EbikeEntity, async_setup_bike_platform
+from .entity import EbikeEntity, bike_platform
+from .runtime import EbikeData
+from .state import TOPIC_LOCATION
 
 
 class EbikeTracker(EbikeEntity, TrackerEntity):
@@ -60,14 +58,7 @@ class EbikeTracker(EbikeEntity, TrackerEntity):
         }
 
 
-def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:
-    return [EbikeTracker(runtime, bike_id)]
-
-
-async def async_setup_trackers(
-    hass: HomeAssistant,
-    entry: EbikeConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add a tracker for every bike."""
-    async_setup_bike_platform(hass, entry, async_add_entities, _build)
+# Adds a tracker for every bike.
+async_setup_trackers = bike_platform(
+    lambda runtime, bike_id: [EbikeTracker(runtime, bike_id)]
+)

@@ -22,7 +22,7 @@ from .const import (
     CONF_SUBSCRIPTION_IDS,
     CONF_WEBHOOK_SECRET,
 )
-from .coordinator import EbikeData
+from .runtime import EbikeData
 
 TO_REDACT = {
     CONF_CLIENT_ID,
@@ -74,7 +74,7 @@ async def async_get_diagnostics(
                     "location": _plain(bike.location),
                     "last_report": _plain(bike.last_report),
                 }
-                for bike_id, bike in sorted(runtime.bikes.items())
+                for bike_id, bike in sorted(coordinator.bikes.items())
             },
             "counters": _plain(runtime.counters),
             "allowed_certificate_urls": sorted(runtime.verifier.allowed),

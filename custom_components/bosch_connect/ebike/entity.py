@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..entity import BoschConnectEntity
 from .api import ConnectModule
-from .coordinator import (
-    TOPIC_STATUS,
-    BikeState,
-    EbikeConfigEntry,
-    EbikeData,
-    Watch,
-)
+from .payloads import BikeStatus
+from .runtime import EbikeConfigEntry, EbikeData
+from .state import TOPIC_STATUS, BikeState, Watch
 
 _NOTHING_SHOWN: Final = object()
+
+type BikePlatformSetup = Callable[
+    [HomeAssistant, EbikeConfigEntry, AddEntitiesCallback],
+    Coroutine[Any, Any, None],
+]
 
 
 class EbikeEntity(BoschConnectEntity):
@@ -37,7 +39,7 @@ class EbikeEntity(BoschConnectEntity):
 
     def __init__(self, runtime: EbikeData, bike_id: str, key: str) -> None:
         self._runtime = runtime
-        self._bike: BikeState = runtime.bike(bike_id)
+        self._bike: BikeState = runtime.coordinator.bike(bike_id)
         self._bike_id = bike_id
         self._attr_unique_id = f"ebike_{bike_id}_{key}"
         self._attr_device_info = self._bike.device_info
@@ -91,20 +93,61 @@ class EbikeEntity(BoschConnectEntity):
         self.async_write_ha_state()
 
 
-def async_setup_bike_platform(
-    hass: HomeAssistant,
-    entry: EbikeConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-    build: Callable[[EbikeData, str], list[Entity]],
-) -> None:
-    """Add the entities of every bike now and of bikes that join later."""
-    runtime = entry.runtime_data
+def status_value[T](read: Callable[[BikeStatus], T]) -> Callable[[BikeState], T | None]:
+    """A value of the bike's newest BikeStatus (None before the first one)."""
 
-    @callback
-    def add(bike_ids: list[str]) -> None:
-        async_add_entities(
-            [entity for bike_id in bike_ids for entity in build(runtime, bike_id)]
-        )
+    def value(bike: BikeState) -> T | None:
+        return None if bike.status is None else read(bike.status)
 
-    add(list(runtime.coordinator.data))
-    entry.async_on_unload(runtime.coordinator.async_add_new_bike_callback(add))
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class EbikeValueDescription(EntityDescription):
+    """A value of the bike's notifications, and the notifications that change it."""
+
+    value_fn: Callable[[BikeState], Any]
+    topics: tuple[str, ...] = (TOPIC_STATUS,)
+
+
+class EbikeValueEntity(EbikeEntity):
+    """An entity that shows one value of its bike's notifications."""
+
+    def __init__(
+        self, runtime: EbikeData, bike_id: str, description: EbikeValueDescription
+    ) -> None:
+        super().__init__(runtime, bike_id, description.key)
+        self.entity_description = description
+        self._bike_topics = description.topics
+        self._watch = self._value_fn = description.value_fn
+
+    def _shown(self) -> Any:
+        return (self.available, self._value_fn(self._bike))
+
+
+def bike_platform(
+    build: Callable[[EbikeData, str], Iterable[Entity]],
+) -> BikePlatformSetup:
+    """The setup of a platform: ``build`` makes the entities of one bike.
+
+    The entities of every bike are added now, those of bikes that join later
+    when they join.
+    """
+
+    async def async_setup(
+        hass: HomeAssistant,
+        entry: EbikeConfigEntry,
+        async_add_entities: AddEntitiesCallback,
+    ) -> None:
+        runtime = entry.runtime_data
+
+        @callback
+        def add(bike_ids: list[str]) -> None:
+            async_add_entities(
+                [entity for bike_id in bike_ids for entity in build(runtime, bike_id)]
+            )
+
+        add(list(runtime.coordinator.data))
+        entry.async_on_unload(runtime.coordinator.async_add_new_bike_callback(add))
+
+    return async_setup

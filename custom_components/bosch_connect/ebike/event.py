@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from homeassistant.components.event import EventEntity
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.core import callback
 
 from .const import TRIGGER_TYPES
-from .coordinator import EbikeConfigEntry, EbikeData
-from .entity import EbikeEntity, async_setup_bike_platform
+from .entity import EbikeEntity, bike_platform
+from .runtime import EbikeData
 
 
 class EbikeEvent(EbikeEntity, EventEntity):
@@ -32,14 +30,7 @@ class EbikeEvent(EbikeEntity, EventEntity):
         self.async_write_ha_state()
 
 
-def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:
-    return [EbikeEvent(runtime, bike_id)]
-
-
-async def async_setup_events(
-    hass: HomeAssistant,
-    entry: EbikeConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add the event entity of every bike."""
-    async_setup_bike_platform(hass, entry, async_add_entities, _build)
+# Adds the event entity of every bike.
+async_setup_events = bike_platform(
+    lambda runtime, bike_id: [EbikeEvent(runtime, bike_id)]
+)

@@ -303,13 +303,7 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         if not isinstance(ranges, list):
             raise PayloadError("reachableRange is not an array")
         reachable = tuple(
-            [
-                # Plain integers (v1.2.0, metres) need no float round trip.
-                value
-                if factor == 1 and value.__class__ is int and 0 <= value <= MAX_AMOUNT
-                else _metres(value, factor, "reachableRange")
-                for value in ranges
-            ]
+            [_metres(value, factor, "reachableRange") for value in ranges]
         )
     instances = battery.get("instances") or []
     if not isinstance(instances, list):
@@ -332,13 +326,7 @@ def _bike_status(data: Mapping[str, Any]) -> BikeStatus:
         reachable_range_m=reachable,
         is_light_reserve_limit_reached=_opt_bool(battery, "isLightReserveLimitReached"),
         battery_instances=tuple([_instance(item) for item in instances]),
-        odometer_m=(
-            None
-            if odometer is None
-            else odometer
-            if factor == 1 and odometer.__class__ is int and 0 <= odometer <= MAX_AMOUNT
-            else _metres(odometer, factor, "odometer")
-        ),
+        odometer_m=None if odometer is None else _metres(odometer, factor, "odometer"),
         assist_mode=_opt_int(data, "assistMode"),
     )
 
@@ -407,6 +395,8 @@ def _out_of_range(key: str) -> None:
 
 def _metres(value: Any, factor: int, key: str) -> int | None:
     """A distance in metres from 0 to MAX_AMOUNT (else None)."""
+    if factor == 1 and value.__class__ is int and 0 <= value <= MAX_AMOUNT:
+        return int(value)  # plain integers (v1.2.0, metres): no float round trip
     scaled = _as_num(value, key) * factor
     if 0 <= scaled <= MAX_AMOUNT:  # False for inf too
         return round(scaled)

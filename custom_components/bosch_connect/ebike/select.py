@@ -5,17 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.select import SelectEntity
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from ..const import DOMAIN
 from .api import Feature
 from .const import FEATURES, KNOWN_PROFILES
-from .coordinator import EbikeConfigEntry, EbikeData
-from .entity import EbikeEntity, async_setup_bike_platform
-from .errors import EbikeAuthError, EbikeError
+from .entity import EbikeEntity, bike_platform
+from .runtime import EbikeData
 
 
 class EbikeProfileSelect(EbikeEntity, SelectEntity):
@@ -69,35 +63,12 @@ class EbikeProfileSelect(EbikeEntity, SelectEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Request the profile; it stays pending until the bike is powered on."""
-        module = self.module
-        if module is None:  # pragma: no cover - unavailable entities are not called
-            return
-        try:
-            feature = await self._runtime.client.set_feature_profile(
-                module.id, self._feature, option.upper()
-            )
-        except EbikeAuthError as err:
-            self._runtime.entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="ebike_invalid_client"
-            ) from err
-        except EbikeError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="ebike_profile_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        self._runtime.coordinator.async_set_feature(self._bike_id, feature)
+        await self._runtime.profiles.async_request(self._bike_id, self._feature, option)
 
 
-def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:
-    return [EbikeProfileSelect(runtime, bike_id, feature) for feature in FEATURES]
-
-
-async def async_setup_selects(
-    hass: HomeAssistant,
-    entry: EbikeConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add the profile selects of every bike."""
-    async_setup_bike_platform(hass, entry, async_add_entities, _build)
+# Adds the profile selects of every bike.
+async_setup_selects = bike_platform(
+    lambda runtime, bike_id: [
+        EbikeProfileSelect(runtime, bike_id, feature) for feature in FEATURES
+    ]
+)

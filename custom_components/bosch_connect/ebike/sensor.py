@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 import datetime as dt
+from operator import attrgetter
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -20,20 +21,20 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfLength,
 )
-from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import ConnectModule
-from .coordinator import (
-    TOPIC_LOCATION,
-    TOPIC_STATUS,
-    BikeState,
-    EbikeConfigEntry,
-    EbikeData,
+from .entity import (
+    EbikeEntity,
+    EbikeValueDescription,
+    EbikeValueEntity,
+    bike_platform,
+    status_value,
 )
-from .entity import EbikeEntity, async_setup_bike_platform
+from .payloads import BikeStatus
+from .runtime import EbikeData
+from .state import TOPIC_LOCATION, TOPIC_STATUS, BikeState
 
 BCM_BATTERY_STATES = [
     "charge_unknown",
@@ -48,26 +49,23 @@ RANGE_SLOTS = 4
 
 
 def _enum(value: str | None, options: list[str]) -> str | None:
-    if value is None:
-        return None
-    lowered = value.lower()
+    lowered = None if value is None else value.lower()
     return lowered if lowered in options else None
 
 
-def _range(slot: int) -> Callable[[BikeState], StateType]:
-    def value(bike: BikeState) -> StateType:
-        ranges = bike.status.reachable_range_m if bike.status else None
+def _range(slot: int) -> Callable[[BikeStatus], StateType]:
+    def value(status: BikeStatus) -> StateType:
+        ranges = status.reachable_range_m
         return ranges[slot] if ranges and len(ranges) > slot else None
 
     return value
 
 
 @dataclass(frozen=True, kw_only=True)
-class EbikeSensorDescription(SensorEntityDescription):
+class EbikeSensorDescription(SensorEntityDescription, EbikeValueDescription):
     """A sensor fed by the bike's notifications."""
 
     value_fn: Callable[[BikeState], StateType | dt.datetime]
-    topics: tuple[str, ...] = (TOPIC_STATUS,)
 
 
 SENSORS: tuple[EbikeSensorDescription, ...] = (
@@ -77,7 +75,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         device_class=SensorDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda bike: bike.status.state_of_charge if bike.status else None,
+        value_fn=status_value(attrgetter("state_of_charge")),
     ),
     EbikeSensorDescription(
         key="remaining_energy",
@@ -86,7 +84,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENERGY_STORAGE,
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda bike: bike.status.remaining_energy_wh if bike.status else None,
+        value_fn=status_value(attrgetter("remaining_energy_wh")),
     ),
     *(
         EbikeSensorDescription(
@@ -98,7 +96,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
             suggested_unit_of_measurement=UnitOfLength.KILOMETERS,
             suggested_display_precision=0,
             state_class=SensorStateClass.MEASUREMENT,
-            value_fn=_range(slot),
+            value_fn=status_value(_range(slot)),
         )
         for slot in range(RANGE_SLOTS)
     ),
@@ -110,7 +108,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         suggested_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=1,
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda bike: bike.status.odometer_m if bike.status else None,
+        value_fn=status_value(attrgetter("odometer_m")),
     ),
     EbikeSensorDescription(
         key="bcm_battery_voltage",
@@ -122,9 +120,7 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         suggested_display_precision=2,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda bike: (
-            bike.status.bcm_battery_voltage_mv if bike.status else None
-        ),
+        value_fn=status_value(attrgetter("bcm_battery_voltage_mv")),
     ),
     EbikeSensorDescription(
         key="bcm_battery_status",
@@ -132,9 +128,8 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=BCM_BATTERY_STATES,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda bike: _enum(
-            bike.status.bcm_battery_status if bike.status else None,
-            BCM_BATTERY_STATES,
+        value_fn=status_value(
+            lambda status: _enum(status.bcm_battery_status, BCM_BATTERY_STATES)
         ),
     ),
     EbikeSensorDescription(
@@ -148,26 +143,15 @@ SENSORS: tuple[EbikeSensorDescription, ...] = (
 )
 
 
-class EbikeSensor(EbikeEntity, SensorEntity):
+class EbikeSensor(EbikeValueEntity, SensorEntity):
     """A value from the bike's notifications."""
 
     entity_description: EbikeSensorDescription
-
-    def __init__(
-        self, runtime: EbikeData, bike_id: str, description: EbikeSensorDescription
-    ) -> None:
-        super().__init__(runtime, bike_id, description.key)
-        self.entity_description = description
-        self._bike_topics = description.topics
-        self._watch = description.value_fn
 
     @property
     def native_value(self) -> StateType | dt.datetime:
         """The value from the newest notification."""
         return self.entity_description.value_fn(self._bike)
-
-    def _shown(self) -> Any:
-        return (self.available, self.native_value)
 
 
 class EbikeSyncStatusSensor(EbikeEntity, SensorEntity):
@@ -206,10 +190,5 @@ def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:
     return entities
 
 
-async def async_setup_sensors(
-    hass: HomeAssistant,
-    entry: EbikeConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add the sensors of every bike."""
-    async_setup_bike_platform(hass, entry, async_add_entities, _build)
+# Adds the sensors of every bike.
+async_setup_sensors = bike_platform(_build)

@@ -18,9 +18,15 @@ credentials is not documented: ``expect_test`` is entered around exactly the
 calls after which Bosch tests our URL (the webhook handler then answers a
 request without the secret with 200, and looks at nothing of it).
 
-While Bosch is unreachable the attempts are retried every few minutes:
-:class:`AttemptLog` logs the first failed attempt as a warning, the following
-ones at debug level, and the first success after them once at info level.
+An entry keeps its subscription healed (:func:`async_keep_subscribed`): the
+first attempt once Home Assistant serves HTTP and the entry's entities exist,
+another whenever the core configuration (the external URL) changes. While
+Bosch is unreachable the attempts are retried with back-off (30 s up to
+5 minutes): :class:`AttemptLog` logs the first failed attempt as a warning,
+the following ones at debug level, and the first success after them once at
+info level. A webhook that Bosch refuses three times in a row raises a repair
+issue; a subscription held by someone else, or no https URL, raises one at
+once.
 """
 
 from __future__ import annotations
@@ -28,18 +34,55 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 import contextlib
 from dataclasses import dataclass
+from enum import Enum
+import functools
 import logging
+import ssl
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import webhook
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.helpers.start import async_at_started
 from yarl import URL
 
 from .api import EbikeClient, Webhook, WebhookAuthentication
-from .const import AUTH_HEADER, EVENT_TYPES
-from .errors import WebhookConflictError
+from .connection import create_client, load_tls, scrub
+from .const import (
+    AUTH_HEADER,
+    CONF_CA_PEM,
+    CONF_CERT_URLS,
+    CONF_CLOUDHOOK_URL,
+    CONF_REPLACE,
+    CONF_SUBSCRIPTION_IDS,
+    CONF_WEBHOOK_SECRET,
+    EVENT_TYPES,
+    ISSUE_NO_HTTPS_URL,
+    ISSUE_SUBSCRIPTION_TAKEN,
+)
+from .errors import (
+    EbikeAuthError,
+    EbikeError,
+    SignatureError,
+    WebhookConflictError,
+    WebhookRejectedError,
+)
+from .repairs import ISSUE_WEBHOOK_REJECTED, async_clear, async_raise
+from .signature import MAX_CACHED
+
+if TYPE_CHECKING:
+    from .runtime import EbikeConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
+
+# Back-off in seconds after a temporary failure (Bosch unreachable, or its
+# WebhookTest not answered in time), the last one repeated.
+RETRY_DELAYS: Final = (30.0, 60.0, 120.0, 300.0)
+# Consecutive refusals of the webhook before the repair issue is raised.
+REJECTIONS_BEFORE_ISSUE: Final = 3
 
 DESCRIPTION = "Home Assistant (Bosch Connect)"
 
@@ -168,28 +211,26 @@ async def async_ensure_subscription(
     replace: bool,
     expect_test: _TestWindow = contextlib.nullcontext,
 ) -> Subscription:
-    """Make one webhook of ours hold both event types at ``url``."""
+    """Make one webhook of ours hold both event types at ``url``.
+
+    A 409 (another client subscribed an event type meanwhile) makes us read
+    the list again, once.
+    """
+    ensure = functools.partial(
+        _async_ensure,
+        client,
+        url=url,
+        webhook_id=webhook_id,
+        secret=secret,
+        known=set(known_ids),
+        replace=replace,
+        expect_test=expect_test,
+    )
     try:
-        return await _async_ensure(
-            client,
-            url=url,
-            webhook_id=webhook_id,
-            secret=secret,
-            known=set(known_ids),
-            replace=replace,
-            expect_test=expect_test,
-        )
+        return await ensure()
     except WebhookConflictError:
         _LOGGER.debug("An event type was subscribed meanwhile; reading again")
-        return await _async_ensure(
-            client,
-            url=url,
-            webhook_id=webhook_id,
-            secret=secret,
-            known=set(known_ids),
-            replace=replace,
-            expect_test=expect_test,
-        )
+        return await ensure()
 
 
 async def _async_ensure(
@@ -266,3 +307,232 @@ def foreign_holder(
         ):
             return hook
     return None
+
+
+# --- healing the entry's subscription ------------------------------------------
+
+
+class _Outcome(Enum):
+    DONE = "done"
+    RETRY = "retry"  # temporary failure
+    REJECTED = "rejected"  # Bosch refused the webhook: retried, then an issue
+
+
+class _Subscriber:
+    """Mend the subscription at Bosch, retried with back-off until it holds."""
+
+    def __init__(self, hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._failures = 0
+        self._rejections = 0
+        self._log = AttemptLog(_LOGGER)
+        self._cancel_retry: CALLBACK_TYPE | None = None
+        self._closed = False
+
+    @callback
+    def async_close(self) -> None:
+        """The entry unloads: forget a pending retry and schedule no more.
+
+        An attempt still at Bosch is an entry task: the unload waits for it,
+        and it ends without a retry.
+        """
+        self._closed = True
+        self._cancel_pending()
+
+    @callback
+    def _cancel_pending(self) -> None:
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+
+    @callback
+    def async_start(self, _: Any = None) -> None:
+        """Start an attempt as a task of the entry: an unload waits for it."""
+        self._entry.async_create_task(
+            self._hass, self.async_run(), "bosch_connect eBike subscription"
+        )
+
+    async def async_run(self) -> None:
+        """Try now; on a temporary failure schedule the next try."""
+        self._cancel_pending()
+        outcome = await _async_subscribe(
+            self._hass,
+            self._entry,
+            raise_rejected=self._rejections + 1 >= REJECTIONS_BEFORE_ISSUE,
+            log=self._log,
+        )
+        if outcome is _Outcome.DONE:
+            self._failures = self._rejections = 0
+            return
+        if outcome is _Outcome.REJECTED:
+            self._rejections += 1
+        if self._closed:
+            return
+        delay = RETRY_DELAYS[min(self._failures, len(RETRY_DELAYS) - 1)]
+        self._failures += 1
+        self._cancel_retry = async_call_later(self._hass, delay, self.async_start)
+
+
+@callback
+def async_keep_subscribed(hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
+    """Mend the entry's subscription once it can be tested, and on URL changes.
+
+    Bosch tests the URL (WebhookTest) before it subscribes it: the first
+    attempt waits until Home Assistant serves HTTP *and* this entry's
+    entities exist. Adding a large fleet's entities keeps the event loop too
+    busy to answer in time.
+    """
+    subscriber = _Subscriber(hass, entry)
+    entry.async_on_unload(subscriber.async_close)
+    subscribed_once = False
+
+    @callback
+    def loaded() -> None:
+        nonlocal subscribed_once
+        if entry.state is ConfigEntryState.LOADED and not subscribed_once:
+            subscribed_once = True
+            entry.async_on_unload(async_at_started(hass, subscriber.async_start))
+
+    # (Not removed inside the callback: Home Assistant iterates the list.)
+    entry.async_on_unload(entry.async_on_state_change(loaded))
+
+    @callback
+    def config_changed(event: Event[Any]) -> None:
+        # The external URL may have changed: move the subscription along.
+        if hass.is_running and subscribed_once:
+            subscriber.async_start()
+
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, config_changed)
+    )
+
+
+async def _async_subscribe(
+    hass: HomeAssistant,
+    entry: EbikeConfigEntry,
+    *,
+    raise_rejected: bool = True,
+    log: AttemptLog | None = None,
+) -> _Outcome:
+    """Mend our subscription at Bosch; says whether to retry later.
+
+    A refused webhook (usually Bosch's WebhookTest not answered in time while
+    Home Assistant was busy) raises the repair issue only with
+    ``raise_rejected``; the caller retries either way. ``log`` (kept across
+    the retries) warns once when the attempts start failing and says once
+    when they work again.
+    """
+    if log is None:
+        log = AttemptLog(_LOGGER)
+    runtime = entry.runtime_data
+    data = entry.data
+    try:
+        url, cloudhook = await async_webhook_url(
+            hass,
+            data[CONF_WEBHOOK_ID],
+            data.get(CONF_CLOUDHOOK_URL),
+            create_cloudhook=True,
+        )
+    except NoUsableUrlError:
+        _LOGGER.warning(
+            "Home Assistant has no https URL that Bosch can reach; "
+            "no eBike notifications will arrive (see the repair issue)"
+        )
+        async_raise(hass, entry.entry_id, ISSUE_NO_HTTPS_URL, {})
+        return _Outcome.DONE
+    except UrlNotReadyError:
+        _LOGGER.debug("Home Assistant Cloud is not connected yet; retrying")
+        return _Outcome.RETRY
+    runtime.webhook_url = url
+    try:
+        subscription = await async_ensure_subscription(
+            runtime.client,
+            url=url,
+            webhook_id=data[CONF_WEBHOOK_ID],
+            secret=data[CONF_WEBHOOK_SECRET],
+            known_ids=data.get(CONF_SUBSCRIPTION_IDS, []),
+            replace=data.get(CONF_REPLACE, False),
+            expect_test=runtime.webhook_test_expected,
+        )
+    except SubscriptionTakenError as err:
+        log.reset()
+        async_raise(
+            hass,
+            entry.entry_id,
+            ISSUE_SUBSCRIPTION_TAKEN,
+            {"url": err.url, "event_types": ", ".join(err.event_types)},
+        )
+        return _Outcome.DONE
+    except WebhookRejectedError as err:
+        # Bosch may quote the URL: never show the webhook id.
+        detail = scrub(err.detail or str(err.status), data)
+        log.failed("Bosch refused the eBike webhook, retrying: %s", detail)
+        if raise_rejected:
+            async_raise(
+                hass,
+                entry.entry_id,
+                ISSUE_WEBHOOK_REJECTED,
+                {"base_url": _base(url), "detail": detail},
+            )
+        return _Outcome.REJECTED
+    except EbikeAuthError:
+        log.reset()
+        entry.async_start_reauth(hass)
+        return _Outcome.DONE
+    except EbikeError as err:
+        log.failed(
+            "Could not check the eBike subscription, retrying: %s", scrub(err, data)
+        )
+        return _Outcome.RETRY
+    log.succeeded()
+    async_clear(hass, entry.entry_id)
+    cert_urls = list(data.get(CONF_CERT_URLS, []))
+    if subscription.cert_url and subscription.cert_url not in cert_urls:
+        try:
+            runtime.verifier.allow_cert_url(subscription.cert_url)
+            cert_urls.append(subscription.cert_url)
+        except SignatureError:
+            _LOGGER.warning("Bosch returned a certificate URL that is not https")
+    # The newest few (the verifier keeps as many).
+    cert_urls = cert_urls[-MAX_CACHED:]
+    updates = {
+        CONF_SUBSCRIPTION_IDS: [subscription.webhook_id],
+        CONF_CERT_URLS: cert_urls,
+        CONF_CLOUDHOOK_URL: cloudhook,
+    }
+    if any(data.get(key) != value for key, value in updates.items()):
+        hass.config_entries.async_update_entry(entry, data={**data, **updates})
+    return _Outcome.DONE
+
+
+def _base(url: str) -> str:
+    """Scheme and host of a webhook URL (the path holds the secret webhook id)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+async def async_unsubscribe(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Delete our subscription at Bosch and the cloudhook (the entry is removed)."""
+    try:
+        context, _ = await hass.async_add_executor_job(
+            load_tls, entry.data.get(CONF_CA_PEM)
+        )
+        client = create_client(hass, dict(entry.data), context)
+        await async_delete_subscriptions(
+            client,
+            url=None,
+            webhook_id=entry.data[CONF_WEBHOOK_ID],
+            known_ids=entry.data.get(CONF_SUBSCRIPTION_IDS, []),
+        )
+    except (EbikeError, ssl.SSLError) as err:
+        _LOGGER.warning(
+            "Could not delete the eBike webhook at Bosch; delete it in the "
+            "Bosch partner portal: %s",
+            scrub(err, entry.data),
+        )
+    if entry.data.get(CONF_CLOUDHOOK_URL) and "cloud" in hass.config.components:
+        from homeassistant.components import cloud  # noqa: PLC0415
+
+        with contextlib.suppress(cloud.CloudNotAvailable):
+            await cloud.async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])

@@ -18,9 +18,13 @@ Checks, in this order, each answered at once when it fails:
    allowed URL and is cached, so after the first notification verifying is a
    local RSA check without network or executor;
 5. JSON and shape (400);
-6. dispatch on ``type``: WEBHOOK_TEST and unknown types are answered 200 and
-   ignored; BIKE_STATUS and LOCATION_TRACKING update only the bike concerned
-   (not an event from the future, not a bike that is not on the account).
+6. apply (:mod:`.events`, answered 200): WEBHOOK_TEST and unknown types are
+   counted and ignored; BIKE_STATUS and LOCATION_TRACKING update only the
+   state of the bike concerned (not an event from the future, not a bike that
+   is not on the account). Applying is synchronous: after the signature
+   check (which fetches a certificate only the first time) the handler makes
+   no network call and waits for nothing; what needs Bosch (reading the
+   fleet again) runs after the answer.
 
 Nothing of the body, the secrets, the webhook id or a position is ever
 logged.
@@ -40,11 +44,10 @@ from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 
 from ..const import DOMAIN
-from . import coordinator
-from .const import AUTH_HEADER, FUTURE_TOLERANCE, MAX_BODY_BYTES
-from .coordinator import EbikeConfigEntry, EbikeData
+from .const import AUTH_HEADER, MAX_BODY_BYTES
 from .errors import PayloadError, SignatureError
-from .payloads import BikeStatus, LocationTracking, WebhookTest, parse_events
+from .payloads import parse_events
+from .runtime import EbikeConfigEntry, EbikeData
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,6 +110,7 @@ def _make_handler(
     secret = data.webhook_secret
     verifier = data.verifier
     counters = data.counters
+    apply = data.events.async_apply
 
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
@@ -159,17 +163,7 @@ def _make_handler(
                 return _response(HTTPStatus.BAD_REQUEST)
 
             counters.accepted += 1
-            now = counters.last_received = coordinator.utcnow()
-            limit = now + FUTURE_TOLERANCE
-            for event in events:
-                if isinstance(event, BikeStatus):
-                    data.apply_bike_status(event, body, limit)
-                elif isinstance(event, LocationTracking):
-                    data.apply_location(event, body, limit)
-                elif isinstance(event, WebhookTest):
-                    counters.webhook_tests += 1
-                else:
-                    counters.unknown_types += 1
+            apply(events, body)  # synchronous: no network call, nothing awaited
             return _response(_OK)
         except Exception:
             # Home Assistant would log this with the webhook id (and answer

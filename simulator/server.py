@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 import ssl
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 from aiohttp import web
 
 from .faults import Faults
+from .options import Options
+from .pki import issue
 
 HOST = "127.0.0.1"
 
@@ -97,3 +101,70 @@ class Listener:
 def make_app(faults: Faults) -> web.Application:
     """An application with the fault-injection middleware installed."""
     return web.Application(middlewares=[faults.middleware])
+
+
+@dataclass
+class LoopbackService:
+    """A cloud service on one listener: :meth:`app` served on loopback.
+
+    Plain http where the options allow it, else https with a server
+    certificate that the simulator issues (``<name>-simulator``). A subclass
+    names itself (a default for ``name``) and its demo port.
+    """
+
+    default_port: ClassVar[int]
+
+    options: Options
+    name: str
+    faults: Faults = field(default_factory=Faults)
+    listener: Listener | None = None
+
+    def app(self) -> web.Application:
+        """The aiohttp application."""
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        """Bind (the default port in the demo, else an ephemeral one) and serve."""
+        ssl_context = None
+        if not self.options.allow_http:
+            cert_path, key_path = issue(f"{self.name}-simulator", server=True).write(
+                self.options.state_dir / self.name, "server"
+            )
+            ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ssl_context.load_cert_chain(cert_path, key_path)
+        self.listener = Listener(
+            self.app(),
+            public_host=self.options.hostname,
+            port=self.options.port(self.default_port),
+            ssl_context=ssl_context,
+        )
+        await self.listener.start()
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        if self.listener is not None:
+            await self.listener.stop()
+
+    @property
+    def url(self) -> str:
+        """The listener's base URL."""
+        assert self.listener is not None
+        return self.listener.url
+
+
+async def client_credentials(request: web.Request) -> tuple[str, str, dict[str, str]]:
+    """Client id, secret and form of an OAuth2 token request.
+
+    The credentials come from the Basic ``Authorization`` header if there is
+    one (a header that does not decode gives empty ones), else from the form.
+    """
+    form = {key: str(value) for key, value in (await request.post()).items()}
+    client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Basic "):
+        try:
+            decoded = base64.b64decode(header[6:]).decode()
+        except binascii.Error, UnicodeDecodeError:
+            decoded = ":"
+        client_id, _, client_secret = decoded.partition(":")
+    return client_id, client_secret, form

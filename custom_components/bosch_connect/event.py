@@ -1,23 +1,9 @@
 """event platform: each Bosch service adds its own entities."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .registry import room_for
+from .registry import platform_setup
 
 PARALLEL_UPDATES = 0
 
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: ConfigEntry[Any],
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Set up the entities of the entry's service."""
-    await room_for(entry).platforms[Platform.EVENT](hass, entry, async_add_entities)
+async_setup_entry = platform_setup(Platform.EVENT)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .bosma import ROOM as BOSMA_ROOM
 from .const import CONF_SERVICE
@@ -12,7 +15,7 @@ from .ebike import ROOM as EBIKE_ROOM
 from .gateway import ROOM as GATEWAY_ROOM
 from .homecomfort import ROOM as HOMECOMFORT_ROOM
 from .rollouts import ROOM as ROLLOUTS_ROOM
-from .room import Room
+from .room import PlatformSetup, Room
 
 ROOMS: dict[str, Room] = {
     room.service: room
@@ -23,3 +26,17 @@ ROOMS: dict[str, Room] = {
 def room_for(entry: ConfigEntry[Any]) -> Room:
     """Return the room that serves this entry."""
     return ROOMS[entry.data[CONF_SERVICE]]
+
+
+def platform_setup(platform: Platform) -> PlatformSetup:
+    """The ``async_setup_entry`` of a platform module: the entry's service sets up."""
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        async_add_entities: AddEntitiesCallback,
+    ) -> None:
+        """Set up the entities of the entry's service."""
+        await room_for(entry).platforms[platform](hass, entry, async_add_entities)
+
+    return async_setup_entry

@@ -17,15 +17,12 @@ from email.utils import format_datetime
 import hashlib
 import hmac
 import secrets
-import ssl
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
-from simulator.faults import Faults
 from simulator.options import Options
-from simulator.pki import issue
-from simulator.server import ControlAction, Listener, make_app
+from simulator.server import ControlAction, LoopbackService, make_app
 
 BASE_PATH = "/bosma-smart-global"
 APPLY_TOKEN = "/sdk/globalcorpuser/applyToken"
@@ -63,12 +60,12 @@ class IssuedTicket:
 
 
 @dataclass
-class BosmaCloud:
+class BosmaCloud(LoopbackService):
     """The simulated Bosma cloud."""
 
-    options: Options
+    default_port: ClassVar[int] = DEFAULT_PORT
+
     name: str = "bosma"
-    faults: Faults = field(default_factory=Faults)
     # company id -> apiSecret
     companies: dict[str, str] = field(default_factory=lambda: {DEMO_CORP: DEMO_SECRET})
     # Bosma's clock minus the real (simulated) one, in seconds.
@@ -78,7 +75,6 @@ class BosmaCloud:
     forced_code: int | None = None
     forced_count: int = 0
     tickets: list[IssuedTicket] = field(default_factory=list)
-    listener: Listener | None = None
 
     # -- server -------------------------------------------------------------
 
@@ -88,33 +84,10 @@ class BosmaCloud:
         app.router.add_post(BASE_PATH + APPLY_TOKEN, self._apply_token)
         return app
 
-    async def start(self) -> None:
-        """Serve on loopback: http if allowed, else https with a simulator cert."""
-        ssl_context = None
-        if not self.options.allow_http:
-            cert_path, key_path = issue(
-                "bosma-simulator", server=True, key_kind="ec"
-            ).write(self.options.state_dir / "bosma", "server")
-            ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ssl_context.load_cert_chain(cert_path, key_path)
-        self.listener = Listener(
-            self.app(),
-            public_host=self.options.hostname,
-            port=self.options.port(DEFAULT_PORT),
-            ssl_context=ssl_context,
-        )
-        await self.listener.start()
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self.listener is not None:
-            await self.listener.stop()
-
     @property
     def base_url(self) -> str:
         """What the user types as the base URL."""
-        assert self.listener is not None
-        return self.listener.url + BASE_PATH
+        return self.url + BASE_PATH
 
     def now(self) -> float:
         """Bosma's clock (simulated time plus the configured skew)."""

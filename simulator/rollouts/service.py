@@ -23,16 +23,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import re
 import secrets
-import ssl
 import string
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
-from simulator.faults import Faults
 from simulator.options import Options
-from simulator.pki import issue
-from simulator.server import ControlAction, Listener, make_app
+from simulator.server import (
+    ControlAction,
+    LoopbackService,
+    client_credentials,
+    make_app,
+)
 
 DEFAULT_PORT = 8470
 TOKEN_PATH = "/oauth/token"
@@ -212,12 +214,12 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 @dataclass
-class RolloutsCloud:
+class RolloutsCloud(LoopbackService):
     """The simulated Bosch IoT Rollouts."""
 
-    options: Options
+    default_port: ClassVar[int] = DEFAULT_PORT
+
     name: str = "rollouts"
-    faults: Faults = field(default_factory=Faults)
     tenants: dict[str, Tenant] = field(default_factory=dict)
     # OAuth2 clients of the Bosch IoT Suite: client id -> secret
     oauth_clients: dict[str, str] = field(
@@ -225,7 +227,6 @@ class RolloutsCloud:
     )
     # access token -> (client id, expiry)
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
-    listener: Listener | None = None
 
     def __post_init__(self) -> None:
         if not self.tenants:
@@ -256,33 +257,10 @@ class RolloutsCloud:
         app.router.add_put(ddi + "/configData", self._config_data)
         return app
 
-    async def start(self) -> None:
-        """Serve on loopback: http if allowed, else https with a simulator cert."""
-        ssl_context = None
-        if not self.options.allow_http:
-            cert_path, key_path = issue("rollouts-simulator", server=True).write(
-                self.options.state_dir / "rollouts", "server"
-            )
-            ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ssl_context.load_cert_chain(cert_path, key_path)
-        self.listener = Listener(
-            self.app(),
-            public_host=self.options.hostname,
-            port=self.options.port(DEFAULT_PORT),
-            ssl_context=ssl_context,
-        )
-        await self.listener.start()
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self.listener is not None:
-            await self.listener.stop()
-
     @property
     def base_url(self) -> str:
         """The Management (and DDI) base URL."""
-        assert self.listener is not None
-        return self.listener.url
+        return self.url
 
     @property
     def token_url(self) -> str:
@@ -292,16 +270,7 @@ class RolloutsCloud:
     # -- OAuth2 token endpoint ---------------------------------------------
 
     async def _token(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        client_id = str(form.get("client_id", ""))
-        client_secret = str(form.get("client_secret", ""))
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Basic "):
-            try:
-                decoded = base64.b64decode(header[6:]).decode()
-            except binascii.Error, UnicodeDecodeError:
-                decoded = ":"
-            client_id, _, client_secret = decoded.partition(":")
+        client_id, client_secret, form = await client_credentials(request)
         if form.get("grant_type") != "client_credentials":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
         if self.oauth_clients.get(client_id) != client_secret or not client_id:
@@ -313,7 +282,7 @@ class RolloutsCloud:
                 "access_token": token,
                 "token_type": "Bearer",
                 "expires_in": TOKEN_LIFETIME,
-                "scope": str(form.get("scope", "")),
+                "scope": form.get("scope", ""),
             }
         )
 

@@ -148,7 +148,7 @@ async def test_refresh_makes_entities_unavailable_with_one_log_line(
     logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert [r.getMessage() for r in logged] == [
         "Error fetching bosch_connect homecomfort data: "
-        "Reading the Partner API failed (HomeComfortResponseError)"
+        "The Partner API gave an unexpected answer (HomeComfortResponseError)"
     ]
     assert logged[0].exc_info is None
 

@@ -284,7 +284,7 @@ async def test_rate_limit_backs_off(
     [
         ("ip", "homecomfort_ip_not_allowed"),
         ("down", "homecomfort_cannot_connect"),
-        ("teapot", "homecomfort_update_failed"),
+        ("teapot", "homecomfort_unexpected_response"),
     ],
 )
 async def test_refresh_failures(

@@ -20,6 +20,7 @@ from custom_components.bosch_connect.protocol.answers import (
     KIB,
     MIB,
     AnswerTooLargeError,
+    json_or_none,
     parse_json,
     read_answer,
 )
@@ -164,3 +165,11 @@ def test_parse_json() -> None:
     for broken in (b"{", b"\xff\xfe\xfa", b"[" * 200_000 + b"]" * 200_000):
         with pytest.raises(ValueError):
             parse_json(broken)
+
+
+def test_json_or_none() -> None:
+    """For an API whose status tells the error: what is not JSON is None."""
+    assert json_or_none(b'{"code": 0}') == {"code": 0}
+    assert json_or_none(b"") is None
+    for broken in (b"<html>", b"\xff\xfe\xfa", b"[" * 200_000 + b"]" * 200_000):
+        assert json_or_none(broken) is None

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from ..const import DOMAIN, SERVICE_BOSMA
+from ..const import SERVICE_BOSMA
+from ..errors import clear_repairs, not_ready
 from ..room import Room
 from ..services import async_setup_services
 from .api import BosmaClient
-from .coordinator import BosmaConfigEntry, BosmaCoordinator, clock_issue_id
+from .coordinator import BosmaConfigEntry, BosmaCoordinator
 from .diagnostics import async_get_diagnostics
 from .errors import BosmaInvalidUrlError
+from .failures import BOSMA_ERRORS
 from .flow import account_from
 from .sensor import async_setup_sensors
 
@@ -24,9 +24,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BosmaConfigEntry) -> boo
     try:
         client = BosmaClient(async_get_clientsession(hass), account_from(entry.data))
     except BosmaInvalidUrlError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="bosma_invalid_url"
-        ) from err
+        raise not_ready(err, BOSMA_ERRORS) from err
     coordinator = BosmaCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -35,7 +33,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: BosmaConfigEntry) -> boo
 
 async def async_remove_entry(hass: HomeAssistant, entry: BosmaConfigEntry) -> None:
     """Forget the entry's repair issue."""
-    ir.async_delete_issue(hass, DOMAIN, clock_issue_id(entry))
+    clear_repairs(hass, entry.entry_id, "bosma_")
 
 
 ROOM = Room(

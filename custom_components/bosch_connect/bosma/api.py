@@ -13,16 +13,15 @@ from collections.abc import Callable
 import datetime as dt
 from email.utils import parsedate_to_datetime
 import hashlib
-import ipaddress
 import logging
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from ..protocol.answers import KIB, AnswerTooLargeError, parse_json, read_answer
+from ..protocol.answers import KIB, AnswerTooLargeError, json_or_none, read_answer
+from ..protocol.urls import secure_base_url
 from .errors import (
     BosmaConnectionError,
     BosmaInvalidUrlError,
@@ -72,22 +71,9 @@ def new_nonce() -> str:
 
 def check_base_url(url: str) -> str:
     """Return the base URL without a trailing slash; https, or http on loopback."""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if not host or parts.scheme not in ("https", "http"):
+    if (checked := secure_base_url(url)) is None:
         raise BosmaInvalidUrlError(url)
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise BosmaInvalidUrlError(url)
-    return url.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return checked
 
 
 def measure_skew(date_header: str | None, sent: float, received: float) -> float | None:
@@ -170,10 +156,7 @@ class BosmaClient:
                         raise BosmaConnectionError(
                             f"applyToken answered HTTP {status}: {err}"
                         ) from err
-                    try:
-                        body: Any = parse_json(raw)
-                    except ValueError:
-                        body = None
+                    body: Any = json_or_none(raw)
         except (aiohttp.ClientError, TimeoutError) as err:
             raise BosmaConnectionError(
                 f"applyToken failed: {type(err).__name__}"

@@ -9,12 +9,12 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..errors import action_failed, raise_repair, update_failed
 from .api import BosmaClient
 from .const import (
     RESULT_MISSING_PARAMETER,
@@ -25,13 +25,13 @@ from .const import (
     UPDATE_INTERVAL,
 )
 from .errors import (
-    BosmaConnectionError,
     BosmaError,
     BosmaMissingParameterError,
     BosmaResponseError,
     BosmaSignatureError,
     BosmaTimestampError,
 )
+from .failures import BOSMA_ERRORS, ISSUE_CLOCK_SKEW, skew_text
 from .models import Ticket
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,22 +51,6 @@ class BosmaState:
     ticket: Ticket | None
     # Bosma's clock minus ours, seconds; None if never measured.
     skew: float | None
-
-
-def error_translation(err: BosmaError) -> tuple[str, dict[str, str]]:
-    """Translation key and placeholders that explain ``err`` to the user."""
-    if isinstance(err, BosmaTimestampError):
-        skew = "?" if err.skew is None else f"{err.skew:+.0f}"
-        return "bosma_timestamp_rejected", {"skew": skew}
-    if isinstance(err, BosmaMissingParameterError):
-        return "bosma_missing_parameter", {"message": err.msg}
-    if isinstance(err, BosmaSignatureError):
-        return "bosma_signature_rejected", {}
-    if isinstance(err, BosmaResponseError):
-        return "bosma_server_error", {"code": str(err.code), "message": err.msg}
-    if isinstance(err, BosmaConnectionError):
-        return "bosma_cannot_connect", {}
-    return "bosma_invalid_url", {}
 
 
 def clock_issue_id(entry: BosmaConfigEntry) -> str:
@@ -111,17 +95,8 @@ class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
             return self.data
         try:
             state = await self._apply()
-        except BosmaSignatureError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="bosma_signature_rejected"
-            ) from err
         except BosmaError as err:
-            key, placeholders = error_translation(err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise update_failed(err, BOSMA_ERRORS) from err
         self._report_clock(state)
         return state
 
@@ -131,17 +106,12 @@ class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
         if state.result != RESULT_TIMESTAMP_REJECTED:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
-        ir.async_create_issue(
+        raise_repair(
             self.hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="bosma_clock_skew",
-            translation_placeholders={
-                "title": self.config_entry.title,
-                "skew": "?" if state.skew is None else f"{state.skew:+.0f}",
-            },
+            ISSUE_CLOCK_SKEW,
+            {"title": self.config_entry.title, "skew": skew_text(state.skew)},
+            ir.IssueSeverity.WARNING,
         )
 
     async def _apply(self) -> BosmaState:
@@ -185,12 +155,7 @@ class BosmaCoordinator(DataUpdateCoordinator[BosmaState]):
         try:
             ticket = await self.client.apply_token()
         except BosmaError as err:
-            key, placeholders = error_translation(err)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise action_failed(err, BOSMA_ERRORS) from err
         self.async_set_updated_data(
             BosmaState(
                 result=RESULT_SUCCESS,

@@ -18,13 +18,12 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import probatio
 
 from ..const import CONF_SERVICE, SERVICE_BOSMA
+from ..errors import flow_errors
+from ..flow_fields import SECRET, TEXT, URL, secrets_optional, without_secrets
 from .api import BosmaClient
 from .const import (
     CONF_API_SECRET,
@@ -37,13 +36,10 @@ from .const import (
     PLATFORM_ANDROID,
     PLATFORM_CODES,
 )
-from .coordinator import error_translation
 from .errors import BosmaError
+from .failures import BOSMA_ERRORS
 from .models import DEFAULT_BASE_URL, BosmaAccount, Platform
 
-_TEXT = TextSelector()
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _PLATFORM = SelectSelector(
     SelectSelectorConfig(
         options=list(PLATFORM_CODES),
@@ -54,24 +50,19 @@ _PLATFORM = SelectSelector(
 
 ACCOUNT_SCHEMA = probatio.Schema(
     {
-        probatio.Required(CONF_BASE_URL): _URL,
-        probatio.Required(CONF_CORP): _TEXT,
-        probatio.Required(CONF_API_SECRET): _SECRET,
-        probatio.Required(CONF_APP_PACKAGE): _TEXT,
+        probatio.Required(CONF_BASE_URL): URL,
+        probatio.Required(CONF_CORP): TEXT,
+        probatio.Required(CONF_API_SECRET): SECRET,
+        probatio.Required(CONF_APP_PACKAGE): TEXT,
         probatio.Required(CONF_PLATFORM): _PLATFORM,
-        probatio.Required(CONF_OPENID): _TEXT,
-        probatio.Required(CONF_COUNTRY): _TEXT,
+        probatio.Required(CONF_OPENID): TEXT,
+        probatio.Required(CONF_COUNTRY): TEXT,
     }
 )
-REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_SECRET): _SECRET})
+REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_SECRET): SECRET})
 # Reconfiguring never shows the stored secret; leaving it empty keeps it.
 RECONFIGURE_SCHEMA = probatio.Schema(
-    {
-        (
-            probatio.Optional(CONF_API_SECRET) if str(key) == CONF_API_SECRET else key
-        ): value
-        for key, value in ACCOUNT_SCHEMA.schema.items()
-    }
+    secrets_optional(ACCOUNT_SCHEMA, (CONF_API_SECRET,))
 )
 
 
@@ -117,8 +108,7 @@ class BosmaFlowMixin(ConfigFlow):
             client = BosmaClient(async_get_clientsession(self.hass), account_from(data))
             await client.apply_token()
         except BosmaError as err:
-            key, placeholders = error_translation(err)
-            return {"base": key}, placeholders
+            return flow_errors(err, BOSMA_ERRORS)
         return {}, {}
 
     async def async_step_bosma(
@@ -195,11 +185,7 @@ class BosmaFlowMixin(ConfigFlow):
             step_id="bosma_reconfigure",
             data_schema=self.add_suggested_values_to_schema(
                 RECONFIGURE_SCHEMA,
-                {
-                    key: value
-                    for key, value in (user_input or entry.data).items()
-                    if key != CONF_API_SECRET
-                },
+                without_secrets(user_input or entry.data, (CONF_API_SECRET,)),
             ),
             errors=errors,
             description_placeholders=placeholders,

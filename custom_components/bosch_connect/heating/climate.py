@@ -14,46 +14,30 @@ from homeassistant.components.climate.const import (
 )
 from homeassistant.const import ATTR_TEMPERATURE
 
-from .entity import check_temperature, mode_not_supported, not_writable, write
+from .entity import CircuitEntity
 from .model import HeatingCircuitState
-from .modes import CircuitModeMap, temperature_unit
+from .modes import CircuitModeMap
 
 
-class HeatingCircuitClimate(ClimateEntity):
+class HeatingCircuitClimate(
+    CircuitEntity[HeatingCircuitState, CircuitModeMap], ClimateEntity
+):
     """Home Assistant's view of a heating circuit.
 
     Subclasses provide :attr:`circuit` and the two write methods; they may
     override :meth:`async_after_write` to show the confirmed value.
     """
 
-    _modes_cache: tuple[tuple[str, ...], CircuitModeMap] | None = None
+    _mode_map_type = CircuitModeMap
 
     @property
     def circuit(self) -> HeatingCircuitState | None:
         """The circuit as last reported, None when unknown."""
         raise NotImplementedError
 
-    async def async_write_target_temperature(self, value: float) -> None:
-        """Write the room setpoint (raise HeatingWriteError on failure)."""
-        raise NotImplementedError
-
-    async def async_write_mode(self, raw_mode: str) -> None:
-        """Write the circuit's operation mode (raise HeatingWriteError on failure)."""
-        raise NotImplementedError
-
-    async def async_after_write(self) -> None:
-        """Called after a successful write."""
-
     @property
-    def _mode_map(self) -> CircuitModeMap:
-        allowed = self.circuit.mode.allowed if self.circuit else ()
-        if self._modes_cache is None or self._modes_cache[0] != allowed:
-            self._modes_cache = (allowed, CircuitModeMap.from_allowed(allowed))
-        return self._modes_cache[1]
-
-    @property
-    def _modes_writable(self) -> bool:
-        return self.circuit is not None and self.circuit.mode.writable
+    def _reported(self) -> HeatingCircuitState | None:
+        return self.circuit
 
     @property
     def supported_features(self) -> ClimateEntityFeature:
@@ -72,24 +56,9 @@ class HeatingCircuitClimate(ClimateEntity):
         return features
 
     @property
-    def temperature_unit(self) -> str:
-        """The unit the circuit reports in."""
-        return temperature_unit(self.circuit.unit if self.circuit else None)
-
-    @property
-    def current_temperature(self) -> float | None:
-        """The room temperature."""
-        return self.circuit.current_temperature if self.circuit else None
-
-    @property
     def current_humidity(self) -> float | None:
         """The room humidity, where the circuit measures it."""
         return self.circuit.current_humidity if self.circuit else None
-
-    @property
-    def target_temperature(self) -> float | None:
-        """The room setpoint."""
-        return self.circuit.target.value if self.circuit else None
 
     @property
     def target_temperature_step(self) -> float | None:
@@ -97,20 +66,6 @@ class HeatingCircuitClimate(ClimateEntity):
         if self.circuit and self.circuit.target.step:
             return self.circuit.target.step
         return 0.5
-
-    @property
-    def min_temp(self) -> float:
-        """The lowest setpoint."""
-        if self.circuit and self.circuit.target.minimum is not None:
-            return self.circuit.target.minimum
-        return super().min_temp
-
-    @property
-    def max_temp(self) -> float:
-        """The highest setpoint."""
-        if self.circuit and self.circuit.target.maximum is not None:
-            return self.circuit.target.maximum
-        return super().max_temp
 
     @property
     def hvac_modes(self) -> list[HVACMode]:
@@ -151,37 +106,25 @@ class HeatingCircuitClimate(ClimateEntity):
         """Set the room setpoint (and the HVAC mode, if given)."""
         if (mode := kwargs.get(ATTR_HVAC_MODE)) is not None:
             await self.async_set_hvac_mode(mode)
-        if (value := kwargs.get(ATTR_TEMPERATURE)) is None:
-            return
-        if (circuit := self.circuit) is None:
-            raise not_writable()
-        check_temperature(circuit.target, float(value), self.temperature_unit)
-        await write(
-            self.async_write_target_temperature, float(value), self.async_after_write
-        )
+        if (value := kwargs.get(ATTR_TEMPERATURE)) is not None:
+            await self._async_write_temperature(float(value))
 
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
         """Switch the circuit to an HVAC mode."""
-        if not self._modes_writable:
-            raise not_writable()
-        raw = self._mode_map.hvac.get(hvac_mode)
-        if raw is None:
-            raise mode_not_supported(hvac_mode, list(self._mode_map.hvac))
-        await write(self.async_write_mode, raw, self.async_after_write)
+        modes = self._mode_map
+        await self._async_write_mode(
+            modes.hvac.get(hvac_mode), hvac_mode, list(modes.hvac)
+        )
 
     async def async_set_preset_mode(self, preset_mode: str) -> None:
         """Switch the circuit to a preset, or leave it (``none``)."""
-        if not self._modes_writable:
-            raise not_writable()
         modes = self._mode_map
         raw = (
             modes.leave_preset()
             if preset_mode == PRESET_NONE
             else modes.presets.get(preset_mode)
         )
-        if raw is None:
-            raise mode_not_supported(preset_mode, modes.preset_modes)
-        await write(self.async_write_mode, raw, self.async_after_write)
+        await self._async_write_mode(raw, preset_mode, modes.preset_modes)
 
     async def async_turn_on(self) -> None:
         """Switch heating on: by hand if the circuit can, else automatic."""

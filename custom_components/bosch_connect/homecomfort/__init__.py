@@ -12,11 +12,11 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from ..const import DOMAIN, SERVICE_HOMECOMFORT
+from ..const import SERVICE_HOMECOMFORT
+from ..errors import clear_repairs, not_ready
 from ..room import Room
 from .api import HomeComfortClient
 from .climate import async_setup_climate
@@ -28,7 +28,8 @@ from .coordinator import (
     gateway_of,
 )
 from .diagnostics import async_get_diagnostics
-from .errors import HomeComfortError, InvalidApiKeyError, IpNotAllowedError
+from .errors import HomeComfortError
+from .failures import HOMECOMFORT_ERRORS
 from .options import options_flow
 from .renewal import KeyManager
 from .sensor import async_setup_sensor
@@ -46,18 +47,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HomeComfortConfigEntry) 
     keys = KeyManager(hass, entry, client)
     try:
         await keys.async_load()
-    except InvalidApiKeyError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="homecomfort_key_rejected"
-        ) from err
-    except IpNotAllowedError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="homecomfort_ip_not_allowed"
-        ) from err
     except HomeComfortError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="homecomfort_cannot_connect"
-        ) from err
+        raise not_ready(err, HOMECOMFORT_ERRORS) from err
     coordinator = HomeComfortCoordinator(hass, entry, client, keys)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = HomeComfortRuntimeData(
@@ -85,14 +76,7 @@ async def async_remove_config_entry_device(
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
     """Remove the repair issues of the entry (the key stays with Bosch)."""
-    registry = ir.async_get(hass)
-    for domain, issue_id in list(registry.issues):
-        if (
-            domain == DOMAIN
-            and entry.entry_id in issue_id
-            and issue_id.startswith("homecomfort_")
-        ):
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    clear_repairs(hass, entry.entry_id, "homecomfort_")
 
 
 ROOM = Room(

@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 import datetime as dt
 from email.utils import parsedate_to_datetime
-import ipaddress
 import ssl
 import time
 from typing import Any
@@ -49,6 +48,7 @@ from ..protocol.answers import (
     parse_json,
     read_answer,
 )
+from ..protocol.urls import is_loopback
 from .errors import (
     CannotDeleteOwnKeyError,
     ConsentMissingError,
@@ -92,15 +92,6 @@ OBJECT_ANSWER_BYTES = 256 * KIB
 CONTRACTS_ANSWER_BYTES = 32 * MIB
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def api_base_url(domain: str) -> str:
     """The base URL for an API domain as entered (``api.example.com`` or a URL).
 
@@ -120,7 +111,7 @@ def api_base_url(domain: str) -> str:
         raise InvalidDomainError("not an http(s) URL with a host")
     if " " in url.host:
         raise InvalidDomainError("not an http(s) URL with a host")
-    if url.scheme == "http" and not _is_loopback(url.host):
+    if url.scheme == "http" and not is_loopback(url.host):
         raise HttpsRequiredError("the Partner API requires https")
     return str(url.with_fragment(None)).rstrip("/")
 
@@ -364,15 +355,26 @@ class HomeComfortClient:
         )
         return Components.from_json(data, gateway_id)
 
-    async def heating_circuit(self, gateway_id: str, circuit_id: str) -> HeatingCircuit:
-        """``GET /hvacs/{gatewayId}/heatingCircuits/{circuitId}``."""
-        data = await self._request(
-            "GET",
-            f"/hvacs/{gateway_id}/heatingCircuits/{circuit_id}",
+    async def _circuit(
+        self,
+        method: str,
+        gateway_id: str,
+        path: str,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """A circuit's resource under ``/hvacs/{gatewayId}/`` (remote control)."""
+        return await self._request(
+            method,
+            f"/hvacs/{gateway_id}/{path}",
+            body=body,
             gateway_id=gateway_id,
             remote_control=True,
         )
-        return HeatingCircuit.from_json(data)
+
+    async def heating_circuit(self, gateway_id: str, circuit_id: str) -> HeatingCircuit:
+        """``GET /hvacs/{gatewayId}/heatingCircuits/{circuitId}``."""
+        path = f"heatingCircuits/{circuit_id}"
+        return HeatingCircuit.from_json(await self._circuit("GET", gateway_id, path))
 
     async def update_heating_circuit(
         self,
@@ -383,24 +385,16 @@ class HomeComfortClient:
         operation_mode: str | None = None,
     ) -> HeatingCircuit:
         """``PATCH`` a heating circuit's setpoint and/or operation mode."""
-        data = await self._request(
-            "PATCH",
-            f"/hvacs/{gateway_id}/heatingCircuits/{circuit_id}",
-            body=_changes(setpoint, operation_mode),
-            gateway_id=gateway_id,
-            remote_control=True,
+        path = f"heatingCircuits/{circuit_id}"
+        body = _changes(setpoint, operation_mode)
+        return HeatingCircuit.from_json(
+            await self._circuit("PATCH", gateway_id, path, body)
         )
-        return HeatingCircuit.from_json(data)
 
     async def dhw_circuit(self, gateway_id: str, circuit_id: str) -> DhwCircuit:
         """``GET /hvacs/{gatewayId}/dhwCircuits/{circuitId}``."""
-        data = await self._request(
-            "GET",
-            f"/hvacs/{gateway_id}/dhwCircuits/{circuit_id}",
-            gateway_id=gateway_id,
-            remote_control=True,
-        )
-        return DhwCircuit.from_json(data)
+        path = f"dhwCircuits/{circuit_id}"
+        return DhwCircuit.from_json(await self._circuit("GET", gateway_id, path))
 
     async def update_dhw_circuit(
         self,
@@ -411,24 +405,16 @@ class HomeComfortClient:
         operation_mode: str | None = None,
     ) -> DhwCircuit:
         """``PATCH`` a hot-water circuit's setpoint and/or operation mode."""
-        data = await self._request(
-            "PATCH",
-            f"/hvacs/{gateway_id}/dhwCircuits/{circuit_id}",
-            body=_changes(setpoint, operation_mode),
-            gateway_id=gateway_id,
-            remote_control=True,
+        path = f"dhwCircuits/{circuit_id}"
+        body = _changes(setpoint, operation_mode)
+        return DhwCircuit.from_json(
+            await self._circuit("PATCH", gateway_id, path, body)
         )
-        return DhwCircuit.from_json(data)
 
     async def dhw_charge(self, gateway_id: str, circuit_id: str) -> DhwCharge:
         """``GET /hvacs/{gatewayId}/dhwCircuits/{circuitId}/charge``."""
-        data = await self._request(
-            "GET",
-            f"/hvacs/{gateway_id}/dhwCircuits/{circuit_id}/charge",
-            gateway_id=gateway_id,
-            remote_control=True,
-        )
-        return DhwCharge.from_json(data)
+        path = f"dhwCircuits/{circuit_id}/charge"
+        return DhwCharge.from_json(await self._circuit("GET", gateway_id, path))
 
 
 def _changes(setpoint: float | None, operation_mode: str | None) -> dict[str, Any]:

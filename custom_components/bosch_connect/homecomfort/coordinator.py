@@ -22,11 +22,11 @@ import logging
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..const import DOMAIN
+from ..errors import failure_of, raise_repair, update_failed
 from .api import HomeComfortClient
 from .const import (
     CONF_USER_ID,
@@ -35,27 +35,19 @@ from .const import (
     SCAN_INTERVAL,
 )
 from .errors import (
-    ConsentMissingError,
-    ConsentOutdatedError,
     GatewayAccessError,
-    HomeComfortConnectionError,
     HomeComfortError,
     InvalidApiKeyError,
-    IpNotAllowedError,
     NotFoundError,
     RateLimitedError,
 )
+from .failures import HOMECOMFORT_ERRORS
 from .models import Components, Contract, DhwCharge, DhwCircuit, HeatingCircuit
 from .renewal import KeyManager
 
 _LOGGER = logging.getLogger(__name__)
 
 type HomeComfortConfigEntry = ConfigEntry[HomeComfortRuntimeData]
-
-# Why a gateway's entities are unavailable.
-CONSENT_MISSING = "consent_missing"
-CONSENT_OUTDATED = "consent_outdated"
-ACCESS_DENIED = "access_denied"
 
 # Device identifiers (see .entity): a gateway's, and the account's.
 GATEWAY_PREFIX = "homecomfort-"
@@ -71,7 +63,8 @@ class GatewayData:
     heating: dict[str, HeatingCircuit] = field(default_factory=dict)
     dhw: dict[str, DhwCircuit] = field(default_factory=dict)
     charge: dict[str, DhwCharge] = field(default_factory=dict)
-    problem: str | None = None  # CONSENT_MISSING, CONSENT_OUTDATED, ACCESS_DENIED
+    # Why the gateway's entities are unavailable (a key of .failures).
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +94,6 @@ def gateway_of(device: dr.DeviceEntry) -> str | None:
         ):
             return identifier.removeprefix(GATEWAY_PREFIX)
     return None
-
-
-def _update_failed(key: str, **placeholders: str) -> UpdateFailed:
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
 
 
 class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
@@ -187,22 +172,11 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
 
     def _failed(self, err: HomeComfortError) -> Exception:
         """The Home Assistant error for a failed refresh."""
-        if isinstance(err, InvalidApiKeyError):
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="homecomfort_key_rejected"
-            )
         if isinstance(err, RateLimitedError):
             # Back off as the API asks (at least the usual interval).
             wait = dt.timedelta(seconds=err.retry_after)
             self.update_interval = max(wait, SCAN_INTERVAL)
-            return _update_failed(
-                "homecomfort_rate_limited", seconds=f"{err.retry_after:.0f}"
-            )
-        if isinstance(err, IpNotAllowedError):
-            return _update_failed("homecomfort_ip_not_allowed")
-        if isinstance(err, HomeComfortConnectionError):
-            return _update_failed("homecomfort_cannot_connect")
-        return _update_failed("homecomfort_update_failed", error=type(err).__name__)
+        return update_failed(err, HOMECOMFORT_ERRORS)
 
     async def _read_gateway(
         self, contract: Contract, previous: GatewayData | None
@@ -222,14 +196,9 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
                 with suppress(NotFoundError):
                     charge[circuit] = await self.client.dhw_charge(gateway_id, circuit)
         except GatewayAccessError as err:
-            problem = (
-                CONSENT_OUTDATED
-                if isinstance(err, ConsentOutdatedError)
-                else CONSENT_MISSING
-                if isinstance(err, ConsentMissingError)
-                else ACCESS_DENIED
-            )
-            self._consent_issue(gateway_id, problem)
+            failure = failure_of(err, HOMECOMFORT_ERRORS)
+            problem = failure.key
+            self._consent_issue(gateway_id, failure.repair)
             if previous is None or previous.problem != problem:
                 _LOGGER.warning(
                     "Home Comfort gateway %s refuses access (%s)", gateway_id, problem
@@ -255,23 +224,12 @@ class HomeComfortCoordinator(DataUpdateCoordinator[HomeComfortData]):
     def _issue_id(self, issue: str, gateway_id: str) -> str:
         return f"{issue}_{self.config_entry.entry_id}_{gateway_id}"
 
-    def _consent_issue(self, gateway_id: str, problem: str | None) -> None:
-        """Raise the issue for ``problem`` (if a consent one), clear the others."""
-        for issue, kind in (
-            (ISSUE_CONSENT_MISSING, CONSENT_MISSING),
-            (ISSUE_CONSENT_OUTDATED, CONSENT_OUTDATED),
-        ):
+    def _consent_issue(self, gateway_id: str, repair: str | None) -> None:
+        """Raise the consent issue ``repair`` (if any), clear the others."""
+        for issue in (ISSUE_CONSENT_MISSING, ISSUE_CONSENT_OUTDATED):
             issue_id = self._issue_id(issue, gateway_id)
-            if problem == kind:
-                ir.async_create_issue(
-                    self.hass,
-                    DOMAIN,
-                    issue_id,
-                    is_fixable=False,
-                    severity=ir.IssueSeverity.ERROR,
-                    translation_key=issue,
-                    translation_placeholders={"gateway_id": gateway_id},
-                )
+            if issue == repair:
+                raise_repair(self.hass, issue_id, issue, {"gateway_id": gateway_id})
             else:
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 

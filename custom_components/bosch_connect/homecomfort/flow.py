@@ -20,11 +20,6 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 import probatio
 
 from ..const import (
@@ -32,6 +27,8 @@ from ..const import (
     DOMAIN,
     SERVICE_HOMECOMFORT,
 )
+from ..errors import flow_errors
+from ..flow_fields import SECRET, TEXT
 from .api import HomeComfortClient, api_base_url
 from .const import (
     CONF_API_DOMAIN,
@@ -40,32 +37,20 @@ from .const import (
     CONF_USER_ID,
     TITLE,
 )
-from .errors import (
-    ApiKeyExpiredError,
-    ApiKeyFormatError,
-    HomeComfortConnectionError,
-    HomeComfortError,
-    HttpsRequiredError,
-    InvalidApiKeyError,
-    InvalidDomainError,
-    IpNotAllowedError,
-    RateLimitedError,
-)
+from .errors import ApiKeyExpiredError, HomeComfortError, InvalidApiKeyError
+from .failures import HOMECOMFORT_ERRORS
 from .keys import check_not_expired, parse_api_key
-
-_TEXT = TextSelector()
-_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 ACCOUNT_SCHEMA = probatio.Schema(
     {
-        probatio.Required(CONF_API_DOMAIN): _TEXT,
-        probatio.Required(CONF_API_KEY): _SECRET,
-        probatio.Required(CONF_USER_ID): _TEXT,
+        probatio.Required(CONF_API_DOMAIN): TEXT,
+        probatio.Required(CONF_API_KEY): SECRET,
+        probatio.Required(CONF_USER_ID): TEXT,
     }
 )
-REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): _SECRET})
+REAUTH_SCHEMA = probatio.Schema({probatio.Required(CONF_API_KEY): SECRET})
 RECONFIGURE_SCHEMA = probatio.Schema(
-    {probatio.Required(CONF_API_DOMAIN): _TEXT, probatio.Required(CONF_USER_ID): _TEXT}
+    {probatio.Required(CONF_API_DOMAIN): TEXT, probatio.Required(CONF_USER_ID): TEXT}
 )
 
 
@@ -108,14 +93,9 @@ class HomeComfortFlowMixin(ConfigFlow):
         """Check the three answers; the result, or the form's errors."""
         try:
             base_url = api_base_url(domain)
-        except HttpsRequiredError:
-            return {CONF_API_DOMAIN: "homecomfort_https_required"}
-        except InvalidDomainError:
-            return {CONF_API_DOMAIN: "homecomfort_invalid_domain"}
-        try:
             parsed = parse_api_key(key)
-        except ApiKeyFormatError:
-            return {CONF_API_KEY: "homecomfort_key_malformed"}
+        except HomeComfortError as err:
+            return flow_errors(err, HOMECOMFORT_ERRORS)[0]
         user_id = user_id.strip()
         client = HomeComfortClient(
             async_get_clientsession(self.hass), base_url, parsed.value, user_id=user_id
@@ -123,21 +103,15 @@ class HomeComfortFlowMixin(ConfigFlow):
         try:
             info = await client.key_info()
             contracts = await client.contracts()
-        except InvalidApiKeyError:
+        except InvalidApiKeyError as err:
             try:
                 # Only to word the error: the API refused the key either way.
                 check_not_expired(parsed, client.server_now())
-            except ApiKeyExpiredError:
-                return {CONF_API_KEY: "homecomfort_key_expired"}
-            return {CONF_API_KEY: "homecomfort_key_rejected"}
-        except IpNotAllowedError:
-            return {"base": "homecomfort_ip_not_allowed"}
-        except RateLimitedError:
-            return {"base": "homecomfort_rate_limited"}
-        except HomeComfortConnectionError:
-            return {"base": "homecomfort_cannot_connect"}
-        except HomeComfortError:
-            return {"base": "homecomfort_unexpected_response"}
+            except ApiKeyExpiredError as expired:
+                return flow_errors(expired, HOMECOMFORT_ERRORS)[0]
+            return flow_errors(err, HOMECOMFORT_ERRORS)[0]
+        except HomeComfortError as err:
+            return flow_errors(err, HOMECOMFORT_ERRORS)[0]
         if not any(contract.user_id == user_id for contract in contracts):
             return {CONF_USER_ID: "homecomfort_user_not_found"}
         return _Checked(

@@ -62,6 +62,13 @@ def parse_time(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _texts(value: Any) -> tuple[str, ...]:
+    """The strings of a list (anything else in it is left out)."""
+    return tuple(
+        v for v in (value if isinstance(value, list) else []) if isinstance(v, str)
+    )
+
+
 def _ids(value: Any) -> tuple[str, ...]:
     out: list[str] = []
     for item in value if isinstance(value, list) else []:
@@ -237,7 +244,6 @@ class HeatingCircuit:
     def from_json(cls, data: Any) -> HeatingCircuit:
         """Parse the response body."""
         body = _mapping(data, "heating circuit")
-        modes = body.get("allowedOperationModes")
         return cls(
             id=_text(body, "id", "heating circuit"),
             name=_optional_text(body.get("name")),
@@ -245,11 +251,7 @@ class HeatingCircuit:
             unit=_unit(body.get("roomTemperature"), _unit(body.get("setpoint"))),
             setpoint=Setpoint.from_json(body.get("setpoint")),
             operation_mode=_optional_text(body.get("operationMode")),
-            allowed_modes=tuple(
-                m
-                for m in (modes if isinstance(modes, list) else [])
-                if isinstance(m, str)
-            ),
+            allowed_modes=_texts(body.get("allowedOperationModes")),
             flow_temperature=_number(body.get("flowTemperature")),
             humidity=_number(body.get("humidity")),
             status=_optional_text(body.get("status")),
@@ -271,18 +273,13 @@ class DhwCircuit:
     def from_json(cls, data: Any) -> DhwCircuit:
         """Parse the response body."""
         body = _mapping(data, "hot water circuit")
-        modes = body.get("allowedOperationModes")
         return cls(
             id=_text(body, "id", "hot water circuit"),
             actual_temperature=_number(body.get("actualTemperature")),
             unit=_unit(body.get("actualTemperature"), _unit(body.get("setpoint"))),
             setpoint=Setpoint.from_json(body.get("setpoint")),
             operation_mode=_optional_text(body.get("operationMode")),
-            allowed_modes=tuple(
-                m
-                for m in (modes if isinstance(modes, list) else [])
-                if isinstance(m, str)
-            ),
+            allowed_modes=_texts(body.get("allowedOperationModes")),
         )
 
 

@@ -65,6 +65,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..errors import raise_repair
 from .api import HomeComfortClient
 from .const import (
     CONF_API_KEY,
@@ -318,14 +319,9 @@ class KeyManager:
         restored[CONF_API_KEY] = previous
         if entered := data.get(CONF_PREVIOUS_KEY_ENTERED_AT):
             restored[CONF_KEY_ENTERED_AT] = entered
-        try:
-            self.hass.config_entries.async_update_entry(self.entry, data=restored)
-        except HomeAssistantError as err:
-            _LOGGER.warning(
-                "Restoring the previous Home Comfort API key in the entry failed "
-                "(%s); trying again at the next refresh",
-                type(err).__name__,
-            )
+        if not self._update_entry(
+            restored, "Restoring the previous Home Comfort API key in the entry"
+        ):
             return False
         self.client.use_key(previous)
         self.stored_at = None
@@ -345,16 +341,23 @@ class KeyManager:
         }
         if data == dict(self.entry.data):
             return
+        if self._update_entry(
+            data, "Updating the Home Comfort entry after the renewal"
+        ):
+            self.stored_at = None
+
+    def _update_entry(self, data: dict[str, Any], what: str) -> bool:
+        """Write ``data`` to the entry; False (and a warning) when that fails."""
         try:
             self.hass.config_entries.async_update_entry(self.entry, data=data)
         except HomeAssistantError as err:
             _LOGGER.warning(
-                "Updating the Home Comfort entry after the renewal failed (%s); "
-                "trying again at the next refresh",
+                "%s failed (%s); trying again at the next refresh",
+                what,
                 type(err).__name__,
             )
-            return
-        self.stored_at = None
+            return False
+        return True
 
     # --------------------------------------------------------------- renewal
     async def _renew_if_due(self) -> None:
@@ -378,15 +381,7 @@ class KeyManager:
             raise
         except KeyLimitReachedError as err:
             self.last_error = "key_limit"
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id(ISSUE_KEY_LIMIT),
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_KEY_LIMIT,
-                translation_placeholders={"title": self.entry.title},
-            )
+            self._raise_issue(ISSUE_KEY_LIMIT, ir.IssueSeverity.WARNING)
             self._renewal_failed(
                 "Renewing the Home Comfort API key failed: the partner holds the "
                 "most keys allowed (see the repair issue); retrying at the next "
@@ -506,18 +501,11 @@ class KeyManager:
             new_expires.isoformat(),
             expires.isoformat(),
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id(ISSUE_USELESS_KEY),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_USELESS_KEY,
-            translation_placeholders={
-                "title": self.entry.title,
-                "expires": _local(new_expires),
-                "current": _local(expires),
-            },
+        self._raise_issue(
+            ISSUE_USELESS_KEY,
+            ir.IssueSeverity.WARNING,
+            expires=_local(new_expires),
+            current=_local(expires),
         )
         await self._withdraw(key_id)
 
@@ -533,18 +521,22 @@ class KeyManager:
     ) -> None:
         if left > EXPIRY_WARNING:
             return
-        ir.async_create_issue(
+        self._raise_issue(
+            ISSUE_RENEWAL_FAILED,
+            ir.IssueSeverity.ERROR,
+            expires=_local(expires),
+            error=error,
+        )
+
+    def _raise_issue(
+        self, issue: str, severity: ir.IssueSeverity, **placeholders: str
+    ) -> None:
+        raise_repair(
             self.hass,
-            DOMAIN,
-            self._issue_id(ISSUE_RENEWAL_FAILED),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_RENEWAL_FAILED,
-            translation_placeholders={
-                "title": self.entry.title,
-                "expires": _local(expires),
-                "error": error,
-            },
+            self._issue_id(issue),
+            issue,
+            {"title": self.entry.title, **placeholders},
+            severity,
         )
 
     def _clear_issues(self) -> None:

@@ -54,3 +54,14 @@ def parse_json(body: bytes) -> Any:
         return json.loads(body)
     except RecursionError as err:
         raise ValueError("JSON nested too deeply") from err
+
+
+def json_or_none(body: bytes) -> Any:
+    """The JSON value of ``body``; None when it is empty or not JSON.
+
+    For an API whose errors the status tells: the caller checks the shape.
+    """
+    try:
+        return parse_json(body)
+    except ValueError:
+        return None

@@ -5,31 +5,25 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from ..const import DOMAIN, SERVICE_ROLLOUTS
+from ..const import SERVICE_ROLLOUTS
+from ..errors import clear_repairs, not_ready
 from ..room import Room
-from .api import DdiClient, ManagementClient
 from .binary_sensor import async_setup_binary_sensors
-from .const import (
-    CONF_BASE_URL,
-    CONF_CONTROLLER_ID,
-    CONF_DDI_TOKEN,
-    CONF_DDI_URL,
-    CONF_TENANT,
-)
+from .const import CONF_CONTROLLER_ID
 from .coordinator import (
     DdiCoordinator,
     ManagementCoordinator,
     RolloutsConfigEntry,
     RolloutsData,
-    permissions_issue_id,
 )
 from .diagnostics import async_get_diagnostics
 from .entity import live_identifiers, tenant_device
 from .errors import RolloutsInvalidUrlError
-from .flow import credentials_from, ddi_token_type
+from .failures import ROLLOUTS_ERRORS
+from .flow import ddi_client, management_client
 from .sensor import async_setup_sensors
 
 
@@ -38,25 +32,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> 
     session = async_get_clientsession(hass)
     data = entry.data
     try:
-        management = ManagementClient(
-            session, data[CONF_BASE_URL], data[CONF_TENANT], credentials_from(data)
-        )
-        ddi = (
-            DdiClient(
-                session,
-                data[CONF_DDI_URL],
-                data[CONF_TENANT],
-                data[CONF_CONTROLLER_ID],
-                token_type=ddi_token_type(data),
-                token=data[CONF_DDI_TOKEN],
-            )
-            if data.get(CONF_CONTROLLER_ID)
-            else None
-        )
+        management = management_client(session, data)
+        ddi = ddi_client(session, data) if data.get(CONF_CONTROLLER_ID) else None
     except RolloutsInvalidUrlError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="rollouts_invalid_url"
-        ) from err
+        raise not_ready(err, ROLLOUTS_ERRORS) from err
     management_coordinator = ManagementCoordinator(hass, entry, management)
     await management_coordinator.async_config_entry_first_refresh()
     ddi_coordinator = None
@@ -100,7 +79,7 @@ async def async_remove_config_entry_device(
 
 async def async_remove_entry(hass: HomeAssistant, entry: RolloutsConfigEntry) -> None:
     """Forget the entry's repair issue."""
-    ir.async_delete_issue(hass, DOMAIN, permissions_issue_id(entry))
+    clear_repairs(hass, entry.entry_id, "rollouts_")
 
 
 ROOM = Room(

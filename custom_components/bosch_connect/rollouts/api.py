@@ -20,7 +20,6 @@ import asyncio
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-import ipaddress
 import logging
 import time
 from typing import Any
@@ -32,9 +31,10 @@ from ..protocol.answers import (
     KIB,
     MIB,
     AnswerTooLargeError,
-    parse_json,
+    json_or_none,
     read_answer,
 )
+from ..protocol.urls import secure_base_url
 from .errors import (
     RolloutsAuthError,
     RolloutsClientRegisteredError,
@@ -89,23 +89,9 @@ def page_answer_bytes(items: int) -> int:
 
 def check_url(url: str) -> str:
     """Return ``url`` without a trailing slash; https, or http on loopback only."""
-    text = url.strip()
-    parts = urlsplit(text)
-    host = parts.hostname or ""
-    if not host or parts.scheme not in ("https", "http"):
+    if (checked := secure_base_url(url)) is None:
         raise RolloutsInvalidUrlError(url)
-    if parts.scheme == "http" and not _is_loopback(host):
-        raise RolloutsInvalidUrlError(url)
-    return text.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return checked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,10 +143,7 @@ async def _request(
                     raise RolloutsConnectionError(
                         f"{method} {urlsplit(url).path}: {err}"
                     ) from err
-                try:
-                    body = parse_json(raw)
-                except ValueError:
-                    body = None
+                body = json_or_none(raw)
                 return response.status, body
     except (aiohttp.ClientError, TimeoutError) as err:
         raise RolloutsConnectionError(

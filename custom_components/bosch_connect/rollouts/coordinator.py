@@ -10,22 +10,15 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..errors import failure_of, raise_repair, update_failed
 from .api import DdiClient, ManagementClient
 from .const import DDI_MAX_INTERVAL, DDI_MIN_INTERVAL, UPDATE_INTERVAL
-from .errors import (
-    RolloutsAuthError,
-    RolloutsClientRegisteredError,
-    RolloutsDdiAuthError,
-    RolloutsError,
-    RolloutsForbiddenError,
-    RolloutsInvalidClientError,
-    RolloutsInvalidUrlError,
-    RolloutsNotFoundError,
-)
+from .errors import RolloutsClientRegisteredError, RolloutsDdiAuthError, RolloutsError
+from .failures import ROLLOUTS_ERRORS
 from .models import Deployment, Poll, TenantSummary
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,26 +34,6 @@ class RolloutsData:
 
 
 type RolloutsConfigEntry = ConfigEntry[RolloutsData]
-
-
-def error_key(err: RolloutsError) -> str:
-    """The translation key (exceptions and flow errors) that explains ``err``."""
-    match err:
-        case RolloutsInvalidUrlError():
-            return "rollouts_invalid_url"
-        case RolloutsInvalidClientError():
-            return "rollouts_invalid_client"
-        case RolloutsAuthError():
-            return "rollouts_invalid_auth"
-        case RolloutsClientRegisteredError():
-            return "rollouts_client_registered"
-        case RolloutsForbiddenError():
-            return "rollouts_forbidden"
-        case RolloutsDdiAuthError():
-            return "rollouts_ddi_unauthorized"
-        case RolloutsNotFoundError():
-            return "rollouts_not_found"
-    return "rollouts_cannot_connect"
 
 
 def permissions_issue_id(entry: RolloutsConfigEntry) -> str:
@@ -89,37 +62,21 @@ class ManagementCoordinator(DataUpdateCoordinator[TenantSummary]):
         issue_id = permissions_issue_id(self.config_entry)
         try:
             summary = await self.client.summary()
-        except RolloutsForbiddenError as err:
+        except RolloutsError as err:
+            failure = failure_of(err, ROLLOUTS_ERRORS)
             who = (
                 err.client_id
                 if isinstance(err, RolloutsClientRegisteredError)
                 else str(self.config_entry.data.get("username", ""))
             )
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="rollouts_permissions",
-                translation_placeholders={
-                    "title": self.config_entry.title,
-                    "principal": who,
-                },
-            )
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=error_key(err),
-                translation_placeholders={"client_id": who},
-            ) from err
-        except RolloutsAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key=error_key(err)
-            ) from err
-        except RolloutsError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key=error_key(err)
-            ) from err
+            if failure.repair is not None:
+                raise_repair(
+                    self.hass,
+                    issue_id,
+                    failure.repair,
+                    {"title": self.config_entry.title, "principal": who},
+                )
+            raise update_failed(err, ROLLOUTS_ERRORS, client_id=who) from err
         ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         return summary
 
@@ -172,22 +129,15 @@ class DdiCoordinator(DataUpdateCoordinator[DdiState]):
         try:
             poll = await self.client.poll()
             deployment = await self.client.deployment(poll)
-        except RolloutsDdiAuthError as err:
-            # Ask for a new token, but fail only this coordinator: the tenant's
-            # entities stay, and polling goes on (a token type that an
-            # administrator disabled may be enabled again).
-            self.token_refused = True
-            self.config_entry.async_start_reauth(self.hass)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=error_key(err),
-                translation_placeholders={"controller_id": self.client.controller_id},
-            ) from err
         except RolloutsError as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=error_key(err),
-                translation_placeholders={"controller_id": self.client.controller_id},
+            if isinstance(err, RolloutsDdiAuthError):
+                # Ask for a new token, but fail only this coordinator: the
+                # tenant's entities stay, and polling goes on (a token type
+                # that an administrator disabled may be enabled again).
+                self.token_refused = True
+                self.config_entry.async_start_reauth(self.hass)
+            raise update_failed(
+                err, ROLLOUTS_ERRORS, controller_id=self.client.controller_id
             ) from err
         if self.token_refused:
             self.token_refused = False

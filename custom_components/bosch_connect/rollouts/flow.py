@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import ClientSession
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -23,13 +24,12 @@ from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 import probatio
 
 from ..const import CONF_SERVICE, SERVICE_ROLLOUTS
+from ..errors import flow_errors
+from ..flow_fields import SECRET, TEXT, URL, secrets_optional, without_secrets
 from .api import (
     BasicCredentials,
     Credentials,
@@ -57,13 +57,10 @@ from .const import (
     TOKEN_GATEWAY,
     TOKEN_TARGET,
 )
-from .coordinator import error_key
-from .errors import RolloutsClientRegisteredError, RolloutsError
+from .errors import RolloutsError
+from .failures import ROLLOUTS_ERRORS
 from .models import DEFAULT_TOKEN_URL, REGIONS, TOKEN_TYPE_GATEWAY, TOKEN_TYPE_TARGET
 
-_TEXT = TextSelector()
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _REGION = SelectSelector(
     SelectSelectorConfig(
         options=[
@@ -92,27 +89,27 @@ _TOKEN_TYPE = SelectSelector(
 TENANT_SCHEMA = probatio.Schema(
     {
         probatio.Required(CONF_BASE_URL): _REGION,
-        probatio.Required(CONF_TENANT): _TEXT,
+        probatio.Required(CONF_TENANT): TEXT,
         probatio.Required(CONF_AUTH_METHOD): _AUTH,
     }
 )
 BASIC_SCHEMA = probatio.Schema(
-    {probatio.Required(CONF_USERNAME): _TEXT, probatio.Required(CONF_PASSWORD): _SECRET}
+    {probatio.Required(CONF_USERNAME): TEXT, probatio.Required(CONF_PASSWORD): SECRET}
 )
 OAUTH_SCHEMA = probatio.Schema(
     {
-        probatio.Required(CONF_TOKEN_URL): _URL,
-        probatio.Required(CONF_CLIENT_ID): _TEXT,
-        probatio.Required(CONF_CLIENT_SECRET): _SECRET,
-        probatio.Optional(CONF_SCOPE): _TEXT,
+        probatio.Required(CONF_TOKEN_URL): URL,
+        probatio.Required(CONF_CLIENT_ID): TEXT,
+        probatio.Required(CONF_CLIENT_SECRET): SECRET,
+        probatio.Optional(CONF_SCOPE): TEXT,
     }
 )
 DDI_SCHEMA = probatio.Schema(
     {
-        probatio.Required(CONF_DDI_URL): _URL,
-        probatio.Optional(CONF_CONTROLLER_ID): _TEXT,
+        probatio.Required(CONF_DDI_URL): URL,
+        probatio.Optional(CONF_CONTROLLER_ID): TEXT,
         probatio.Required(CONF_TOKEN_TYPE): _TOKEN_TYPE,
-        probatio.Optional(CONF_DDI_TOKEN): _SECRET,
+        probatio.Optional(CONF_DDI_TOKEN): SECRET,
     }
 )
 AUTH_SCHEMAS = {AUTH_BASIC: BASIC_SCHEMA, AUTH_OAUTH: OAUTH_SCHEMA}
@@ -122,14 +119,7 @@ DDI_KEYS = (CONF_DDI_URL, CONF_CONTROLLER_ID, CONF_TOKEN_TYPE, CONF_DDI_TOKEN)
 SECRET_KEYS = (CONF_PASSWORD, CONF_CLIENT_SECRET, CONF_DDI_TOKEN)
 
 
-def _secrets_optional(schema: probatio.Schema) -> dict[Any, Any]:
-    return {
-        (probatio.Optional(str(key)) if str(key) in SECRET_KEYS else key): value
-        for key, value in schema.schema.items()
-    }
-
-
-def credentials_from(data: Mapping[str, Any]) -> Credentials:
+def _credentials_from(data: Mapping[str, Any]) -> Credentials:
     """Basic or OAuth2 credentials from entry data."""
     if data[CONF_AUTH_METHOD] == AUTH_OAUTH:
         return OAuthCredentials(
@@ -141,11 +131,29 @@ def credentials_from(data: Mapping[str, Any]) -> Credentials:
     return BasicCredentials(username=data[CONF_USERNAME], password=data[CONF_PASSWORD])
 
 
-def ddi_token_type(data: Mapping[str, Any]) -> str:
-    """The Authorization scheme of the entry's DDI token."""
-    if data[CONF_TOKEN_TYPE] == TOKEN_GATEWAY:
-        return TOKEN_TYPE_GATEWAY
-    return TOKEN_TYPE_TARGET
+def management_client(
+    session: ClientSession, data: Mapping[str, Any]
+) -> ManagementClient:
+    """The Management API client of entry data (raise on an invalid URL)."""
+    return ManagementClient(
+        session, data[CONF_BASE_URL], data[CONF_TENANT], _credentials_from(data)
+    )
+
+
+def ddi_client(session: ClientSession, data: Mapping[str, Any]) -> DdiClient:
+    """The DDI client of the entry data's target (raise on an invalid URL)."""
+    return DdiClient(
+        session,
+        data[CONF_DDI_URL],
+        data[CONF_TENANT],
+        data[CONF_CONTROLLER_ID],
+        token_type=(
+            TOKEN_TYPE_GATEWAY
+            if data[CONF_TOKEN_TYPE] == TOKEN_GATEWAY
+            else TOKEN_TYPE_TARGET
+        ),
+        token=data[CONF_DDI_TOKEN],
+    )
 
 
 def _clean(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,28 +182,15 @@ class RolloutsFlowMixin(ConfigFlow):
         session = async_get_clientsession(self.hass)
         placeholders: dict[str, str] = {}
         try:
-            client = ManagementClient(
-                session, data[CONF_BASE_URL], data[CONF_TENANT], credentials_from(data)
-            )
-            await client.check()
+            await management_client(session, data).check()
             if data.get(CONF_CONTROLLER_ID):
                 placeholders["controller_id"] = data[CONF_CONTROLLER_ID]
                 if not data.get(CONF_DDI_TOKEN):
                     return {"base": "rollouts_ddi_token_required"}, placeholders
-                ddi = DdiClient(
-                    session,
-                    data[CONF_DDI_URL],
-                    data[CONF_TENANT],
-                    data[CONF_CONTROLLER_ID],
-                    token_type=ddi_token_type(data),
-                    token=data[CONF_DDI_TOKEN],
-                )
-                await ddi.poll()
-        except RolloutsClientRegisteredError as err:
-            placeholders["client_id"] = err.client_id
-            return {"base": error_key(err)}, placeholders
+                await ddi_client(session, data).poll()
         except RolloutsError as err:
-            return {"base": error_key(err)}, placeholders
+            errors, found = flow_errors(err, ROLLOUTS_ERRORS)
+            return errors, {**placeholders, **found}
         return {}, placeholders
 
     async def async_step_rollouts(
@@ -208,7 +203,7 @@ class RolloutsFlowMixin(ConfigFlow):
             try:
                 data[CONF_BASE_URL] = check_url(data[CONF_BASE_URL])
             except RolloutsError as err:
-                errors["base"] = error_key(err)
+                errors = flow_errors(err, ROLLOUTS_ERRORS)[0]
             else:
                 await self.async_set_unique_id(_unique_id(data))
                 self._abort_if_unique_id_configured()
@@ -282,7 +277,7 @@ class RolloutsFlowMixin(ConfigFlow):
             try:
                 data[CONF_DDI_URL] = check_url(data[CONF_DDI_URL])
             except RolloutsError as err:
-                errors["base"] = error_key(err)
+                errors, placeholders = flow_errors(err, ROLLOUTS_ERRORS)
             else:
                 errors, placeholders = await self._rollouts_check(data)
             if not errors:
@@ -319,11 +314,11 @@ class RolloutsFlowMixin(ConfigFlow):
         with_ddi = bool(entry.data.get(CONF_CONTROLLER_ID))
         schema = probatio.Schema(
             {
-                probatio.Optional(field): _SECRET,
-                probatio.Optional(CONF_DDI_TOKEN): _SECRET,
+                probatio.Optional(field): SECRET,
+                probatio.Optional(CONF_DDI_TOKEN): SECRET,
             }
             if with_ddi
-            else {probatio.Required(field): _SECRET}
+            else {probatio.Required(field): SECRET}
         )
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
@@ -354,9 +349,9 @@ class RolloutsFlowMixin(ConfigFlow):
         schema = probatio.Schema(
             {
                 probatio.Required(CONF_BASE_URL): _REGION,
-                probatio.Required(CONF_TENANT): _TEXT,
-                **_secrets_optional(AUTH_SCHEMAS[method]),
-                **_secrets_optional(DDI_SCHEMA),
+                probatio.Required(CONF_TENANT): TEXT,
+                **secrets_optional(AUTH_SCHEMAS[method], SECRET_KEYS),
+                **secrets_optional(DDI_SCHEMA, SECRET_KEYS),
             }
         )
         errors: dict[str, str] = {}
@@ -380,25 +375,22 @@ class RolloutsFlowMixin(ConfigFlow):
                 if data.get(CONF_CONTROLLER_ID):
                     data[CONF_DDI_URL] = check_url(data[CONF_DDI_URL])
             except RolloutsError as err:
-                errors["base"] = error_key(err)
+                errors, placeholders = flow_errors(err, ROLLOUTS_ERRORS)
             else:
                 await self.async_set_unique_id(_unique_id(data))
                 self._abort_if_unique_id_mismatch(reason="rollouts_wrong_tenant")
                 errors, placeholders = await self._rollouts_check(data)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
-        suggested = {
-            key: value
-            for key, value in (
-                user_input
-                or {
-                    CONF_DDI_URL: entry.data[CONF_BASE_URL],
-                    CONF_TOKEN_TYPE: TOKEN_TARGET,
-                    **entry.data,
-                }
-            ).items()
-            if key not in SECRET_KEYS
-        }
+        suggested = without_secrets(
+            user_input
+            or {
+                CONF_DDI_URL: entry.data[CONF_BASE_URL],
+                CONF_TOKEN_TYPE: TOKEN_TARGET,
+                **entry.data,
+            },
+            SECRET_KEYS,
+        )
         return self.async_show_form(
             step_id="rollouts_reconfigure",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),

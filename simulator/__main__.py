@@ -1,6 +1,7 @@
 """``python -m simulator``: run every simulated Bosch service, or control them.
 
 python -m simulator                 start all services (demo ports)
+                 [--gateway-installation boiler|heat-pump]
 python -m simulator press           press the gateway's two buttons
 python -m simulator fault SERVICE PREFIX [--status N] [--latency S] [--drop]
                                   [--oversize BYTES [--chunked]]
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 from pathlib import Path
 import signal
 import sys
@@ -21,6 +23,7 @@ import urllib.request
 
 from .clock import Clock
 from .control import DEFAULT_CONTROL_PORT, control_listener
+from .gateway import INSTALLATION_ENV
 from .options import Options
 from .server import SimulatedService
 
@@ -111,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the host name in the URLs it prints (every service binds 127.0.0.1)",
     )
     run.add_argument(
+        "--gateway-installation",
+        choices=("boiler", "heat-pump"),
+        default=None,
+        help="what the simulated gateway is connected to (default: boiler, or"
+        " $SIMULATOR_GATEWAY_INSTALLATION)",
+    )
+    run.add_argument(
         "--ephemeral-ports",
         action="store_true",
         help="bind free ports instead of the documented ones (tests)",
@@ -163,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     options = serve_options(args)
+    if getattr(args, "gateway_installation", None):
+        os.environ[INSTALLATION_ENV] = args.gateway_installation
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(options, args.control_port))
     return 0

@@ -64,7 +64,10 @@ def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
 def test_manifest_is_complete(validate: ModuleType) -> None:
     manifest = _manifest()
     assert validate.check_manifest(manifest) == []
-    assert manifest["zeroconf"] == ["_gateway-tt-local-api._tcp.local."]
+    assert manifest["zeroconf"] == [
+        "_gateway-tt-local-api._tcp.local.",
+        "_hvac-open-api._tcp.local.",
+    ]
 
 
 def test_manifest_needs_only_what_hassfest_and_hacs_need(

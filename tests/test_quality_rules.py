@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bosch_connect.config_flow import BoschConnectConfigFlow
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN
+from custom_components.bosch_connect.gateway.api import ListedToken, PeerCertificate
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "custom_components" / DOMAIN
@@ -36,7 +37,18 @@ LANGUAGES = ("en", "de")
 STEP_ID = re.compile(r"step_id=\"(\w+)\"")
 
 ENTRIES: dict[str, list[dict[str, Any]]] = {
-    "gateway": [{"host": "192.0.2.1", "api_port": 8443, "auth_port": 8444}],
+    "gateway": [
+        {"host": "192.0.2.1", "api_port": 8443, "auth_port": 8444},
+        {
+            "host": "192.0.2.1",
+            "api_port": 9443,
+            "auth_port": 9442,
+            "channel": "owner",
+            "device_id": "101042019",
+            "fingerprint": "ab" * 32,
+            "token": "t",
+        },
+    ],
     "ebike": [{"client_id": "client"}],
     "homecomfort": [
         {"api_domain": "https://example.com", "api_key": "key", "user_id": "user"}
@@ -72,10 +84,12 @@ class Forms:
         self.seen: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def add(self, kind: str, result: Any) -> None:
-        assert result["type"] is FlowResultType.FORM, result
+        assert result["type"] in (FlowResultType.FORM, FlowResultType.MENU), result
+        # A menu has no fields of ours (its options are checked by hassfest).
+        fields = _fields(result) if result["type"] is FlowResultType.FORM else []
         self.seen[(kind, result["step_id"])] = [
             *self.seen.get((kind, result["step_id"]), []),
-            *_fields(result),
+            *fields,
         ]
 
 
@@ -100,6 +114,9 @@ async def _collect_forms(hass: HomeAssistant) -> Forms:
                 (SOURCE_REAUTH, entry.data),
                 (SOURCE_RECONFIGURE, None),
             ):
+                if source == SOURCE_REAUTH and data.get("channel") == "owner":
+                    # It first meets the gateway (unreachable here): below.
+                    continue
                 forms.add(
                     "config",
                     await flows.async_init(
@@ -121,7 +138,28 @@ async def _collect_forms(hass: HomeAssistant) -> Forms:
     flow.context = {"source": SOURCE_USER}
     flow._gateway_announced = {}
     flow._gateway_connection = dict(ENTRIES["gateway"][0])
+    flow._owner_announced = {}
+    flow._owner_connection = dict(ENTRIES["gateway"][1])
+    flow._owner_peer = PeerCertificate("101042019", "ab" * 32)
+    flow._owner_tokens = [ListedToken("1", "curl", None)]
+    flow._owner_manager = None
     forms.add("config", await flow.async_step_gateway_discovery_confirm())
+    forms.add("config", await flow.async_step_gateway())
+    forms.add("config", await flow.async_step_gateway_owner_auth())
+    forms.add("config", await flow.async_step_gateway_owner_sticker())
+    forms.add("config", await flow.async_step_gateway_owner_paste())
+    forms.add("config", await flow.async_step_gateway_owner_full())
+    forms.add("config", await flow.async_step_gateway_owner_revoke())
+    flow._owner_announced = None
+    forms.add("config", await flow.async_step_gateway_owner())
+    flow._gateway_announced = None
+    forms.add("config", await flow.async_step_gateway_partner())
+    owner_entry = next(
+        e for e in hass.config_entries.async_entries(DOMAIN) if e.data.get("channel")
+    )
+    flow.context = {"source": SOURCE_REAUTH, "entry_id": owner_entry.entry_id}
+    forms.add("config", await flow.async_step_gateway_owner_reauth_confirm())
+    flow.context = {"source": SOURCE_USER}
     forms.add("config", await flow.async_step_gateway_credentials())
     forms.add("config", await flow.async_step_gateway_proximity())
     for data in ENTRIES["rollouts"]:
@@ -137,7 +175,7 @@ async def _collect_forms(hass: HomeAssistant) -> Forms:
 def _named_step_ids() -> set[str]:
     """Every ``step_id`` that a flow module of ours shows a form for."""
     names: set[str] = set()
-    for path in [*COMPONENT.glob("**/flow.py"), *COMPONENT.glob("**/options.py")]:
+    for path in [*COMPONENT.glob("**/*flow.py"), *COMPONENT.glob("**/options.py")]:
         names |= set(STEP_ID.findall(path.read_text()))
     # The Rollouts credential steps pass their step_id through a helper.
     return names | {"rollouts_basic", "rollouts_oauth"}

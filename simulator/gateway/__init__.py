@@ -10,6 +10,8 @@ from .service import GatewaySimulator, Identity
 
 UUID_ENV = "SIMULATOR_GATEWAY_UUID"
 SERIAL_ENV = "SIMULATOR_GATEWAY_SERIAL"
+# "boiler" (default) or "heat-pump": which installation the gateway plays.
+INSTALLATION_ENV = "SIMULATOR_GATEWAY_INSTALLATION"
 
 
 def identity_from_env() -> Identity:
@@ -27,7 +29,17 @@ def identity_from_env() -> Identity:
 
 def create(options: Options) -> GatewaySimulator:
     """The gateway simulator for ``python -m simulator`` and the tests."""
-    return GatewaySimulator(options, identity=identity_from_env())
+    return GatewaySimulator(
+        options,
+        identity=identity_from_env(),
+        installation=os.environ.get(INSTALLATION_ENV) or "boiler",
+    )
 
 
-__all__ = ["GatewaySimulator", "Identity", "create", "identity_from_env"]
+__all__ = [
+    "INSTALLATION_ENV",
+    "GatewaySimulator",
+    "Identity",
+    "create",
+    "identity_from_env",
+]

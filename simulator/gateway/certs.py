@@ -17,6 +17,7 @@ with the certificates already pasted into Home Assistant.
 | ``rogue-ca.pem``, ``rogue-client.pem``| a CA the gateway does not know, and its client      |
 | ``rogue-bosch-root-ca.pem``           | a root that did not sign the gateway certificate    |
 | ``impostor-<kind>.pem``               | made on request: see :func:`impostor_certificate`   |
+| ``owner-server.pem``                  | owner channel: self-signed, CN = device id          |
 
 The gateway's certificate names its device id (the uuid of the zeroconf
 announcement) as the subject's Common Name and carries no subject alternative
@@ -351,3 +352,21 @@ def gateway_pki(folder: Path, uuid: str) -> GatewayPki:
     )
     (folder / "client-too-deep.chain.pem").write_text(pki.client_too_deep_chain_pem)
     return pki
+
+
+def owner_certificate(folder: Path, device_id: str, *, renew: bool = False) -> Issued:
+    """The owner channel's certificate: self-signed, naming the device id.
+
+    Kept in ``owner-server.pem`` (a client pins it at pairing); ``renew``
+    makes a new key and certificate, as a firmware update could.
+    """
+    issued = None if renew else _load_valid(folder, "owner-server")
+    if issued is not None:
+        names = issued.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if [n.value for n in names] != [device_id]:
+            issued = None
+    if issued is None:
+        issued = gateway_certificate(device_id, None)
+        folder.mkdir(parents=True, exist_ok=True)
+        issued.write(folder, "owner-server")
+    return issued

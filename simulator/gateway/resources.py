@@ -1,18 +1,22 @@
 """The gateway's resource tree in the K 40 RF value format.
 
 Leaves are stored as JSON objects; every path that is a proper prefix of a
-leaf is a folder answered as a ``refEnum``. Energy counters and working time
+leaf is a folder answered as a ``refEnum``. Two installations: a gas boiler
+(``default_tree``) and an air-to-water heat pump (``heat_pump_tree``). Energy counters and working time
 grow with the simulated clock. Writes follow ``writeable``, ``minValue``,
 ``maxValue``, ``stepSize`` and ``allowedValues``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import copy
 import math
 from typing import Any
 
 from simulator.clock import Clock
+
+from .signals import signal_leaves
 
 type Json = dict[str, Any]
 
@@ -90,11 +94,81 @@ HC_STATUS = [
 DHW_STATUS = ["dhw_enabled", "dhw_disabled", "away", "holiday", "manual_off", "auto"]
 
 
-def default_tree(
-    *, brand: str, uuid: str, firmware: str, hardware: str, serial: str
-) -> dict[str, Json]:
-    """The resources of a K40RF on a gas boiler with two heating circuits."""
-    leaves: list[Json] = [
+def _heating_circuit(
+    hc: str,
+    *,
+    room: float,
+    setpoint: float,
+    allowed: list[str],
+    humidity: float | None,
+    max_flow: float = 48.0,
+) -> list[Json]:
+    """The resources of one heating circuit."""
+    base = f"/heatingCircuits/{hc}"
+    leaves = [
+        _float(f"{base}/roomtemperature", room, state=OPEN_SHORT_TENTH),
+        _float(f"{base}/currentRoomSetpoint", setpoint, state=[{"off": 0}]),
+        _string(f"{base}/operationMode", "auto", allowed, writeable=True),
+        _float(
+            f"{base}/manualRoomSetpoint",
+            setpoint,
+            writeable=True,
+            minimum=5.0,
+            maximum=30.0,
+            step=0.5,
+        ),
+        _float(
+            f"{base}/maxFlowTemp",
+            max_flow,
+            writeable=True,
+            minimum=30.0,
+            maximum=60.0,
+            step=1.0,
+        ),
+        _string(f"{base}/overallStatus", "heating_auto", HC_STATUS),
+        _string(f"{base}/pumpStatus", "on", ["on", "off"]),
+        _string(f"{base}/currentSuWiMode", "forced", ["forced", "off", "cooling"]),
+    ]
+    if humidity is not None:
+        leaves.append(
+            _float(f"{base}/actualHumidity", humidity, "%", state=[{"na": 255}])
+        )
+    return leaves
+
+
+def _hot_water(dhw: str, modes: list[str]) -> list[Json]:
+    """The resources of one hot-water circuit."""
+    base = f"/dhwCircuits/{dhw}"
+    levels = [
+        _float(
+            f"{base}/temperatureLevels/{level}",
+            value,
+            writeable=True,
+            minimum=30.0,
+            maximum=80.0,
+            step=1.0,
+        )
+        for level, value in (("high", 60.0), ("low", 45.0), ("eco", 50.0))
+    ]
+    return [
+        _float(f"{base}/actualTemp", 52.5, state=OPEN_SHORT_INT),
+        _float(f"{base}/currentSetpoint", 60.0),
+        _string(f"{base}/operationMode", "high", modes, writeable=True),
+        _string(
+            f"{base}/currentTemperatureLevel", "high", ["off", "low", "high", "eco"]
+        ),
+        *levels,
+        _string(f"{base}/overallStatus", "dhw_enabled", DHW_STATUS),
+        _float(f"{base}/chargeRemainingTime", 0.0, "mins"),
+        _float(f"{base}/outTemp", -32768, state=OPEN_SHORT_INT),
+    ]
+
+
+def _gateway_and_system(
+    *, brand: str, uuid: str, firmware: str, hardware: str, serial: str, kind: str
+) -> list[Json]:
+    """``/gateway/*``, ``/system/*`` and the outdoor sensor of every installation."""
+    return [
         _string("/gateway/brand", brand),
         _string("/gateway/uuid", uuid),
         _string("/gateway/versionFirmware", firmware),
@@ -103,7 +177,7 @@ def default_tree(
         _string("/system/bus", "EMS2_0", ["No_Bus", "EMS2_0", "Detecting"]),
         _string(
             "/system/type",
-            "boiler",
+            kind,
             ["unknown", "heatpump_single", "eHybrid", "hybridBoiler", "boiler"],
         ),
         {
@@ -129,80 +203,22 @@ def default_tree(
             state=[{"open": -32768, "short": 32767}],
         ),
     ]
+
+
+def default_tree(**identity: str) -> dict[str, Json]:
+    """The resources of a K40RF on a gas boiler with two heating circuits.
+
+    ``identity``: ``brand``, ``uuid``, ``firmware``, ``hardware``, ``serial``.
+    """
+    leaves = _gateway_and_system(kind="boiler", **identity)
     for hc, room, setpoint, allowed, humidity in (
         ("hc1", 21.3, 21.0, ["auto", "manual", "off"], 48.0),
         ("hc2", -3276.8, 19.5, ["auto", "manual"], None),
     ):
-        base = f"/heatingCircuits/{hc}"
-        leaves += [
-            _float(f"{base}/roomtemperature", room, state=OPEN_SHORT_TENTH),
-            _float(f"{base}/currentRoomSetpoint", setpoint, state=[{"off": 0}]),
-            _string(f"{base}/operationMode", "auto", allowed, writeable=True),
-            _float(
-                f"{base}/manualRoomSetpoint",
-                setpoint,
-                writeable=True,
-                minimum=5.0,
-                maximum=30.0,
-                step=0.5,
-            ),
-            _float(
-                f"{base}/maxFlowTemp",
-                48.0,
-                writeable=True,
-                minimum=30.0,
-                maximum=60.0,
-                step=1.0,
-            ),
-            _string(f"{base}/overallStatus", "heating_auto", HC_STATUS),
-            _string(f"{base}/pumpStatus", "on", ["on", "off"]),
-            _string(f"{base}/currentSuWiMode", "forced", ["forced", "off", "cooling"]),
-        ]
-        if humidity is not None:
-            leaves.append(
-                _float(f"{base}/actualHumidity", humidity, "%", state=[{"na": 255}])
-            )
-    dhw = "/dhwCircuits/dhw1"
-    leaves += [
-        _float(f"{dhw}/actualTemp", 52.5, state=OPEN_SHORT_INT),
-        _float(f"{dhw}/currentSetpoint", 60.0),
-        _string(
-            f"{dhw}/operationMode",
-            "high",
-            ["off", "low", "high", "eco", "ownprogram"],
-            writeable=True,
-        ),
-        _string(
-            f"{dhw}/currentTemperatureLevel", "high", ["off", "low", "high", "eco"]
-        ),
-        _float(
-            f"{dhw}/temperatureLevels/high",
-            60.0,
-            writeable=True,
-            minimum=30.0,
-            maximum=80.0,
-            step=1.0,
-        ),
-        _float(
-            f"{dhw}/temperatureLevels/low",
-            45.0,
-            writeable=True,
-            minimum=30.0,
-            maximum=80.0,
-            step=1.0,
-        ),
-        _float(
-            f"{dhw}/temperatureLevels/eco",
-            50.0,
-            writeable=True,
-            minimum=30.0,
-            maximum=80.0,
-            step=1.0,
-        ),
-        _string(f"{dhw}/overallStatus", "dhw_enabled", DHW_STATUS),
-        _float(f"{dhw}/chargeRemainingTime", 0.0, "mins"),
-        _float(f"{dhw}/outTemp", -32768, state=OPEN_SHORT_INT),
-    ]
+        leaves += _heating_circuit(
+            hc, room=room, setpoint=setpoint, allowed=allowed, humidity=humidity
+        )
+    leaves += _hot_water("dhw1", ["off", "low", "high", "eco", "ownprogram"])
     hs = "/heatSources"
     leaves += [
         _float(f"{hs}/actualSupplyTemperature", 45.2, state=OPEN_SHORT_INT),
@@ -230,6 +246,126 @@ def default_tree(
     return {leaf["id"]: leaf for leaf in leaves}
 
 
+# A heat pump's energy counters (kWh), after a real installation's: heat
+# produced (``outputProduced``) is 3.5 to 5 times the electricity consumed by
+# compressor and electric heater; ``totalConsumption`` is the sum of heating,
+# hot water and cooling.
+HEAT_PUMP_ENERGY: dict[str, dict[str, float]] = {
+    "chConsumption": {
+        "outputProduced": 17185.5,
+        "eheater": 112.25,
+        "compressor": 3477.8,
+    },
+    "dhwConsumption": {
+        "outputProduced": 6030.0,
+        "eheater": 0.15,
+        "compressor": 1707.29,
+    },
+    "coolingConsumption": {"outputProduced": 412.0, "compressor": 98.5},
+}
+
+
+def _sum_energy(parts: list[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for counters in parts:
+        for key, value in counters.items():
+            total[key] = round(total.get(key, 0.0) + value, 3)
+    return total
+
+
+def heat_pump_tree(**identity: str) -> dict[str, Json]:
+    """A K40RF on an air-to-water heat pump (resources of the K 40 RF OpenAPI).
+
+    Two heating circuits, one hot-water circuit, one heat source (``hs1``),
+    one zone, energy counters with ``outputProduced`` beside the consumed
+    parts; no solar circuit, pool or ventilation. ``identity`` as for
+    ``default_tree``.
+    """
+    leaves = _gateway_and_system(kind="heatpump_single", **identity)
+    for hc, room, humidity, max_flow in (
+        ("hc1", 21.4, 45.0, 35.0),
+        ("hc2", 20.1, None, 40.0),
+    ):
+        leaves += _heating_circuit(
+            hc,
+            room=room,
+            setpoint=float(round(room - 0.4)),
+            allowed=["auto", "manual", "off"],
+            humidity=humidity,
+            max_flow=max_flow,
+        )
+    leaves += _hot_water("dhw1", ["off", "low", "high", "eco"])
+    hs = "/heatSources"
+    leaves += [
+        _float(f"{hs}/actualSupplyTemperature", 33.4, state=OPEN_SHORT_INT),
+        _float(f"{hs}/returnTemperature", 29.8, state=OPEN_SHORT_INT),
+        _float(f"{hs}/currentSupplySetpoint", 34.0),
+        _float(f"{hs}/actualModulation", 42.0, "%"),
+        _float(f"{hs}/systemPressure", 1.9, "bar", state=[{"invalid": 255.0}]),
+        _float(f"{hs}/compressor/powerElecActual", 1180.0, "W"),
+        _float(f"{hs}/eHeater/powerElecActual", 0.0, "W"),
+        _float(f"{hs}/workingTime/totalSystem", 43_502_400.0, "s"),
+        _string(
+            f"{hs}/hs1/heatPumpType",
+            "air_water",
+            ["air_water", "liquid_water", "exhaustAir_water"],
+        ),
+        _emon(
+            f"{hs}/hs1/numberOfStarts",
+            {"ch": 6120, "dhw": 2311, "cooling": 140, "total": 8571},
+            "",
+        ),
+        _emon(
+            f"{hs}/hs1/workingTime",
+            {"ch": 9870, "dhw": 1450, "cooling": 310, "total": 11630},
+            "h",
+        ),
+        *(
+            _emon(f"{hs}/emon/{name}", counters)
+            for name, counters in HEAT_PUMP_ENERGY.items()
+        ),
+        _emon(
+            f"{hs}/emon/totalConsumption",
+            _sum_energy(list(HEAT_PUMP_ENERGY.values())),
+        ),
+        _float(
+            "/zones/zone1/averageCurrentTemperature",
+            21.2,
+            state=[{"overflow": -32767}, {"underflow": -32766}],
+        ),
+        _float(
+            "/zones/zone1/averageActualHumidity",
+            46.0,
+            "%",
+            state=[{"overflow": 254}, {"underflow": 253}],
+        ),
+        {
+            "id": "/zones/zone1/name",
+            "type": "stringValue",
+            "writeable": 1,
+            # "Living" in UTF-16 (big endian), base64, as the OpenAPI example.
+            "value": "AEwAaQB2AGkAbgBn",
+            "valueConfig": {
+                "charset": "UTF16",
+                "codingType": "base64",
+                "maxLength": 50,
+            },
+        },
+        {"id": "/notifications", "type": "errorList", "writeable": 0, "values": []},
+    ]
+    leaves += signal_leaves().values()  # history helper: /signals
+    return {leaf["id"]: leaf for leaf in leaves}
+
+
+# Per simulated hour: how a heat pump's counters grow (heat about 4 x electricity).
+_HP_GROWTH_CH = {"outputProduced": 2.4, "compressor": 0.55, "eheater": 0.01}
+_HP_GROWTH_DHW = {"outputProduced": 0.6, "compressor": 0.17}
+HEAT_PUMP_GROWTH: dict[str, dict[str, float]] = {
+    "/heatSources/emon/chConsumption": _HP_GROWTH_CH,
+    "/heatSources/emon/dhwConsumption": _HP_GROWTH_DHW,
+    "/heatSources/emon/totalConsumption": _sum_energy([_HP_GROWTH_CH, _HP_GROWTH_DHW]),
+}
+
 # Per simulated hour: how the counters grow.
 GROWTH: dict[str, dict[str, float]] = {
     "/heatSources/emon/totalConsumption": {
@@ -245,11 +381,20 @@ GROWTH: dict[str, dict[str, float]] = {
 class ResourceTree:
     """The resources, folders derived from the leaves, writes validated."""
 
-    def __init__(self, leaves: dict[str, Json], clock: Clock) -> None:
-        """Start from ``leaves``."""
+    def __init__(
+        self,
+        leaves: dict[str, Json],
+        clock: Clock,
+        growth: dict[str, dict[str, float]] | None = None,
+    ) -> None:
+        """Start from ``leaves``; energy counters grow by ``growth`` per hour."""
         self.leaves = leaves
         self._clock = clock
         self._started = clock.time()
+        self._growth = GROWTH if growth is None else growth
+        # Leaves removed (tests, control server): these answer 404, every
+        # other path outside the tree 403, as a real gateway does.
+        self.removed: set[str] = set()
 
     def _children(self, path: str) -> list[str]:
         prefix = path.rstrip("/") + "/"
@@ -281,7 +426,7 @@ class ResourceTree:
     def _live(self, leaf: Json) -> Json:
         resource = copy.deepcopy(leaf)
         hours = max(0.0, self._clock.time() - self._started) / 3600
-        growth = GROWTH.get(leaf["id"])
+        growth = self._growth.get(leaf["id"])
         if growth:
             resource["values"] = [
                 {key: round(value + growth.get(key, 0.0) * hours, 3)}
@@ -360,6 +505,25 @@ class ResourceTree:
             if setpoint is not None:
                 self._set(f"{base}/currentSetpoint", setpoint)
 
+    def remove(self, path: str) -> bool:
+        """Remove a leaf: it answers 404 from now on; False when there was none."""
+        if self.leaves.pop(path, None) is None:
+            return False
+        self.removed.add(path)
+        return True
+
+    def absent_status(self, path: str) -> int:
+        """The HTTP status for a path the tree lacks.
+
+        404 for a leaf that was removed (or a folder of removed leaves only),
+        403 for every other path: real gateways answer 403 for a path outside
+        the specification.
+        """
+        path = path.rstrip("/") or "/"
+        prefix = path + "/"
+        gone = path in self.removed or any(r.startswith(prefix) for r in self.removed)
+        return 404 if gone else 403
+
     def set_raw(self, path: str, value: Any) -> None:
         """Set a value without any check (control server, tests)."""
         self.leaves[path]["value"] = value
@@ -373,3 +537,26 @@ class ResourceTree:
                 self.leaves[path]["value"] = item[label]
                 return
         raise KeyError(label)
+
+
+type TreeFactory = Callable[..., dict[str, Json]]
+
+# The installations a simulated gateway can be connected to: tree and growth.
+INSTALLATIONS: dict[str, tuple[TreeFactory, dict[str, dict[str, float]]]] = {
+    "boiler": (default_tree, GROWTH),
+    "heat-pump": (heat_pump_tree, HEAT_PUMP_GROWTH),
+}
+
+
+def installation_tree(installation: str, clock: Clock, **identity: str) -> ResourceTree:
+    """The resource tree of ``installation`` (see ``INSTALLATIONS``).
+
+    ``identity``: ``brand``, ``uuid``, ``firmware``, ``hardware``, ``serial``.
+    """
+    try:
+        factory, growth = INSTALLATIONS[installation]
+    except KeyError:
+        raise ValueError(
+            f"no installation {installation!r}: one of {', '.join(INSTALLATIONS)}"
+        ) from None
+    return ResourceTree(factory(**identity), clock, growth)

@@ -1,8 +1,17 @@
 """The simulated Home Comfort gateway (Bosch Connect-Key K40RF).
 
-Two TLS listeners (auth port and API port) with the Local API's TLS rules, a
-control sub-application (button press, state, values, clock) and, when asked,
-a zeroconf advertisement of ``_gateway-tt-local-api._tcp.local.``.
+Two channels on one device, as on a real K 40 RF:
+
+- partner (the Local API document): auth port and API port with the Local
+  API's TLS rules (mutual TLS, partner client certificate), zeroconf
+  ``_gateway-tt-local-api._tcp.local.``;
+- owner (the K 40 RF document, see ``owner.py``): ports 9442 (tokens, with
+  the sticker's password) and 9443 (resources, read-only; listening only once
+  a token exists), zeroconf ``_hvac-open-api._tcp.local.``.
+
+Both serve the same resource tree. One button press opens the proximity
+window of both channels. A control sub-application (button press, state,
+values, clock) drives it.
 
 For the tests of what a client must refuse, the simulator can also play an
 impostor (``impersonate``: a Bosch certificate of another device, or a
@@ -26,10 +35,25 @@ from simulator.faults import Faults, Handler
 from simulator.options import Options
 from simulator.server import HOST, ControlAction, make_app
 
-from .certs import IMPOSTOR_KINDS, GatewayPki, ImpostorKind, gateway_pki
+from .certs import (
+    IMPOSTOR_KINDS,
+    GatewayPki,
+    ImpostorKind,
+    gateway_pki,
+    owner_certificate,
+)
 from .listener import TlsListener
-from .resources import ResourceTree, default_tree
-from .tls import impostor_context, server_context
+from .owner import (
+    DEFAULT_OWNER_API_PORT,
+    DEFAULT_OWNER_AUTH_PORT,
+    OWNER_SERVICE_TYPE,
+    OwnerAuthority,
+    load_sticker,
+)
+from .recordings import BOILER_METERS, HEAT_PUMP_METERS, Recordings
+from .resources import ResourceTree, installation_tree
+from .signals import BROKEN as BROKEN_SIGNAL, BROKEN_BODY
+from .tls import impostor_context, owner_context, server_context
 from .tokens import DEMO_CLIENT_ID, READ_ONLY_CLIENT_ID, TokenAuthority
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,6 +79,11 @@ class Identity:
     def instance(self) -> str:
         """Zeroconf instance name: ``<model>-<uuid>``, lower case."""
         return f"{self.model.lower()}-{self.uuid}"
+
+    @property
+    def owner_instance(self) -> str:
+        """The owner channel's instance name: ``K40RF-<device id>``."""
+        return f"K40RF-{self.uuid}"
 
 
 @dataclass(slots=True)
@@ -84,6 +113,8 @@ class GatewaySimulator:
     zeroconf: bool | None = None  # None: as options.zeroconf says
     name: str = "gateway"
     faults: Faults = field(default_factory=Faults)
+    # Which installation the gateway is connected to: "boiler" or "heat-pump".
+    installation: str = "boiler"
 
     def __post_init__(self) -> None:
         """Make (or load) the PKI, the token authority and the resources."""
@@ -92,15 +123,21 @@ class GatewaySimulator:
         self.tokens = TokenAuthority(
             clock=self.options.clock, store=folder / "tokens.json"
         )
-        self.resources = ResourceTree(
-            default_tree(
-                brand=self.identity.brand,
-                uuid=self.identity.uuid,
-                firmware=self.identity.firmware,
-                hardware=self.identity.hardware,
-                serial=self.identity.serial,
-            ),
+        self.resources: ResourceTree = installation_tree(
+            self.installation,
             self.options.clock,
+            brand=self.identity.brand,
+            uuid=self.identity.uuid,
+            firmware=self.identity.firmware,
+            hardware=self.identity.hardware,
+            serial=self.identity.serial,
+        )
+        # history helper: /recordings of the installation
+        self.recordings = Recordings(
+            self.options.clock,
+            dict(
+                HEAT_PUMP_METERS if self.installation == "heat-pump" else BOILER_METERS
+            ),
         )
         self.auth = TlsListener(
             self._auth_app(),
@@ -112,6 +149,25 @@ class GatewaySimulator:
             server_context(self.pki),
             port=self.options.port(DEFAULT_API_PORT),
         )
+        self.sticker = load_sticker(folder, self.identity.uuid)
+        self.owner = OwnerAuthority(
+            clock=self.options.clock,
+            sticker=self.sticker,
+            store=folder / "owner-tokens.json",
+        )
+        self.owner_certificate = owner_certificate(folder, self.identity.uuid)
+        self.owner_auth = TlsListener(
+            self._owner_auth_app(),
+            owner_context(folder),
+            port=self.options.port(DEFAULT_OWNER_AUTH_PORT),
+        )
+        self.owner_api = TlsListener(
+            self._owner_api_app(),
+            owner_context(folder),
+            port=self.options.port(DEFAULT_OWNER_API_PORT),
+        )
+        self.owner_api_listening = False
+        self.owner_service_info: ServiceInfo | None = None
         self._zeroconf: AsyncZeroconf | None = None
         self.service_info: ServiceInfo | None = None
         self.in_flight = 0  # API requests being answered right now
@@ -146,9 +202,30 @@ class GatewaySimulator:
         """How many tokens the gateway has issued."""
         return len(self.tokens.tokens)
 
+    @property
+    def owner_auth_port(self) -> int:
+        """The owner channel's token port (9442 in the demo)."""
+        return self.owner_auth.port
+
+    @property
+    def owner_api_port(self) -> int:
+        """The owner channel's resource port (9443; listening once a token exists)."""
+        return self.owner_api.port
+
     def press(self) -> None:
-        """Press both buttons: a token may be requested within 60 s."""
+        """Press both buttons: a token may be requested (partner 60 s, owner 5 min)."""
         self.tokens.press()
+        self.owner.press()
+
+    def renew_owner_certificate(self) -> None:
+        """A new owner certificate (new key, same device id), as after an update."""
+        folder = self.options.state_dir / "gateway"
+        self.owner_certificate = owner_certificate(
+            folder, self.identity.uuid, renew=True
+        )
+        for listener in (self.owner_auth, self.owner_api):
+            listener.ssl_context = owner_context(folder)
+            listener.drop_connections()
 
     def set_value(self, path: str, value: Any) -> None:
         """Set a resource's raw value, unchecked (e.g. a sentinel number)."""
@@ -160,7 +237,8 @@ class GatewaySimulator:
 
     def remove(self, path: str) -> None:
         """Remove a resource: the API answers 404 for it from now on."""
-        del self.resources.leaves[path]
+        if not self.resources.remove(path):
+            raise KeyError(path)
 
     def impersonate(self, kind: ImpostorKind | None) -> None:
         """Play an impostor on both ports from now on (None: the gateway again).
@@ -181,6 +259,15 @@ class GatewaySimulator:
         self.impostor = kind
         for listener in (self.auth, self.api):
             listener.ssl_context = context
+            listener.drop_connections()
+        folder = self.options.state_dir / "gateway"
+        owner = (
+            owner_context(folder)
+            if kind is None
+            else impostor_context(self.pki, kind, self.identity.uuid)
+        )
+        for listener in (self.owner_auth, self.owner_api):
+            listener.ssl_context = owner
             listener.drop_connections()
 
     def oversize(
@@ -208,6 +295,13 @@ class GatewaySimulator:
             "serial": self.identity.serial,
             "model": self.identity.model,
             "brand": self.identity.brand,
+            "owner_service_type": OWNER_SERVICE_TYPE,
+            "owner_instance": self.identity.owner_instance,
+            "owner_auth_port": self.owner_auth_port,
+            "owner_api_port": self.owner_api_port,
+            "sticker_login": self.sticker.login,
+            "sticker_password": self.sticker.password,
+            "sticker_qr": self.sticker.qr,
         }
 
     def state(self) -> dict[str, Any]:
@@ -223,13 +317,26 @@ class GatewaySimulator:
             "clients": {k: list(v) for k, v in self.tokens.clients.items()},
             "zeroconf": self._zeroconf is not None,
             "impostor": self.impostor,
+            "owner_tokens_issued": len(self.owner.tokens),
+            "owner_tokens_max": self.owner.max_tokens,
+            "owner_token_requests": self.owner.requests,
+            "owner_window_open": self.owner.window_open,
+            "owner_api_listening": self.owner_api_listening,
         }
 
     # ---- lifecycle --------------------------------------------------------
     async def start(self) -> None:
-        """Listen on both ports; advertise over zeroconf when asked."""
+        """Listen on the ports; advertise over zeroconf when asked."""
         await self.auth.start()
         await self.api.start()
+        await self.owner_auth.start()
+        if self.owner.tokens:
+            await self._start_owner_api()
+        elif self.owner_api.port == 0:
+            # Not listening yet, but its number is announced: keep one free.
+            with socket.socket() as probe:
+                probe.bind((HOST, 0))
+                self.owner_api.port = probe.getsockname()[1]
         advertise = self.options.zeroconf if self.zeroconf is None else self.zeroconf
         if advertise:
             await self.start_zeroconf()
@@ -239,6 +346,15 @@ class GatewaySimulator:
         await self.stop_zeroconf()
         await self.api.stop()
         await self.auth.stop()
+        await self.owner_auth.stop()
+        await self.owner_api.stop()
+        self.owner_api_listening = False
+
+    async def _start_owner_api(self) -> None:
+        """Port 9443 opens once the gateway has issued a token."""
+        if not self.owner_api_listening:
+            await self.owner_api.start()
+            self.owner_api_listening = True
 
     async def start_zeroconf(self) -> ServiceInfo:
         """Advertise ``<model>-<uuid>._gateway-tt-local-api._tcp.local.``."""
@@ -272,6 +388,23 @@ class GatewaySimulator:
             self.service_info, strict=False, allow_name_change=True
         )
         await broadcast
+        self.owner_service_info = ServiceInfo(
+            OWNER_SERVICE_TYPE,
+            f"{identity.owner_instance}.{OWNER_SERVICE_TYPE}",
+            addresses=[socket.inet_aton(HOST)],
+            port=self.owner_api_port,
+            properties={
+                "model": identity.model,
+                "brand": identity.brand,
+                "uuid": identity.uuid,
+                "authport": str(self.owner_auth_port),
+            },
+            server=f"{identity.instance}.local.",
+        )
+        broadcast = await self._zeroconf.async_register_service(
+            self.owner_service_info, allow_name_change=True
+        )
+        await broadcast
         return self.service_info
 
     async def announce(self) -> bool:
@@ -282,18 +415,20 @@ class GatewaySimulator:
         """
         if self._zeroconf is None or self.service_info is None:
             return False
-        broadcast = await self._zeroconf.async_update_service(self.service_info)
-        await broadcast
+        for info in (self.service_info, self.owner_service_info):
+            if info is not None:
+                broadcast = await self._zeroconf.async_update_service(info)
+                await broadcast
         return True
 
     async def stop_zeroconf(self) -> None:
         """Withdraw the advertisement."""
         if self._zeroconf is not None:
-            if self.service_info is not None:
-                goodbye = await self._zeroconf.async_unregister_service(
-                    self.service_info
-                )
-                await goodbye
+            for info in (self.service_info, self.owner_service_info):
+                if info is not None:
+                    goodbye = await self._zeroconf.async_unregister_service(info)
+                    await goodbye
+            self.owner_service_info = None
             await self._zeroconf.async_close()
             self._zeroconf = None
 
@@ -365,15 +500,58 @@ class GatewaySimulator:
         app = make_app(self.faults)
         app.middlewares.append(self._oversize)
         app.middlewares.insert(0, self._count)
+        # history helper: recordings and a signal that is not JSON
+        app.router.add_route("GET", "/recordings/{tail:.*}", self._recording)
+        app.router.add_route("GET", BROKEN_SIGNAL, self._broken_signal)
         app.router.add_route("GET", "/{path:.*}", self._get)
         app.router.add_route("PUT", "/{path:.*}", self._put)
         return app
 
+    # ---- the owner channel's two ports ------------------------------------
+    def _owner_auth_app(self) -> web.Application:
+        app = make_app(self.faults)
+        app.middlewares.append(self._oversize)
+        app.router.add_post("/auth/token", self._owner_token)
+        app.router.add_get("/auth/token", self._owner_list)
+        app.router.add_post("/auth/revoke", self._owner_revoke)
+        app.router.add_route("*", "/{path:.*}", _forbidden)
+        return app
+
+    def _owner_api_app(self) -> web.Application:
+        app = make_app(self.faults)
+        app.middlewares.append(self._oversize)
+        app.middlewares.insert(0, self._count)
+        app.router.add_route("GET", "/{path:.*}", self._owner_get)
+        app.router.add_route("*", "/{path:.*}", _forbidden)
+        return app
+
+    async def _owner_token(self, request: web.Request) -> web.Response:
+        form = await _form(request)
+        status, body = self.owner.request(request.content_type, form)
+        if status == 200:
+            await self._start_owner_api()
+        return web.json_response(body, status=status)
+
+    async def _owner_list(self, request: web.Request) -> web.Response:
+        status, body = self.owner.listing(request.headers.get("Authorization", ""))
+        return web.json_response(body, status=status)
+
+    async def _owner_revoke(self, request: web.Request) -> web.Response:
+        form = await _form(request)
+        status, body = self.owner.revoke(
+            request.headers.get("Authorization", ""), request.content_type, form
+        )
+        return web.json_response(body, status=status)
+
+    async def _owner_get(self, request: web.Request) -> web.Response:
+        if self.owner.find(request.headers.get("Authorization", "")) is None:
+            return web.json_response({"error": "Unauthorized"}, status=401)
+        if request.path.startswith("/auth"):
+            return await _forbidden(request)
+        return self._resource(request)
+
     async def _token(self, request: web.Request) -> web.Response:
-        form: dict[str, str] = {}
-        if request.content_type == "application/x-www-form-urlencoded":
-            posted = await request.post()
-            form = {k: v for k, v in posted.items() if isinstance(v, str)}
+        form = await _form(request)
         status, body = self.tokens.request(request.content_type, form)
         return web.json_response(body, status=status)
 
@@ -395,10 +573,37 @@ class GatewaySimulator:
     async def _get(self, request: web.Request) -> web.Response:
         if (refused := self._bearer(request, write=False)) is not None:
             return refused
+        return self._resource(request)
+
+    def _resource(self, request: web.Request) -> web.Response:
+        """A resource of the tree (either channel, bearer already checked)."""
         resource = self.resources.get(request.path, self._base_url())
         if resource is None:
-            return web.json_response({"error": "Not Found"}, status=404)
+            return self._absent(request.path)
         return web.json_response(resource)
+
+    def _absent(self, path: str) -> web.Response:
+        """403 outside the tree (as real gateways), 404 for a removed leaf."""
+        status = self.resources.absent_status(path)
+        error = "Not Found" if status == 404 else "Forbidden"
+        return web.json_response({"error": error}, status=status)
+
+    async def _recording(self, request: web.Request) -> web.Response:
+        """``GET /recordings/<resource>?sampleRate=..`` (history helper)."""
+        if (refused := self._bearer(request, write=False)) is not None:
+            return refused
+        status, body = self.recordings.answer(
+            request.path, request.query, self._base_url()
+        )
+        return web.json_response(body, status=status)
+
+    async def _broken_signal(self, request: web.Request) -> web.Response:
+        """A signal whose answer is not JSON (where the tree has it)."""
+        if (refused := self._bearer(request, write=False)) is not None:
+            return refused
+        if BROKEN_SIGNAL not in self.resources.leaves:
+            return await self._get(request)  # as any path outside the tree
+        return web.Response(body=BROKEN_BODY, content_type="application/json")
 
     async def _put(self, request: web.Request) -> web.Response:
         if (refused := self._bearer(request, write=True)) is not None:
@@ -409,7 +614,7 @@ class GatewaySimulator:
                 return web.json_response(
                     {"error": "a folder cannot be written"}, status=400
                 )
-            return web.json_response({"error": "Not Found"}, status=404)
+            return self._absent(path)
         try:
             body = await request.json()
         except ValueError, UnicodeDecodeError:
@@ -457,8 +662,7 @@ class GatewaySimulator:
 
         async def remove(request: web.Request) -> web.Response:
             path = request.query.get("path", "")
-            removed = self.resources.leaves.pop(path, None)
-            return web.json_response({"removed": removed is not None})
+            return web.json_response({"removed": self.resources.remove(path)})
 
         async def clock(request: web.Request) -> web.Response:
             body: dict[str, Any] = await request.json()
@@ -470,7 +674,12 @@ class GatewaySimulator:
 
         async def reset(request: web.Request) -> web.Response:
             self.tokens.factory_reset()
+            self.owner.factory_reset()
             return web.json_response({"tokens_issued": 0})
+
+        async def renew(request: web.Request) -> web.Response:
+            self.renew_owner_certificate()
+            return web.json_response({"renewed": True})
 
         return [
             web.post("/press", press),
@@ -481,6 +690,7 @@ class GatewaySimulator:
             web.post("/clock", clock),
             web.post("/factory-reset", reset),
             web.post("/announce", announce),
+            web.post("/owner/renew-certificate", renew),
         ]
 
     def control_actions(self) -> list[ControlAction]:
@@ -505,6 +715,11 @@ class GatewaySimulator:
             ControlAction(
                 "Announce on the network again (zeroconf)", "POST", "/announce"
             ),
+            ControlAction(
+                "New owner-channel certificate (as after an update)",
+                "POST",
+                "/owner/renew-certificate",
+            ),
         ]
 
     def describe(self) -> list[str]:
@@ -522,7 +737,28 @@ class GatewaySimulator:
             f"  Bosch root:         {pki.bosch_root_path}",
             "  proximity check: python -m simulator press   (then submit within 60 s)",
             f"  tokens issued: {self.token_count} of {self.tokens.max_tokens}",
+            "Owner channel (K 40 RF document) of the same gateway:",
+            f"  host: {self.options.hostname}   token port: {self.owner_auth_port}"
+            f"   resource port: {self.owner_api_port}",
+            f"  zeroconf: {OWNER_SERVICE_TYPE} instance {self.identity.owner_instance}",
+            f"  sticker: Login {self.sticker.login}   Pass {self.sticker.password}",
+            f"  sticker QR text: {self.sticker.qr}",
+            "  proximity check: python -m simulator press   (then submit within 5 min)",
+            f"  tokens issued: {len(self.owner.tokens)} of {self.owner.max_tokens}",
         ]
+
+
+async def _forbidden(request: web.Request) -> web.Response:
+    """What a real gateway answers for a path or method it does not serve."""
+    return web.json_response({"error": "Forbidden"}, status=403)
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    """The form fields of a form-encoded request (else none)."""
+    if request.content_type != "application/x-www-form-urlencoded":
+        return {}
+    posted = await request.post()
+    return {k: v for k, v in posted.items() if isinstance(v, str)}
 
 
 def _gone(request: web.Request) -> bool:

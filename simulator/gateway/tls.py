@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from pathlib import Path
 import ssl
 
 from .certs import GatewayPki, ImpostorKind, impostor_certificate
@@ -86,6 +87,21 @@ def server_context(pki: GatewayPki) -> ssl.SSLContext:
     return context
 
 
+def owner_context(folder: Path) -> ssl.SSLContext:
+    """The server context of the owner channel: no client certificate asked.
+
+    Presents ``owner-server.pem`` of ``folder`` (see ``owner_certificate``).
+    The K 40 RF document fixes no cipher list: TLS 1.2 or newer.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(
+        folder / "owner-server.pem", folder / "owner-server.key.pem"
+    )
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def impostor_context(
     pki: GatewayPki, kind: ImpostorKind, device_id: str
 ) -> ssl.SSLContext:
@@ -113,5 +129,6 @@ __all__ = [
     "MAX_CHAIN",
     "chain_too_deep",
     "impostor_context",
+    "owner_context",
     "server_context",
 ]

@@ -147,11 +147,11 @@ def _submit(page: Page) -> None:
     page.locator("dialog-data-entry-flow").get_by_role("button", name="Submit").click()
 
 
-def _open_discovered_gateway(page: Page, serial: str) -> Locator:
-    """Open the discovered gateway with this serial number.
+def _open_discovered_gateway(page: Page, device: str) -> Locator:
+    """Open the discovered gateway with this device number.
 
     Another simulated gateway (a demo running beside the tests) may be
-    discovered too: each card's first step names the serial number.
+    discovered too: each card's first step names the device number.
     """
     dialog = page.locator("dialog-data-entry-flow")
     cards = page.locator("ha-config-flow-card").filter(has_text="Bosch Connect")
@@ -160,12 +160,12 @@ def _open_discovered_gateway(page: Page, serial: str) -> Locator:
         for index in range(cards.count()):
             cards.nth(index).get_by_role("button", name="Add").click()
             expect(dialog.get_by_text("Gateway found")).to_be_visible()
-            if dialog.get_by_text(serial).is_visible():
+            if dialog.get_by_text(device).is_visible():
                 return dialog
             dialog.get_by_label("Close").filter(visible=True).first.click()
             expect(dialog).to_be_hidden()
         page.wait_for_timeout(1000)
-    raise AssertionError(f"no discovered gateway with serial number {serial}")
+    raise AssertionError(f"no discovered gateway with device number {device}")
 
 
 def test_gateway_pairing(
@@ -174,10 +174,14 @@ def test_gateway_pairing(
     """Discovered gateway -> credentials -> proximity (buttons) -> entry."""
     info = simulator.control("GET", "/gateway/info")
     goto(page, f"{home_assistant.url}/config/integrations/dashboard")
-    dialog = _open_discovered_gateway(page, str(info["serial"]))
+    dialog = _open_discovered_gateway(page, str(info["uuid"]))
     shot(page, "04-gateway-found")
     _submit(page)
 
+    # One discovered gateway, two channels: the owner's (the label) comes first.
+    expect(dialog.get_by_text("With the label (owner)")).to_be_visible()
+    shot(page, "04-gateway-channel")
+    dialog.get_by_text("With partner credentials", exact=True).click()
     expect(dialog.get_by_text("Partner credentials")).to_be_visible()
     _field(dialog, "Client ID").fill(str(info["client_id"]))
     _field(dialog, "Client certificate").fill(_pem(info["client_cert_path"]))
@@ -270,6 +274,51 @@ def _open_service_menu(page: Page, home_assistant: HomeAssistant) -> Locator:
         another.click()
     expect(menu).to_be_visible()
     return dialog
+
+
+def test_owner_gateway(
+    page: Page, home_assistant: HomeAssistant, simulator: Simulator
+) -> None:
+    """By hand, the owner channel: address, certificate shown, label, press, entry.
+
+    The same gateway already has the partner entry above: an owner entry may
+    exist beside it.
+    """
+    info = simulator.control("GET", "/gateway/info")
+    dialog = _open_service_menu(page, home_assistant)
+    dialog.get_by_text("Home Comfort gateway", exact=True).click()
+    dialog.get_by_text("With the label (owner)", exact=True).click()
+    _field(dialog, "Host").fill(str(info["host"]))
+    for label, port in (
+        ("Token port", info["owner_auth_port"]),
+        ("Resource port", info["owner_api_port"]),
+    ):
+        field = dialog.get_by_role("spinbutton", name=label)
+        field.fill(str(port))
+    _submit(page)
+
+    expect(dialog.get_by_text(f"is device {info['uuid']}")).to_be_visible()
+    shot(page, "07b-owner-certificate")
+    dialog.get_by_text("Pair with the label", exact=True).click()
+    _field(dialog, "Login").fill(str(info["sticker_login"]))
+    _field(dialog, "Pass").fill(str(info["sticker_password"]))
+    shot(page, "07c-owner-label")
+    # (The press of the partner pairing above is still within its five
+    # minutes for the owner channel; press again as a user would.)
+    simulator.control("POST", "/gateway/press", {})
+    _submit(page)
+    _expect_created(dialog)
+    shot(page, "07d-owner-created")
+    _finish(dialog)
+    expect(dialog).to_be_hidden()
+    entries = home_assistant.api("GET", "/api/config/config_entries/entry")
+    gateways = [
+        e
+        for e in entries
+        if e["domain"] == "bosch_connect" and e["title"].startswith(str(info["brand"]))
+    ]
+    # The partner entry of the same gateway and the owner entry, both loaded.
+    assert [e["state"] for e in gateways] == ["loaded", "loaded"]
 
 
 def test_ebike_account(

@@ -252,3 +252,24 @@ async def announce(hass: HomeAssistant, info: ZeroconfServiceInfo) -> dict[str, 
     )
     await hass.async_block_till_done()
     return dict(result)
+
+
+# ---- a heat-pump installation ------------------------------------------------------
+
+
+@pytest.fixture
+async def heat_pump_sim(
+    sim_options: Options, socket_enabled: None, gateway_pki_folder: Path
+) -> AsyncGenerator[GatewaySimulator]:
+    """A running gateway simulator on a heat pump (``installation="heat-pump"``).
+
+    A test module that sets up Home Assistant against it overrides
+    ``gateway_sim`` with it (the entry fixtures then follow).
+    """
+    shutil.copytree(gateway_pki_folder, sim_options.state_dir / "gateway")
+    sim = GatewaySimulator(sim_options, identity=Identity(), installation="heat-pump")
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()

@@ -251,9 +251,29 @@ async def test_write_bad_bodies(
             assert response.status == 400
 
 
-async def test_write_absent_is_404(gateway_authed_client: GatewayClient) -> None:
-    with pytest.raises(ResourceNotFoundError):
+async def test_write_outside_the_tree_is_403_forbidden(
+    gateway_authed_client: GatewayClient, gateway_sim: GatewaySimulator
+) -> None:
+    """A write's 403 stays "forbidden"; a removed resource answers 404."""
+    with pytest.raises(GatewayForbiddenError):
         await gateway_authed_client.put("/heatingCircuits/hc9/operationMode", "auto")
+    gateway_sim.remove("/heatingCircuits/hc1/operationMode")
+    with pytest.raises(ResourceNotFoundError):
+        await gateway_authed_client.put("/heatingCircuits/hc1/operationMode", "auto")
+
+
+async def test_read_outside_the_tree_is_absent(
+    gateway_authed_client: GatewayClient, gateway_sim: GatewaySimulator
+) -> None:
+    """Real gateways answer 403 for a path outside the specification: absent."""
+    gateway_sim.faults.log.clear()
+    with pytest.raises(ResourceNotFoundError) as err:
+        await gateway_authed_client.get("/solarCircuits")
+    assert err.value.path == "/solarCircuits"
+    assert gateway_sim.resources.absent_status("/solarCircuits") == 403
+    got = await gateway_authed_client.get_many(["/solarCircuits", "/gateway/brand"])
+    assert got["/solarCircuits"] is None
+    assert got["/gateway/brand"] is not None
 
 
 async def test_unknown_token_is_401(
@@ -291,15 +311,16 @@ async def test_read_only_scope_is_403_on_write(
     assert gateway_sim.resources.leaves[f"{HC1}/operationMode"]["value"] == "auto"
 
 
-async def test_token_without_read_scope_is_403_on_read(
+async def test_token_without_read_scope_reads_nothing(
     gateway_client: GatewayClient, gateway_sim: GatewaySimulator
 ) -> None:
+    """A read's 403 means absent (as outside the tree): nothing is read."""
     gateway_sim.press()
     token = await gateway_client.request_token(
         DEMO_CLIENT_ID, "Writer", ["service.level1.write"]
     )
     gateway_client.set_token(token.access_token)
-    with pytest.raises(GatewayForbiddenError):
+    with pytest.raises(ResourceNotFoundError):
         await gateway_client.get("/gateway/brand")
 
 

@@ -51,8 +51,11 @@ async def _to_credentials(hass: HomeAssistant, sim: GatewaySimulator) -> str:
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "gateway"}
     )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "gateway"
+    assert result["step_id"] == "gateway_partner"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {"host": sim.host, "api_port": sim.api_port, "auth_port": sim.auth_port},
@@ -75,6 +78,40 @@ async def _to_proximity(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "gateway_proximity"
     return flow_id
+
+
+async def test_back_from_the_press_step(
+    hass: HomeAssistant,
+    gateway_sim: GatewaySimulator,
+    gateway_credentials: dict[str, str],
+) -> None:
+    """From the press step back to the credentials: kept as typed (not the key)."""
+    flow_id = await _to_proximity(
+        hass, gateway_sim, gateway_credentials, client_name="Wohnzimmer"
+    )
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"change_entries": True}
+    )
+    assert result["step_id"] == "gateway_credentials"
+    assert result["errors"] == {}
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["client_name"] == "Wohnzimmer"
+    assert suggested["client_id"] == DEMO_CLIENT_ID
+    assert "client_key" not in suggested
+    # Nothing was asked of the token endpoint.
+    assert gateway_sim.tokens.requests == 0
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, _credentials(gateway_credentials)
+    )
+    assert result["step_id"] == "gateway_proximity"
+    gateway_sim.press()
+    result = await hass.config_entries.flow.async_configure(flow_id, {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["client_name"] == "Home Assistant"
 
 
 async def test_manual_flow_creates_entry(
@@ -131,6 +168,9 @@ async def test_manual_flow_aborts_for_known_address(
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "gateway"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -421,11 +461,16 @@ async def test_discovery_flow(
         "model": "K40RF",
         "brand": "Bosch",
         "serial": SERIAL,
+        "device": UUID,
         "host": gateway_sim.host,
     }
     flows = hass.config_entries.flow.async_progress()
     assert flows[0]["context"]["title_placeholders"] == {"name": "Bosch K40RF"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
+    )
     assert result["step_id"] == "gateway_credentials"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], _credentials(gateway_credentials)

@@ -43,7 +43,7 @@ async def test_polls_only_what_the_probe_found(
     gateway_sim: GatewaySimulator,
     loaded_gateway_entry: MockConfigEntry,
 ) -> None:
-    """After the probe, a poll reads exactly the resources found, 4 at a time."""
+    """After the probe, a poll reads the resources of enabled entities, 4 at a time."""
     coordinator = loaded_gateway_entry.runtime_data.coordinator
     layout = coordinator.layout
     assert layout.heating_circuits == ("hc1", "hc2")
@@ -57,11 +57,14 @@ async def test_polls_only_what_the_probe_found(
     gateway_sim.max_in_flight = 0
     await coordinator.async_refresh()
     requested = [r.path for r in gateway_sim.faults.requests(method="GET")]
-    # Every resource once; of the hot-water levels only the one in use ("high").
+    # Every resource once; of the hot-water levels only the one in use
+    # ("high"); nothing for the entities disabled by default (firmware, hardware).
     assert len(requested) == len(set(requested))
     assert set(requested) == set(layout.paths) - {
         "/dhwCircuits/dhw1/temperatureLevels/low",
         "/dhwCircuits/dhw1/temperatureLevels/eco",
+        "/gateway/versionFirmware",
+        "/gateway/versionHardware",
     }
     assert set(requested) == coordinator.polled_paths
     assert 2 <= gateway_sim.max_in_flight <= 4

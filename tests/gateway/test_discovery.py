@@ -26,7 +26,7 @@ from simulator.gateway import GatewaySimulator, Identity
 from simulator.gateway.tokens import DEMO_CLIENT_ID
 from simulator.options import Options
 
-from .test_zeroconf import manifest_service_type
+from .test_zeroconf import manifest_service_type, manifest_service_types
 
 
 async def _resolve(service_type: str, uuid: str) -> AsyncServiceInfo:
@@ -80,9 +80,13 @@ async def test_announced_gateway_is_set_up(
             "model": "K40RF",
             "brand": "Bosch",
             "serial": sim.identity.serial,
+            "device": uuid,
             "host": "127.0.0.1",
         }
         result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "gateway_partner"}
+        )
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
             {
@@ -114,6 +118,52 @@ async def test_announced_gateway_is_set_up(
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "already_configured"
         assert sim.token_count == 1
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await sim.stop()
+
+
+async def test_announced_owner_channel_is_set_up(
+    hass: HomeAssistant,
+    sim_options: Options,
+    socket_enabled: None,
+    gateway_pki_folder: Path,
+) -> None:
+    """The owner announcement, resolved by zeroconf, leads to an owner entry."""
+    uuid = str(random.randint(10**8, 10**9 - 1))
+    shutil.copytree(gateway_pki_folder, sim_options.state_dir / "gateway")
+    sim_options.zeroconf = True
+    sim = GatewaySimulator(sim_options, identity=Identity(uuid=uuid))
+    await sim.start()
+    try:
+        resolved = await _resolve(manifest_service_types()[1], uuid)
+        discovery = info_from_service(resolved)
+        assert discovery is not None
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN,
+            context={"source": config_entries.SOURCE_ZEROCONF},
+            data=discovery,
+        )
+        assert result["step_id"] == "gateway_discovery_confirm"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "gateway_owner"}
+        )
+        assert result["step_id"] == "gateway_owner_auth"
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "gateway_owner_sticker"}
+        )
+        sim.press()
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"sticker_qr": sim.sticker.qr}
+        )
+        await hass.async_block_till_done()
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        entry = result["result"]
+        assert entry.unique_id == f"{uuid}-owner"
+        assert entry.data["auth_port"] == sim.owner_auth_port
+        assert entry.data["api_port"] == sim.owner_api_port
+        assert entry.state is ConfigEntryState.LOADED
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await sim.stop()

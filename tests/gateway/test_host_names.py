@@ -31,6 +31,9 @@ async def test_manual_host_name(
         result["flow_id"], {"next_step_id": "gateway"}
     )
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
             "host": "localhost",

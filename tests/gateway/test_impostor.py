@@ -359,6 +359,9 @@ async def _manual_to_credentials(
         result["flow_id"], {"next_step_id": "gateway"}
     )
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"host": host, "api_port": api_port, "auth_port": auth_port}
     )
     assert result["step_id"] == "gateway_credentials"
@@ -375,6 +378,9 @@ async def test_discovery_of_a_gateway_that_is_another_device(
         DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
+    )
     gateway_sim.press()
     result = await _credentials_step(hass, result["flow_id"], gateway_sim)
     assert result["step_id"] == "gateway_credentials"

@@ -15,7 +15,12 @@ import shutil
 from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
-from custom_components.bosch_connect.gateway.txt import SERVICE_TYPE, parse_txt
+from custom_components.bosch_connect.gateway.txt import (
+    OWNER_SERVICE_TYPE,
+    SERVICE_TYPE,
+    parse_owner_txt,
+    parse_txt,
+)
 from simulator.gateway import GatewaySimulator, Identity
 from simulator.options import Options
 
@@ -27,17 +32,24 @@ MANIFEST = (
 )
 
 
+def manifest_service_types() -> tuple[str, ...]:
+    """The zeroconf types Home Assistant listens for, from the manifest."""
+    return tuple(
+        entry if isinstance(entry, str) else entry["type"]
+        for entry in json.loads(MANIFEST.read_text())["zeroconf"]
+    )
+
+
 def manifest_service_type() -> str:
-    """The zeroconf type Home Assistant listens for, from the manifest."""
-    (entry,) = json.loads(MANIFEST.read_text())["zeroconf"]
-    return entry if isinstance(entry, str) else entry["type"]
+    """The partner channel's type (the first of the manifest)."""
+    return manifest_service_types()[0]
 
 
 async def test_browser_finds_the_gateway(
     sim_options: Options, socket_enabled: None, gateway_pki_folder: Path
 ) -> None:
     service_type = manifest_service_type()
-    assert service_type == SERVICE_TYPE
+    assert manifest_service_types() == (SERVICE_TYPE, OWNER_SERVICE_TYPE)
     # A uuid of its own: other test runs (or the demo) may advertise too.
     uuid = str(random.randint(10**8, 10**9 - 1))
     shutil.copytree(gateway_pki_folder, sim_options.state_dir / "gateway")
@@ -47,6 +59,7 @@ async def test_browser_finds_the_gateway(
     assert "not advertised" not in "\n".join(gateway_sim.describe())
     try:
         await _browse(gateway_sim, service_type, uuid)
+        await _browse_owner(gateway_sim, uuid)
         # Announced again on request (the demo and the e2e suite ask once
         # Home Assistant listens).
         assert await gateway_sim.announce()
@@ -93,3 +106,35 @@ async def _browse(gateway_sim: GatewaySimulator, service_type: str, uuid: str) -
         await browser.async_cancel()
         await browser_zc.async_close()
     assert gateway_sim.state()["zeroconf"] is True
+
+
+async def _browse_owner(gateway_sim: GatewaySimulator, uuid: str) -> None:
+    """The owner channel's announcement: ``K40RF-<device id>``, its own TXT."""
+    found: asyncio.Queue[str] = asyncio.Queue()
+
+    def on_change(
+        zeroconf: Zeroconf,
+        service_type: str,
+        name: str,
+        state_change: ServiceStateChange,
+    ) -> None:
+        if state_change is ServiceStateChange.Added and uuid in name:
+            found.put_nowait(name)
+
+    browser_zc = AsyncZeroconf(interfaces=["127.0.0.1"])
+    browser = AsyncServiceBrowser(
+        browser_zc.zeroconf, [OWNER_SERVICE_TYPE], handlers=[on_change]
+    )
+    try:
+        name = await asyncio.wait_for(found.get(), timeout=10)
+        assert name == f"K40RF-{uuid}.{OWNER_SERVICE_TYPE}"
+        resolved = AsyncServiceInfo(OWNER_SERVICE_TYPE, name)
+        assert await resolved.async_request(browser_zc.zeroconf, 3000)
+        assert resolved.port == gateway_sim.owner_api_port
+        announcement = parse_owner_txt(resolved.properties, name)
+        assert announcement.authport == gateway_sim.owner_auth_port
+        assert (announcement.model, announcement.brand) == ("K40RF", "Bosch")
+        assert announcement.uuid == uuid
+    finally:
+        await browser.async_cancel()
+        await browser_zc.async_close()

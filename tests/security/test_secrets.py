@@ -196,6 +196,9 @@ async def test_gateway_secrets(
     sim = gateway_sim
     result = await _menu(hass, "gateway")
     result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_partner"}
+    )
+    result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {"host": sim.host, "api_port": sim.api_port, "auth_port": sim.auth_port},
     )

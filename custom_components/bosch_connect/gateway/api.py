@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+import datetime as dt
 import json
 import logging
 import ssl
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import aiohttp
 from cryptography import x509
@@ -40,16 +42,23 @@ from .errors import (
     GatewayServerError,
     GatewayTlsError,
     InvalidClientError,
+    InvalidGrantError,
     InvalidValueError,
     ProximityCheckRequiredError,
     ResourceNotFoundError,
     ServerCertificateRefusedError,
+    TokenForbiddenError,
     TokenLimitReachedError,
     TokenRequestRejectedError,
     UncheckedServerError,
     ValueFormatError,
 )
-from .tls import PeerIdentityError, certificate_device_id, peer_identity
+from .tls import (
+    PeerIdentityError,
+    certificate_device_id,
+    certificate_fingerprint,
+    peer_identity,
+)
 from .values import Resource, Scalar, parse_resource
 
 _LOGGER = logging.getLogger(__name__)
@@ -66,6 +75,66 @@ SCOPE_WRITE: Final = "service.level1.write"
 MAX_RESOURCE_ANSWER: Final = 64 * 1024
 # The largest token answer: a JWT with its type and scopes is well under 2 KiB.
 MAX_TOKEN_ANSWER: Final = 8 * 1024
+# Owner channel (K 40 RF document): the password grant and its read scope.
+OWNER_GRANT_TYPE: Final = "password"
+OWNER_SCOPE: Final = "open_api.read"
+# The token list of the owner channel: a few entries of ~100 bytes each; more
+# than MAX_LISTED_TOKENS entries are not shown.
+MAX_TOKEN_LIST_ANSWER: Final = 64 * 1024
+MAX_LISTED_TOKENS: Final = 100
+_MAX_NAME: Final = 64
+
+
+@dataclass(frozen=True, slots=True)
+class PeerCertificate:
+    """Who a server's certificate says it is: device id and SHA-256 fingerprint."""
+
+    device_id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedToken:
+    """One token of the owner channel's token list (never the token itself)."""
+
+    token_id: str
+    client_name: str
+    created_at: dt.datetime | None
+
+
+def _printable(value: object, limit: int = _MAX_NAME) -> str | None:
+    """Text fit to show: str or int, control characters dropped, cut at ``limit``."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = "".join(c for c in str(value) if c.isprintable()).strip()
+    return text[:limit] or None
+
+
+def _listed_token(item: object) -> ListedToken | None:
+    """One entry of ``GET /auth/token`` (None: not a token entry)."""
+    if not isinstance(item, dict):
+        return None
+    token_id = _printable(item.get("token_id"))
+    if token_id is None:
+        return None
+    created = item.get("created_at")
+    when = None
+    # Seconds since 1970, between 2000 and 2200: anything else is not a date.
+    if (
+        isinstance(created, int)
+        and not isinstance(created, bool)
+        and 946_684_800 <= created <= 7_258_118_400
+    ):
+        when = dt.datetime.fromtimestamp(created, dt.UTC)
+    return ListedToken(
+        token_id=token_id,
+        client_name=_printable(item.get("client_name")) or "",
+        created_at=when,
+    )
+
+
+# The sample rates of ``/recordings/...`` (hourly, daily, monthly, all three).
+RECORDING_SAMPLE_RATES: Final = frozenset({"PT1H", "P1D", "P1M", "all"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +173,16 @@ def _ssl_failure(err: BaseException) -> bool:
 def _refused_certificate(cause: BaseException) -> ServerCertificateRefusedError:
     """What a certificate refused in the handshake becomes."""
     if isinstance(cause, PeerIdentityError):
-        return GatewayIdentityError(
+        changed = cause.mismatch == "fingerprint"
+        err = GatewayIdentityError(
             cause.expected.device_id,
             cause.seen,
             reason=cause.verify_message,
             # The right device but not the pinned certificate: say so.
-            message=cause.verify_message if cause.mismatch == "fingerprint" else None,
+            message=cause.verify_message if changed else None,
         )
+        err.certificate_changed = changed
+        return err
     reason = getattr(cause, "verify_message", None) or None
     return ServerCertificateRefusedError(
         "the gateway certificate was refused: not issued by the configured"
@@ -232,7 +304,11 @@ class GatewayClient:
             raise GatewayConnectionError(f"{method} {path}: {err.strerror}") from err
 
     async def peer_device_id(self, port: int | None = None) -> str:
-        """The device that the server's certificate names (handshake only).
+        """The device that the server's certificate names (handshake only)."""
+        return (await self.peer_certificate(port)).device_id
+
+    async def peer_certificate(self, port: int | None = None) -> PeerCertificate:
+        """The device and fingerprint of the server's certificate (handshake only).
 
         Connects to ``port`` (default: the API port), completes the TLS
         handshake with the client's context and closes the connection without
@@ -275,9 +351,9 @@ class GatewayClient:
                 seen = certificate_device_id(x509.load_der_x509_certificate(der))
             except ValueError:
                 seen = None
-        if seen is None:
+        if seen is None or der is None:
             raise GatewayIdentityError(None, None)
-        return seen
+        return PeerCertificate(seen, certificate_fingerprint(der))
 
     async def request_token(
         self,
@@ -326,6 +402,91 @@ class GatewayClient:
             raise GatewayServerError(status)
         raise TokenRequestRejectedError(status)
 
+    # ---- the owner channel's token port ------------------------------------
+
+    async def request_owner_token(
+        self, login: str, password: str, client_name: str
+    ) -> Token:
+        """Owner channel: a token for the sticker's login and password.
+
+        Within five minutes after the button press, from the gateway's subnet
+        (else 412). Each success takes a place in the gateway's token database.
+        """
+        self._check_identity_bound()
+        form = {
+            "grant_type": OWNER_GRANT_TYPE,
+            "username": login,
+            "password": password,
+            "client_name": client_name,
+        }
+        status, body = await self._request(
+            "POST", self.auth_port, "/auth/token", data=form, limit=MAX_TOKEN_ANSWER
+        )
+        if status == 200:
+            payload = _json(body)
+            if (
+                not isinstance(payload, dict)
+                or not isinstance(payload.get("access_token"), str)
+                or not payload["access_token"].strip()
+            ):
+                raise ValueFormatError("the token answer has no access_token")
+            _LOGGER.debug("Gateway %s issued an owner token", self.host)
+            return Token(
+                access_token=payload["access_token"].strip(),
+                token_type=str(payload.get("token_type", "Bearer")),
+                scope=_printable(payload.get("scope"), 200) or OWNER_SCOPE,
+            )
+        errors: dict[int, type[GatewayError]] = {
+            400: InvalidGrantError,
+            401: InvalidClientError,
+            403: TokenForbiddenError,
+            412: ProximityCheckRequiredError,
+            507: TokenLimitReachedError,
+        }
+        if status in errors:
+            raise errors[status]()
+        if status >= 500:
+            raise GatewayServerError(status)
+        raise TokenRequestRejectedError(status)
+
+    async def list_tokens(self) -> list[ListedToken]:
+        """Owner channel: the gateway's tokens (``GET /auth/token``, our token as bearer)."""
+        status, body = await self._request(
+            "GET",
+            self.auth_port,
+            "/auth/token",
+            headers=self._auth_headers(),
+            limit=MAX_TOKEN_LIST_ANSWER,
+        )
+        self._check_token_port(status, "GET /auth/token")
+        payload = _json(body)
+        if not isinstance(payload, list):
+            raise ValueFormatError("the token list is not a list")
+        listed = [t for t in map(_listed_token, payload) if t is not None]
+        return listed[:MAX_LISTED_TOKENS]
+
+    async def revoke_token(self, token_id: str) -> None:
+        """Owner channel: revoke one token (``POST /auth/revoke``)."""
+        status, _ = await self._request(
+            "POST",
+            self.auth_port,
+            "/auth/revoke",
+            headers=self._auth_headers(),
+            data={"token_id": token_id, "usage_type": "private"},
+            limit=MAX_TOKEN_ANSWER,
+        )
+        self._check_token_port(status, "POST /auth/revoke")
+
+    def _check_token_port(self, status: int, what: str) -> None:
+        if status == 401:
+            raise GatewayAuthError("the gateway does not accept the token")
+        if status == 403:
+            raise GatewayForbiddenError(f"{what}: refused (403)")
+        if status >= 500:
+            raise GatewayServerError(status)
+        if not 200 <= status < 300:
+            raise TokenRequestRejectedError(status)
+
     def _auth_headers(self) -> dict[str, str]:
         if self._token is None:
             raise GatewayAuthError("no token")
@@ -343,10 +504,17 @@ class GatewayClient:
             raise GatewayServerError(status)
 
     async def get(self, path: str) -> Resource:
-        """Read one resource."""
+        """Read one resource.
+
+        Real gateways answer 403, not 404, for a path outside the
+        specification: on a read both mean ``ResourceNotFoundError`` (a
+        write's 403 stays ``GatewayForbiddenError``).
+        """
         status, body = await self._request(
             "GET", self.api_port, path, headers=self._auth_headers()
         )
+        if status == 403:
+            raise ResourceNotFoundError(path)
         self._check(status, path)
         if status != 200:
             raise GatewayError(f"GET {path}: unexpected HTTP {status}")
@@ -357,7 +525,7 @@ class GatewayClient:
     ) -> dict[str, Resource | None]:
         """Read several resources, at most ``parallel`` at a time.
 
-        A resource the gateway does not have (404) maps to None; any other
+        A resource the gateway does not have (403 or 404) maps to None; any other
         error is raised, and the reads not yet done are cancelled (an
         unreachable gateway is not asked for every remaining resource).
         """
@@ -402,6 +570,40 @@ class GatewayClient:
         self._check(status, path)
         if status not in (200, 204):
             raise GatewayError(f"PUT {path}: unexpected HTTP {status}")
+
+    # ---- recordings (history helper) ----------------------------------------
+    async def get_recording(
+        self,
+        path: str,
+        sample_rate: str,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> dict[str, Any]:
+        """The JSON object of ``GET /recordings/<path>?sampleRate=..&startDate=..``.
+
+        ``path`` is the recorded resource (``/heatSources/emon/ch/compressor``);
+        ``sample_rate`` one of ``RECORDING_SAMPLE_RATES``; the dates are the
+        gateway's calendar days. Read with the same bound as any resource;
+        403/404 (the gateway records nothing there) raise as ``get`` does.
+        """
+        if sample_rate not in RECORDING_SAMPLE_RATES:
+            raise ValueError(f"no sample rate {sample_rate!r}")
+        query = {"sampleRate": sample_rate}
+        if start is not None:
+            query["startDate"] = start.isoformat()
+        if end is not None:
+            query["endDate"] = end.isoformat()
+        target = f"/recordings{path}?{urlencode(query)}"
+        status, body = await self._request(
+            "GET", self.api_port, target, headers=self._auth_headers()
+        )
+        self._check(status, target)
+        if status != 200:
+            raise GatewayError(f"GET {target}: unexpected HTTP {status}")
+        payload = _json(body)
+        if not isinstance(payload, dict):
+            raise ValueFormatError("a recording is a JSON object")
+        return payload
 
 
 def _json(body: bytes) -> Any:

@@ -10,7 +10,7 @@ from ..heating.climate import HeatingCircuitClimate
 from ..heating.entity import not_writable
 from ..heating.model import HeatingCircuitState
 from .coordinator import GatewayConfigEntry
-from .entity import GatewayCircuitEntity
+from .entity import HEATING_CIRCUIT, GatewayCircuitEntity
 from .layout import (
     HC_MANUAL_SETPOINT,
     HC_OPERATION_MODE,
@@ -35,11 +35,11 @@ async def async_setup_climate(
 
 
 class GatewayClimate(GatewayCircuitEntity[HeatingCircuitState], HeatingCircuitClimate):
-    """A heating circuit (``/heatingCircuits/<id>``)."""
+    """A heating circuit (``/heatingCircuits/<id>``), its device's main feature."""
 
     _attr_translation_key = "heating_circuit"
     _collection = HEATING_CIRCUITS
-    _id_prefix = "hc"
+    _kind = HEATING_CIRCUIT
     _resources = HC_RESOURCES
     _read = staticmethod(heating_circuit)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
 
 # entry.data keys (besides CONF_SERVICE and homeassistant.const.CONF_HOST)
 CONF_API_PORT: Final = "api_port"
@@ -20,6 +23,25 @@ CONF_MODEL: Final = "model"
 CONF_BRAND: Final = "brand"
 CONF_SERIAL: Final = "serial"
 
+# Which channel an entry speaks: the partner Local API (mutual TLS, writes)
+# or the owner channel of the K 40 RF document (sticker password, read-only).
+# Entries from before the owner channel have no CONF_CHANNEL: partner.
+CONF_CHANNEL: Final = "channel"
+CHANNEL_PARTNER: Final = "partner"
+CHANNEL_OWNER: Final = "owner"
+# Owner channel: the device id the certificate names, the SHA-256 fingerprint
+# of the certificate seen at pairing (pinned), the sticker's login.
+CONF_DEVICE_ID: Final = "device_id"
+CONF_FINGERPRINT: Final = "fingerprint"
+CONF_LOGIN: Final = "login"
+CONF_PASSWORD: Final = "password"  # noqa: S105 - a form field name
+CONF_STICKER_QR: Final = "sticker_qr"
+DEFAULT_OWNER_API_PORT: Final = 9443
+DEFAULT_OWNER_AUTH_PORT: Final = 9442
+# An owner entry's unique id: the device id with this suffix (a partner entry
+# of the same gateway has the bare device id).
+OWNER_UNIQUE_ID_SUFFIX: Final = "-owner"
+
 DEFAULT_API_PORT: Final = 8443
 DEFAULT_AUTH_PORT: Final = 8442
 DEFAULT_CLIENT_NAME: Final = "Home Assistant"
@@ -29,3 +51,8 @@ SCAN_INTERVAL: Final = timedelta(seconds=60)
 
 # How many resources the coordinator fetches at once (the gateway is small).
 PARALLEL_REQUESTS: Final = 4
+
+
+def is_owner_entry(entry: ConfigEntry[Any]) -> bool:
+    """True for an entry of the owner channel (K 40 RF document)."""
+    return entry.data.get(CONF_CHANNEL) == CHANNEL_OWNER

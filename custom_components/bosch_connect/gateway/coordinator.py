@@ -34,6 +34,7 @@ from .layout import Layout, async_probe, used_paths
 from .repairs import (
     address_of,
     async_clear_identity_issue,
+    async_raise_certificate_changed_issue,
     async_raise_identity_issue,
 )
 from .values import Resource
@@ -86,8 +87,10 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         self.parallel = PARALLEL_REQUESTS
         # What the last poll read (for diagnostics and the bench).
         self.polled_paths: frozenset[str] = frozenset()
-        self.layout = Layout((), (), ())
+        self.layout = Layout()
         self._probed: dict[str, Resource] | None = None
+        # The gateway's device (the parent of circuits, heat sources, zones).
+        self.device_id: str | None = None
 
     @property
     def can_write(self) -> bool:
@@ -95,12 +98,21 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         scope = self.config_entry.data.get(CONF_GRANTED_SCOPES)
         return scope is None or SCOPE_WRITE in scope.split()
 
-    def _failed(self, err: GatewayError) -> UpdateFailed:
+    def _failed(self, err: GatewayError) -> UpdateFailed | ConfigEntryAuthFailed:
         """The translated failure (one log line, no traceback: the coordinator's).
 
         A server whose certificate is refused (another device, not from the
         Bosch root) was sent nothing; the repair issue says what answered.
+        The paired device with another certificate than the one pinned at
+        pairing (owner channel): a repair issue explains, and the
+        re-authentication (a new button press) accepts the new certificate.
         """
+        if isinstance(err, GatewayIdentityError) and err.certificate_changed:
+            async_raise_certificate_changed_issue(self.hass, self.config_entry)
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN,
+                translation_key="gateway_owner_certificate_changed",
+            )
         if isinstance(err, ServerCertificateRefusedError):
             key = (
                 "gateway_identity_failed"
@@ -134,39 +146,55 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
     async def _async_setup(self) -> None:
         """Find once which resources the gateway has."""
         try:
-            self.layout, self._probed = await async_probe(self.client)
+            self.layout, self._probed = await async_probe(self.client, self.parallel)
         except GatewayAuthError as err:
             raise _auth_failed() from err
         except GatewayError as err:
             raise self._failed(err) from err
+        layout = self.layout
         _LOGGER.debug(
-            "Gateway %s: heating circuits %s, hot water %s, %d resources",
+            "Gateway %s: heating circuits %s, hot water %s, heat sources %s,"
+            " zones %s, solar %s, ventilation %s, pool %s, %d resources",
             self.config_entry.title,
-            self.layout.heating_circuits,
-            self.layout.hot_water_circuits,
-            len(self.layout.paths),
+            layout.heating_circuits,
+            layout.hot_water_circuits,
+            layout.heat_sources,
+            layout.zones,
+            layout.solar_circuits,
+            layout.ventilation_zones,
+            layout.pool,
+            len(layout.paths),
         )
 
+    def _used(self, data: dict[str, Resource]) -> tuple[str, ...]:
+        """The resources that the added (enabled) entities read.
+
+        Each entity registers its context with the coordinator (see
+        ``layout.used_paths``); a disabled entity is never added and costs
+        nothing.
+        """
+        return used_paths(self.layout, data, set(self.async_contexts()))
+
     async def _async_update_data(self) -> dict[str, Resource]:
-        """Read the resources that the entities use (see ``used_paths``)."""
+        """Read the resources that the enabled entities use (see ``_used``)."""
         async_check_expiry(
             self.hass, self.config_entry, self.certificates_expire, dt_util.utcnow()
         )
         if self._probed is not None:
-            # The probe has just read everything: no need to ask twice.
+            # The probe has just read everything: no need to ask twice; the
+            # entities are made from it (none is added yet).
             data, self._probed = self._probed, None
             self.polled_paths = frozenset(data)
+            keep = set(data)
         else:
             data = dict(self.data or {})
             fetched: set[str] = set()
             # A mode that changed may need another setpoint or level: ask again.
-            while needed := [
-                p for p in used_paths(self.layout, data) if p not in fetched
-            ]:
+            while needed := [p for p in self._used(data) if p not in fetched]:
                 data = await self._async_read(needed, data)
                 fetched.update(needed)
             self.polled_paths = frozenset(fetched)
-        keep = set(used_paths(self.layout, data))
+            keep = set(self._used(data))
         # The paired gateway answered where it belongs.
         async_clear_identity_issue(self.hass, self.config_entry, origin="refresh")
         return {path: res for path, res in data.items() if path in keep}

@@ -14,10 +14,14 @@ from .const import (
     CONF_CLIENT_CERT,
     CONF_CLIENT_ID,
     CONF_CLIENT_KEY,
+    CONF_DEVICE_ID,
+    CONF_FINGERPRINT,
+    CONF_LOGIN,
     CONF_ROOT_CERT,
     CONF_SERIAL,
 )
 from .coordinator import GatewayRuntimeData
+from .energy import unknown_parts
 
 TO_REDACT = {
     CONF_TOKEN,
@@ -26,6 +30,10 @@ TO_REDACT = {
     CONF_ROOT_CERT,
     CONF_CLIENT_ID,
     CONF_SERIAL,
+    # Owner channel: the device id (also the label's login) and the pin.
+    CONF_DEVICE_ID,
+    CONF_LOGIN,
+    CONF_FINGERPRINT,
     "access_token",
     "unique_id",
     "uuid",
@@ -64,7 +72,18 @@ async def async_get_diagnostics(
             "update_interval": str(coordinator.update_interval),
             "heating_circuits": list(coordinator.layout.heating_circuits),
             "hot_water_circuits": list(coordinator.layout.hot_water_circuits),
+            "heat_sources": list(coordinator.layout.heat_sources),
+            "zones": list(coordinator.layout.zones),
+            "solar_circuits": list(coordinator.layout.solar_circuits),
+            "ventilation_zones": list(coordinator.layout.ventilation_zones),
+            "pool": coordinator.layout.pool,
             "paths": list(coordinator.layout.paths),
+            # Energy parts without a sensor, not counted as consumed.
+            "unknown_energy_parts": {
+                path: list(unknown)
+                for path, parts in coordinator.layout.energy_parts.items()
+                if (unknown := unknown_parts(parts))
+            },
         }
         result["resources"] = {
             path: _redact_resource(path, dict(resource.raw))

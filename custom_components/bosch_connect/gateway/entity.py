@@ -1,17 +1,25 @@
-"""The base of every gateway entity: one device per gateway, writes via the client."""
+"""The base of every gateway entity: the gateway's devices, writes via the client.
+
+The gateway is a device; each heating circuit, hot-water circuit, heat
+source and zone is a child device of it (Home Assistant's parent device),
+named "Heating circuit 1" and so on (translated).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 import logging
+import re
 
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
     ServiceValidationError,
 )
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, UpdateFailed
 
 from ..const import DOMAIN
@@ -28,7 +36,7 @@ from .errors import (
     GatewayForbiddenError,
     InvalidValueError,
 )
-from .layout import FIRMWARE, HARDWARE
+from .layout import FIRMWARE, HARDWARE, Layout
 from .values import Resource, Scalar
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,6 +65,81 @@ def device_info(coordinator: GatewayCoordinator) -> DeviceInfo:
     )
 
 
+# The kinds of child devices: the layout's members of each.
+HEATING_CIRCUIT = "heating_circuit"
+HOT_WATER_CIRCUIT = "hot_water_circuit"
+HEAT_SOURCE = "heat_source"
+ZONE = "zone"
+
+
+def _members(layout: Layout) -> dict[str, tuple[str, ...]]:
+    return {
+        HEATING_CIRCUIT: layout.heating_circuits,
+        HOT_WATER_CIRCUIT: layout.hot_water_circuits,
+        HEAT_SOURCE: layout.heat_sources,
+        ZONE: layout.zones,
+    }
+
+
+def child_identifier(coordinator: GatewayCoordinator, kind: str, member: str) -> str:
+    """The identifier of a circuit's, heat source's or zone's device."""
+    return f"{gateway_id(coordinator)}_{kind}_{member}"
+
+
+def child_device(
+    coordinator: GatewayCoordinator, kind: str, member: str
+) -> ChildDeviceInfo | DeviceInfo:
+    """A circuit, heat source or zone as a child device of the gateway.
+
+    Named by translation ("Heating circuit 1"); Home Assistant puts the
+    gateway's name in front, so its entities keep the entity ids they had on
+    the gateway device (``climate.<gateway>_heating_circuit_1``).
+    """
+    if coordinator.device_id is None:  # not registered (never after setup)
+        return device_info(coordinator)
+    return ChildDeviceInfo(
+        identifiers={(DOMAIN, child_identifier(coordinator, kind, member))},
+        parent_device_id=coordinator.device_id,
+        translation_key=f"gateway_{kind}",
+        translation_placeholders={
+            "number": re.sub(r"^[A-Za-z]+", "", member) or member
+        },
+    )
+
+
+def live_identifiers(coordinator: GatewayCoordinator) -> set[tuple[str, str]]:
+    """The identifiers of the devices that the gateway has now."""
+    return {
+        (DOMAIN, gateway_id(coordinator)),
+        *(
+            (DOMAIN, child_identifier(coordinator, kind, member))
+            for kind, members in _members(coordinator.layout).items()
+            for member in members
+        ),
+    }
+
+
+@callback
+def async_register_devices(
+    hass: HomeAssistant, coordinator: GatewayCoordinator
+) -> None:
+    """Register the gateway's device; remove children the gateway no longer has.
+
+    Child devices need their parent first; a circuit (heat source, zone) that
+    the probe did not find again is stale and goes with its entities.
+    """
+    entry = coordinator.config_entry
+    registry = dr.async_get(hass)
+    device = registry.async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info(coordinator)
+    )
+    coordinator.device_id = device.id
+    live = live_identifiers(coordinator)
+    for child in dr.async_child_entries_for_config_entry(registry, entry.entry_id):
+        if not child.identifiers & live:
+            registry.async_remove_device(child.id)
+
+
 def read_only[T: (HeatingCircuitState, HotWaterState)](state: T) -> T:
     """The state with nothing writable (the token lacks the write scope)."""
     return replace(
@@ -67,13 +150,25 @@ def read_only[T: (HeatingCircuitState, HotWaterState)](state: T) -> T:
 
 
 class GatewayEntity(CoordinatorEntity[GatewayCoordinator], BoschConnectEntity):
-    """An entity of a gateway, identified by the gateway uuid and a key."""
+    """An entity of a gateway, identified by the gateway uuid and a key.
 
-    def __init__(self, coordinator: GatewayCoordinator, key: str) -> None:
-        """Attach the entity to the gateway device."""
-        super().__init__(coordinator)
+    ``context``: what the entity reads (a resource path, or its circuit's
+    folder): the coordinator polls only what the added entities read.
+    ``device``: a child device (else the gateway's device).
+    """
+
+    def __init__(
+        self,
+        coordinator: GatewayCoordinator,
+        key: str,
+        *,
+        context: str,
+        device: ChildDeviceInfo | DeviceInfo | None = None,
+    ) -> None:
+        """Attach the entity to its device."""
+        super().__init__(coordinator, context)
         self._attr_unique_id = f"{gateway_id(coordinator)}-{key}"
-        self._attr_device_info = device_info(coordinator)
+        self._attr_device_info = device or device_info(coordinator)
 
     async def async_write_resource(
         self, path: str, value: Scalar, refresh: Iterable[str]
@@ -117,17 +212,22 @@ class GatewayCircuitEntity[StateT: (HeatingCircuitState, HotWaterState)](Gateway
     of a circuit and how to read its neutral state from the polled data.
     """
 
+    # The circuit's device is named; the entity is its main feature.
+    _attr_name = None
     _collection: str
-    _id_prefix: str
+    _kind: str
     _resources: tuple[str, ...]
 
     def __init__(self, coordinator: GatewayCoordinator, circuit: str) -> None:
-        """Follow one circuit."""
-        super().__init__(coordinator, f"{self._collection.lstrip('/')}/{circuit}")
+        """Follow one circuit; its device is a child of the gateway's."""
+        folder = f"{self._collection}/{circuit}"
+        super().__init__(
+            coordinator,
+            folder.lstrip("/"),
+            context=folder,
+            device=child_device(coordinator, self._kind, circuit),
+        )
         self._circuit = circuit
-        self._attr_translation_placeholders = {
-            "circuit": circuit.removeprefix(self._id_prefix)
-        }
 
     @staticmethod
     def _read(data: Mapping[str, Resource], circuit: str) -> StateT | None:

@@ -82,6 +82,8 @@ class GatewayIdentityError(ServerCertificateRefusedError):
         super().__init__(message, reason)
         self.expected = expected
         self.seen = seen
+        # The right device, but not the certificate pinned at pairing.
+        self.certificate_changed = False
 
 
 class UncheckedServerError(GatewayTlsError):
@@ -164,6 +166,22 @@ TOKEN_REJECTION_CAUSES: Final = {
     415: "wrong content type",
     500: "client_id missing or wrong auth method",
 }
+
+
+class InvalidGrantError(TokenError):
+    """Owner channel, 400 ``invalid_grant``: login or password is wrong."""
+
+    def __init__(self) -> None:
+        """HTTP 400."""
+        super().__init__(400, "the gateway refused the login and password")
+
+
+class TokenForbiddenError(TokenError):
+    """Owner channel, 403 on the token port: wrong port or not allowed."""
+
+    def __init__(self) -> None:
+        """HTTP 403."""
+        super().__init__(403, "the gateway refused the token request (403)")
 
 
 class TokenRequestRejectedError(TokenError):

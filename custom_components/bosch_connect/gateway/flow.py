@@ -36,6 +36,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_TOKEN
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -49,6 +50,7 @@ from ..const import CONF_SERVICE, SERVICE_GATEWAY
 from .api import GatewayClient, Token
 from .certificates import load_credentials
 from .const import (
+    CHANNEL_OWNER,
     CONF_API_PORT,
     CONF_AUTH_PORT,
     CONF_BRAND,
@@ -56,6 +58,8 @@ from .const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_KEY,
     CONF_CLIENT_NAME,
+    CONF_DEVICE_ID,
+    CONF_FINGERPRINT,
     CONF_GRANTED_SCOPES,
     CONF_MODEL,
     CONF_ROOT_CERT,
@@ -64,6 +68,10 @@ from .const import (
     DEFAULT_API_PORT,
     DEFAULT_AUTH_PORT,
     DEFAULT_CLIENT_NAME,
+    DEFAULT_OWNER_API_PORT,
+    DEFAULT_OWNER_AUTH_PORT,
+    OWNER_UNIQUE_ID_SUFFIX,
+    is_owner_entry,
 )
 from .errors import (
     AnnouncementError,
@@ -82,14 +90,26 @@ from .errors import (
     TokenRequestRejectedError,
 )
 from .identity import GatewayIdentity, async_read_identity
+from .owner_flow import GatewayOwnerFlowMixin
 from .repairs import (
     address_of,
     async_clear_identity_issue,
     async_raise_identity_issue,
     has_identity_issue,
 )
-from .tls import PeerIdentity, build_ssl_context, require_peer, validate_credentials
-from .txt import parse_txt as parse_announcement
+from .tls import (
+    PeerIdentity,
+    build_owner_context,
+    build_ssl_context,
+    require_peer,
+    validate_credentials,
+)
+from .txt import (
+    OWNER_SERVICE_TYPE,
+    GatewayAnnouncement,
+    parse_owner_txt,
+    parse_txt as parse_announcement,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -97,6 +117,8 @@ _PORT = NumberSelector(
     NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
 )
 _PEM = TextSelector(TextSelectorConfig(multiline=True))
+_BOOLEAN = BooleanSelector()
+CONF_CHANGE_ENTRIES: Final = "change_entries"
 _TEXT = TextSelector()
 
 # Before an announced address counts as unreachable, the handshake is tried
@@ -157,20 +179,32 @@ def _scopes(text: str | None) -> list[str] | None:
     return scopes or None
 
 
-class GatewayFlowMixin(ConfigFlow):
+class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
     """The gateway's steps of the Bosch Connect config flow."""
 
     _gateway_connection: dict[str, Any]
     _gateway_credentials: dict[str, Any]
     _gateway_ssl: ssl.SSLContext | None = None
     _gateway_announced: dict[str, str] | None = None
+    # What the user typed, shown again when they go back from the press step.
+    _gateway_typed: dict[str, Any] | None = None
 
     # -- where a gateway comes from ----------------------------------------
 
     async def async_step_gateway(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Host and ports of a gateway typed in by hand (no multicast)."""
+        """Which channel: the owner's (sticker, the default) or a partner's."""
+        return self.async_show_menu(
+            step_id="gateway", menu_options=["gateway_owner", "gateway_partner"]
+        )
+
+    async def async_step_gateway_partner(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Host and ports of a partner gateway typed in (or announced)."""
+        if user_input is None and self._gateway_announced is not None:
+            return await self.async_step_gateway_credentials()
         if user_input is not None:
             connection = {
                 CONF_HOST: user_input[CONF_HOST].strip(),
@@ -186,53 +220,116 @@ class GatewayFlowMixin(ConfigFlow):
             )
             self._gateway_connection = connection
             return await self.async_step_gateway_credentials()
+        suggested = (
+            {CONF_HOST: self._owner_connection[CONF_HOST]}
+            if self._owner_announced is not None
+            else {}
+        )
         return self.async_show_form(
-            step_id="gateway",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_HOST): _TEXT,
-                    probatio.Required(CONF_API_PORT, default=DEFAULT_API_PORT): _PORT,
-                    probatio.Required(CONF_AUTH_PORT, default=DEFAULT_AUTH_PORT): _PORT,
-                }
+            step_id="gateway_partner",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_HOST): _TEXT,
+                        probatio.Required(
+                            CONF_API_PORT, default=DEFAULT_API_PORT
+                        ): _PORT,
+                        probatio.Required(
+                            CONF_AUTH_PORT, default=DEFAULT_AUTH_PORT
+                        ): _PORT,
+                    }
+                ),
+                suggested,
             ),
         )
 
     async def async_step_zeroconf(
         self, discovery_info: ZeroconfServiceInfo
     ) -> ConfigFlowResult:
-        """A gateway announced itself on the network."""
+        """A gateway announced one of its two channels on the network.
+
+        Both announcements of one gateway become one discovered gateway (the
+        flow's unique id is the device id); the user then picks the channel.
+        A gateway with an entry of either channel is not offered again: its
+        entries follow the announcement of their own channel.
+        """
+        owner = discovery_info.type == OWNER_SERVICE_TYPE
+        properties = cast(Mapping[object, object], discovery_info.properties)
         try:
-            announced = parse_announcement(
-                cast(Mapping[object, object], discovery_info.properties)
+            announced = (
+                parse_owner_txt(properties, discovery_info.name)
+                if owner
+                else parse_announcement(properties)
             )
         except AnnouncementError:
             return self.async_abort(reason="gateway_invalid_announcement")
-        connection = {
-            CONF_HOST: str(discovery_info.ip_address),
-            CONF_API_PORT: discovery_info.port or DEFAULT_API_PORT,
-            CONF_AUTH_PORT: announced.authport,
-        }
+        host = str(discovery_info.ip_address)
+        entries = self._gateway_entries_of(announced.uuid)
+        mine = entries.get(CHANNEL_OWNER if owner else "partner")
+        if mine is not None:
+            connection = {
+                CONF_HOST: host,
+                CONF_API_PORT: discovery_info.port
+                or (DEFAULT_OWNER_API_PORT if owner else DEFAULT_API_PORT),
+                CONF_AUTH_PORT: announced.authport,
+            }
+            await self.async_set_unique_id(mine.unique_id)
+            return await self._gateway_known_announced(mine, connection)
+        if entries:
+            # The other channel of a configured gateway: not offered again.
+            return self.async_abort(reason="already_configured")
         await self.async_set_unique_id(announced.uuid)
-        known = self.hass.config_entries.async_entry_for_domain_unique_id(
-            self.handler, announced.uuid
-        )
-        if (
-            known is not None
-            and known.source != SOURCE_IGNORE
-            and known.data.get(CONF_SERVICE) == SERVICE_GATEWAY
-        ):
-            return await self._gateway_known_announced(known, connection)
         self._abort_if_unique_id_configured()
-        self._gateway_connection = connection
-        self._gateway_announced = {
-            CONF_MODEL: announced.model,
-            CONF_BRAND: announced.brand,
-            CONF_SERIAL: announced.serial,
-        }
+        self._gateway_note_announcement(announced, owner, host, discovery_info.port)
         self.context["title_placeholders"] = {
             "name": f"{announced.brand} {announced.model}"
         }
         return await self.async_step_gateway_discovery_confirm()
+
+    def _gateway_entries_of(self, device_id: str) -> dict[str, ConfigEntry[Any]]:
+        """The gateway entries (not ignored) of a device, by channel."""
+        found: dict[str, ConfigEntry[Any]] = {}
+        for channel, unique_id in (
+            ("partner", device_id),
+            (CHANNEL_OWNER, device_id + OWNER_UNIQUE_ID_SUFFIX),
+        ):
+            entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+                self.handler, unique_id
+            )
+            if (
+                entry is not None
+                and entry.source != SOURCE_IGNORE
+                and entry.data.get(CONF_SERVICE) == SERVICE_GATEWAY
+                and is_owner_entry(entry) == (channel == CHANNEL_OWNER)
+            ):
+                found[channel] = entry
+        return found
+
+    def _gateway_note_announcement(
+        self, announced: GatewayAnnouncement, owner: bool, host: str, port: int | None
+    ) -> None:
+        """Remember what the announcement said, for both channels' steps."""
+        about = {
+            CONF_MODEL: announced.model,
+            CONF_BRAND: announced.brand,
+            CONF_SERIAL: announced.serial,
+        }
+        self._owner_expected = announced.uuid
+        self._owner_announced = about
+        self._owner_connection = {
+            CONF_HOST: host,
+            CONF_API_PORT: (port or DEFAULT_OWNER_API_PORT)
+            if owner
+            else DEFAULT_OWNER_API_PORT,
+            CONF_AUTH_PORT: announced.authport if owner else DEFAULT_OWNER_AUTH_PORT,
+        }
+        if not owner:
+            self._gateway_announced = about
+            self._gateway_connection = {
+                CONF_HOST: host,
+                CONF_API_PORT: port or DEFAULT_API_PORT,
+                CONF_AUTH_PORT: announced.authport,
+            }
 
     async def _gateway_known_announced(
         self, entry: ConfigEntry[Any], connection: dict[str, Any]
@@ -293,16 +390,32 @@ class GatewayFlowMixin(ConfigFlow):
         """
         if entry.unique_id is None:
             raise CannotCheck
-        try:
-            credentials = await self.hass.async_add_executor_job(
-                load_credentials, dict(entry.data), entry.unique_id
+        port: int | None = None
+        if is_owner_entry(entry):
+            # Owner channel: the pinned certificate at the token port (which
+            # always listens); no secret is sent.
+            if not entry.data.get(CONF_FINGERPRINT) or not entry.data.get(
+                CONF_DEVICE_ID
+            ):
+                raise CannotCheck
+            context = build_owner_context(
+                PeerIdentity(
+                    str(entry.data[CONF_DEVICE_ID]), str(entry.data[CONF_FINGERPRINT])
+                )
             )
-        except (CertificateError, GatewayTlsError, KeyError, ValueError) as err:
-            raise CannotCheck from err
-        client = self._gateway_client(connection, credentials.ssl_context, None)
+            port = int(connection[CONF_AUTH_PORT])
+        else:
+            try:
+                credentials = await self.hass.async_add_executor_job(
+                    load_credentials, dict(entry.data), entry.unique_id
+                )
+            except (CertificateError, GatewayTlsError, KeyError, ValueError) as err:
+                raise CannotCheck from err
+            context = credentials.ssl_context
+        client = self._gateway_client(connection, context, None)
         for delay in (*PROVE_RETRY_DELAYS, None):
             try:
-                await client.peer_device_id()
+                await client.peer_device_id(port)
             except GatewayConnectionError:
                 if delay is None:
                     raise
@@ -313,15 +426,16 @@ class GatewayFlowMixin(ConfigFlow):
     async def async_step_gateway_discovery_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show what was found before asking for credentials."""
+        """Show what was found; then the channel."""
         if user_input is not None:
-            return await self.async_step_gateway_credentials()
-        assert self._gateway_announced is not None
+            return await self.async_step_gateway()
+        assert self._owner_announced is not None
         return self.async_show_form(
             step_id="gateway_discovery_confirm",
             description_placeholders={
-                **self._gateway_announced,
-                CONF_HOST: self._gateway_connection[CONF_HOST],
+                **self._owner_announced,
+                "device": self._owner_expected or "",
+                CONF_HOST: self._owner_connection[CONF_HOST],
             },
         )
 
@@ -367,9 +481,12 @@ class GatewayFlowMixin(ConfigFlow):
                 probatio.Optional(CONF_SCOPES): _TEXT,
             }
         )
+        typed, self._gateway_typed = self._gateway_typed, None
         return self.async_show_form(
             step_id="gateway_credentials",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or typed
+            ),
             errors=errors,
         )
 
@@ -402,8 +519,16 @@ class GatewayFlowMixin(ConfigFlow):
     async def async_step_gateway_proximity(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the button press, then request the token."""
+        """Ask for the button press, then request the token (or go back)."""
         errors: dict[str, str] = {}
+        if user_input is not None and user_input.get(CONF_CHANGE_ENTRIES):
+            # Back to the credentials, as typed (the key is pasted again).
+            self._gateway_typed = {
+                k: v
+                for k, v in self._gateway_credentials.items()
+                if k != CONF_CLIENT_KEY
+            }
+            return await self.async_step_gateway_credentials()
         if user_input is not None:
             assert self._gateway_ssl is not None
             client = self._gateway_client(
@@ -419,7 +544,9 @@ class GatewayFlowMixin(ConfigFlow):
                 return await self._gateway_create_entry(token)
         return self.async_show_form(
             step_id="gateway_proximity",
-            data_schema=probatio.Schema({}),
+            data_schema=probatio.Schema(
+                {probatio.Optional(CONF_CHANGE_ENTRIES, default=False): _BOOLEAN}
+            ),
             errors=errors,
         )
 
@@ -513,7 +640,9 @@ class GatewayFlowMixin(ConfigFlow):
     async def async_step_gateway_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """The gateway no longer accepts the token: pair again."""
+        """The gateway no longer accepts the token (or its certificate changed)."""
+        if is_owner_entry(self._get_reauth_entry()):
+            return await self.async_step_gateway_owner_reauth(entry_data)
         return await self.async_step_gateway_reauth_confirm()
 
     async def async_step_gateway_reauth_confirm(
@@ -583,6 +712,8 @@ class GatewayFlowMixin(ConfigFlow):
     ) -> ConfigFlowResult:
         """Change host, ports or certificates; keep the entry and its token."""
         entry = self._get_reconfigure_entry()
+        if is_owner_entry(entry):
+            return await self.async_step_gateway_owner_reconfigure(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             errors, updates = await self._gateway_check_reconfigure(entry, user_input)

@@ -1,16 +1,19 @@
 """Which resources a gateway has, and how they become the neutral heating model.
 
 Installations implement subsets of the resource tree. The coordinator probes
-once: the ``refEnum`` folders ``/heatingCircuits`` and ``/dhwCircuits`` name
-the circuits, then every resource that an entity could use is read once and
-those answering 404 are dropped. Afterwards only the resources found are
-polled.
+once, at setup and on every reload: the ``refEnum`` folders (``FOLDERS``)
+name the heating and hot-water circuits, heat sources, zones, solar
+circuits, ventilation zones and the pool; then every resource that an entity
+could use is read once. A folder or resource answering 403 or 404 is absent
+(real gateways answer 403 for a path outside the specification). Afterwards
+only the resources that enabled entities use are polled (``used_paths``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+import re
 
 from ..heating.model import (
     HeatingCircuitState,
@@ -20,11 +23,32 @@ from ..heating.model import (
 )
 from .api import GatewayClient
 from .const import PARALLEL_REQUESTS
-from .errors import ResourceNotFoundError, ValueFormatError
+from .energy import ENERGY_RESOURCES
 from .values import Resource
 
 HEATING_CIRCUITS = "/heatingCircuits"
 HOT_WATER_CIRCUITS = "/dhwCircuits"
+HEAT_SOURCES = "/heatSources"
+ZONES = "/zones"
+SOLAR_CIRCUITS = "/solarCircuits"
+VENTILATION = "/ventilation"
+POOL = "/pool"
+# The folders whose members the probe looks for (in the K 40 RF OpenAPI).
+FOLDERS = (
+    HEATING_CIRCUITS,
+    HOT_WATER_CIRCUITS,
+    HEAT_SOURCES,
+    ZONES,
+    SOLAR_CIRCUITS,
+    VENTILATION,
+    POOL,
+)
+# A member of a folder: letters and a number (hc1, dhw1, hs1, zone1, sc1).
+# Leaves and sub-folders of the same folder (``/heatSources/emon``,
+# ``/zones/configuration``) are no members.
+_MEMBER = re.compile(r"[A-Za-z]{1,16}[0-9]{1,3}")
+# The most members taken from one folder (a controller has a few circuits).
+MAX_MEMBERS = 32
 
 # Per heating circuit (relative to /heatingCircuits/<id>/).
 HC_ROOM_TEMPERATURE = "roomtemperature"
@@ -45,6 +69,14 @@ HC_RESOURCES = (
     HC_PUMP,
     HC_MAX_FLOW,
 )
+# What the climate entity reads besides the setpoint that the mode uses.
+_HC_CLIMATE = (
+    HC_ROOM_TEMPERATURE,
+    HC_CURRENT_SETPOINT,
+    HC_OPERATION_MODE,
+    HC_HUMIDITY,
+    HC_PUMP,
+)
 
 # Per hot-water circuit (relative to /dhwCircuits/<id>/).
 DHW_ACTUAL = "actualTemp"
@@ -61,8 +93,20 @@ DHW_RESOURCES = (
     DHW_LEVEL_LOW,
     DHW_LEVEL_ECO,
 )
+# What the water heater reads besides the level that the mode uses.
+_DHW_WATER_HEATER = (DHW_ACTUAL, DHW_SETPOINT, DHW_OPERATION_MODE)
 # The temperature level that an operation mode heats to.
 _DHW_LEVELS = {"low": DHW_LEVEL_LOW, "eco": DHW_LEVEL_ECO}
+
+# Per heat source (relative to /heatSources/<id>/): emonValue counters.
+HS_STARTS = "numberOfStarts"
+HS_WORKING_TIME = "workingTime"
+HS_RESOURCES = (HS_STARTS, HS_WORKING_TIME)
+
+# Per zone (relative to /zones/<id>/).
+ZONE_TEMPERATURE = "averageCurrentTemperature"
+ZONE_HUMIDITY = "averageActualHumidity"
+ZONE_RESOURCES = (ZONE_TEMPERATURE, ZONE_HUMIDITY)
 
 # System-wide resources (sensors and device information).
 OUTDOOR_TEMPERATURE = "/system/sensors/temperatures/outdoor_t1"
@@ -70,9 +114,6 @@ SUPPLY_TEMPERATURE = "/heatSources/actualSupplyTemperature"
 RETURN_TEMPERATURE = "/heatSources/returnTemperature"
 SYSTEM_PRESSURE = "/heatSources/systemPressure"
 MODULATION = "/heatSources/actualModulation"
-ENERGY_TOTAL = "/heatSources/emon/totalConsumption"
-ENERGY_HEATING = "/heatSources/emon/chConsumption"
-ENERGY_HOT_WATER = "/heatSources/emon/dhwConsumption"
 FIRMWARE = "/gateway/versionFirmware"
 HARDWARE = "/gateway/versionHardware"
 NOTIFICATIONS = "/notifications"
@@ -82,9 +123,7 @@ SYSTEM_RESOURCES = (
     RETURN_TEMPERATURE,
     SYSTEM_PRESSURE,
     MODULATION,
-    ENERGY_TOTAL,
-    ENERGY_HEATING,
-    ENERGY_HOT_WATER,
+    *ENERGY_RESOURCES,
     FIRMWARE,
     HARDWARE,
     NOTIFICATIONS,
@@ -101,55 +140,106 @@ def dhw_path(circuit: str, resource: str) -> str:
     return f"{HOT_WATER_CIRCUITS}/{circuit}/{resource}"
 
 
+def hs_path(source: str, resource: str) -> str:
+    """The path of a heat source's resource."""
+    return f"{HEAT_SOURCES}/{source}/{resource}"
+
+
+def zone_path(zone: str, resource: str) -> str:
+    """The path of a zone's resource."""
+    return f"{ZONES}/{zone}/{resource}"
+
+
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """What the probe found: circuits and every resource worth polling."""
+    """What the probe found: folder members and every resource worth polling.
 
-    heating_circuits: tuple[str, ...]
-    hot_water_circuits: tuple[str, ...]
-    paths: tuple[str, ...]
+    ``energy_parts``: the parts each energy resource reported at the probe.
+    """
+
+    heating_circuits: tuple[str, ...] = ()
+    hot_water_circuits: tuple[str, ...] = ()
+    heat_sources: tuple[str, ...] = ()
+    zones: tuple[str, ...] = ()
+    solar_circuits: tuple[str, ...] = ()
+    ventilation_zones: tuple[str, ...] = ()
+    pool: bool = False
+    paths: tuple[str, ...] = ()
+    energy_parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def has(self, path: str) -> bool:
         """True when the gateway has this resource."""
         return path in self.paths
 
 
-async def _circuits(client: GatewayClient, folder: str) -> tuple[str, ...]:
-    try:
-        references = await client.list(folder)
-    except ResourceNotFoundError, ValueFormatError:
+def _members(folder: str, resource: Resource | None) -> tuple[str, ...]:
+    """The members that a folder refers to (none when it is absent)."""
+    if resource is None or resource.type != "refEnum":
         return ()
     prefix = f"{folder}/"
+    members = (
+        member
+        for ref in resource.references
+        if ref.startswith(prefix)
+        and _MEMBER.fullmatch(member := ref.removeprefix(prefix))
+    )
+    return tuple(dict.fromkeys(members))[:MAX_MEMBERS]
+
+
+def _with_any(
+    members: Iterable[str],
+    present: Mapping[str, Resource],
+    path: str,
+    names: Iterable[str],
+) -> tuple[str, ...]:
+    """The members of which the gateway has at least one resource."""
+    names = tuple(names)
     return tuple(
-        ref.removeprefix(prefix)
-        for ref in references
-        if ref.startswith(prefix) and "/" not in ref.removeprefix(prefix)
+        member
+        for member in members
+        if any(f"{path}/{member}/{name}" in present for name in names)
     )
 
 
-async def async_probe(client: GatewayClient) -> tuple[Layout, dict[str, Resource]]:
-    """Find the circuits and resources; also return the first readings."""
-    heating = await _circuits(client, HEATING_CIRCUITS)
-    hot_water = await _circuits(client, HOT_WATER_CIRCUITS)
+async def async_probe(
+    client: GatewayClient, parallel: int = PARALLEL_REQUESTS
+) -> tuple[Layout, dict[str, Resource]]:
+    """Find the folder members and resources; also return the first readings.
+
+    Two rounds of reads, each at most ``parallel`` at a time: the folders,
+    then every resource an entity could use. 403 and 404 mean absent.
+    """
+    folders = await client.get_many(FOLDERS, parallel=parallel)
+    members = {folder: _members(folder, folders[folder]) for folder in FOLDERS}
+    heating = members[HEATING_CIRCUITS]
+    hot_water = members[HOT_WATER_CIRCUITS]
+    sources = members[HEAT_SOURCES]
+    zones = members[ZONES]
     candidates = [
         *(hc_path(hc, name) for hc in heating for name in HC_RESOURCES),
         *(dhw_path(dhw, name) for dhw in hot_water for name in DHW_RESOURCES),
+        *(hs_path(hs, name) for hs in sources for name in HS_RESOURCES),
+        *(zone_path(zone, name) for zone in zones for name in ZONE_RESOURCES),
         *SYSTEM_RESOURCES,
     ]
-    found = await client.get_many(candidates, parallel=PARALLEL_REQUESTS)
+    found = await client.get_many(candidates, parallel=parallel)
     present = {path: res for path, res in found.items() if res is not None}
     layout = Layout(
-        heating_circuits=tuple(
-            hc
-            for hc in heating
-            if any(hc_path(hc, name) in present for name in HC_RESOURCES)
+        heating_circuits=_with_any(heating, present, HEATING_CIRCUITS, HC_RESOURCES),
+        hot_water_circuits=_with_any(
+            hot_water, present, HOT_WATER_CIRCUITS, DHW_RESOURCES
         ),
-        hot_water_circuits=tuple(
-            dhw
-            for dhw in hot_water
-            if any(dhw_path(dhw, name) in present for name in DHW_RESOURCES)
-        ),
+        heat_sources=_with_any(sources, present, HEAT_SOURCES, HS_RESOURCES),
+        zones=_with_any(zones, present, ZONES, ZONE_RESOURCES),
+        solar_circuits=members[SOLAR_CIRCUITS],
+        ventilation_zones=members[VENTILATION],
+        pool=folders[POOL] is not None,
         paths=tuple(present),
+        energy_parts={
+            path: tuple(present[path].energy)
+            for path in ENERGY_RESOURCES
+            if path in present
+        },
     )
     return layout, present
 
@@ -292,26 +382,40 @@ def _chosen(
     return None
 
 
-def used_paths(layout: Layout, data: Mapping[str, Resource]) -> tuple[str, ...]:
-    """The resources the entities read, given the modes in ``data``.
+def _context_paths(
+    layout: Layout, data: Mapping[str, Resource], context: str
+) -> list[str]:
+    """The resources that the entity with ``context`` reads.
 
-    Of the setpoints and hot-water levels only the one that the current mode
-    uses is read; a mode change is followed within the same poll (the
-    coordinator asks again with the new data).
+    A circuit folder: the circuit's resources and the one setpoint (level)
+    that the current mode uses; any other context is the resource itself.
+    """
+    head, _, circuit = context.rpartition("/")
+    if head == HEATING_CIRCUITS and circuit in layout.heating_circuits:
+        return [
+            *(hc_path(circuit, name) for name in _HC_CLIMATE),
+            _chosen(layout, data, _setpoint_order(data, circuit)) or "",
+        ]
+    if head == HOT_WATER_CIRCUITS and circuit in layout.hot_water_circuits:
+        return [
+            *(dhw_path(circuit, name) for name in _DHW_WATER_HEATER),
+            _chosen(layout, data, _level_order(data, circuit)) or "",
+        ]
+    return [context]
+
+
+def used_paths(
+    layout: Layout, data: Mapping[str, Resource], contexts: Collection[str]
+) -> tuple[str, ...]:
+    """The resources that the entities with ``contexts`` read, given ``data``.
+
+    Each entity registers one context: the resource it reads, or its circuit's
+    folder. Of the setpoints and hot-water levels only the one that the
+    current mode uses is read; a mode change is followed within the same poll
+    (the coordinator asks again with the new data). A disabled entity has no
+    context and costs no request.
     """
     used: list[str] = []
-    for hc in layout.heating_circuits:
-        used += (
-            hc_path(hc, name)
-            for name in HC_RESOURCES
-            if name not in (HC_MANUAL_SETPOINT, HC_TEMPORARY_SETPOINT)
-        )
-        used.append(_chosen(layout, data, _setpoint_order(data, hc)) or "")
-    for dhw in layout.hot_water_circuits:
-        used += (
-            dhw_path(dhw, name)
-            for name in (DHW_ACTUAL, DHW_SETPOINT, DHW_OPERATION_MODE)
-        )
-        used.append(_chosen(layout, data, _level_order(data, dhw)) or "")
-    used += SYSTEM_RESOURCES
+    for context in sorted(contexts):
+        used += _context_paths(layout, data, context)
     return tuple(path for path in dict.fromkeys(used) if layout.has(path))

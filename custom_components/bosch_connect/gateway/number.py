@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..const import DOMAIN
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .entity import GatewayEntity
+from .entity import HEATING_CIRCUIT, GatewayEntity, child_device
 from .layout import HC_MAX_FLOW, hc_path
 from .values import Resource
 
@@ -34,7 +34,7 @@ async def async_setup_number(
 
 
 class GatewayMaxFlowTemperature(GatewayEntity, NumberEntity):
-    """The highest supply temperature a heating circuit may ask for."""
+    """The highest supply temperature a heating circuit may ask for (on its device)."""
 
     _attr_translation_key = "gateway_max_flow_temperature"
     _attr_device_class = NumberDeviceClass.TEMPERATURE
@@ -45,8 +45,12 @@ class GatewayMaxFlowTemperature(GatewayEntity, NumberEntity):
     def __init__(self, coordinator: GatewayCoordinator, circuit: str) -> None:
         """Follow one circuit's ``maxFlowTemp``."""
         self._path = hc_path(circuit, HC_MAX_FLOW)
-        super().__init__(coordinator, self._path.lstrip("/"))
-        self._attr_translation_placeholders = {"circuit": circuit.removeprefix("hc")}
+        super().__init__(
+            coordinator,
+            self._path.lstrip("/"),
+            context=self._path,
+            device=child_device(coordinator, HEATING_CIRCUIT, circuit),
+        )
 
     @property
     def _resource(self) -> Resource | None:

@@ -117,6 +117,32 @@ def async_raise_identity_issue(
     return True
 
 
+@callback
+def async_raise_certificate_changed_issue(
+    hass: HomeAssistant, entry: ConfigEntry[Any]
+) -> None:
+    """The owner channel's gateway presents another certificate than the pinned one.
+
+    The token was not sent. The same issue id as the identity issue: it
+    clears the same way (a refresh that succeeds, i.e. after the user accepted
+    the new certificate by pairing again, or the entry's removal).
+    """
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        identity_issue_id(entry),
+        is_fixable=False,
+        is_persistent=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key="gateway_owner_certificate_changed",
+        translation_placeholders={
+            "name": entry.title,
+            "device": entry.unique_id or "-",
+        },
+        data={"origin": "refresh", "seen": "certificate_changed"},
+    )
+
+
 def has_identity_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
     """True when the entry's identity issue is raised."""
     issue = ir.async_get(hass).async_get_issue(DOMAIN, identity_issue_id(entry))

@@ -1,9 +1,17 @@
-"""Sensors of the gateway: temperatures, pressure, modulation, energy, diagnostics."""
+"""Sensors of the gateway: temperatures, pressure, modulation, energy, diagnostics.
+
+Energy: per energy resource one sensor of the energy consumed (the consumed
+parts only, see ``energy.py``) and one per part that the gateway reports
+(electricity per source, fuel, heat produced), in kWh, ``total_increasing``:
+what the Energy dashboard takes. Heat sources and zones have their sensors
+on their own devices.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -18,29 +26,42 @@ from homeassistant.const import (
     UnitOfEnergy,
     UnitOfPressure,
     UnitOfTemperature,
+    UnitOfTime,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .entity import GatewayEntity
+from .energy import (
+    ENERGY_PURPOSES,
+    PART_KEYS,
+    TOTAL_PART,
+    complete,
+    consumed,
+    counters,
+)
+from .entity import HEAT_SOURCE, ZONE, GatewayEntity, child_device
 from .layout import (
-    ENERGY_HEATING,
-    ENERGY_HOT_WATER,
-    ENERGY_TOTAL,
     FIRMWARE,
     HARDWARE,
+    HS_STARTS,
+    HS_WORKING_TIME,
     MODULATION,
     NOTIFICATIONS,
     OUTDOOR_TEMPERATURE,
     RETURN_TEMPERATURE,
     SUPPLY_TEMPERATURE,
     SYSTEM_PRESSURE,
+    ZONE_HUMIDITY,
+    ZONE_TEMPERATURE,
+    Layout,
+    hs_path,
+    zone_path,
 )
+from .signals import async_add_signal_sensors  # history helper
 from .values import Resource
-
-_ENERGY_UNITS = {"kwh": UnitOfEnergy.KILO_WATT_HOUR, "wh": UnitOfEnergy.WATT_HOUR}
 
 
 def _number(resource: Resource) -> StateType:
@@ -54,17 +75,19 @@ def _text(resource: Resource) -> StateType:
     return None if resource.value is None else str(resource.value)
 
 
-def _energy(resource: Resource) -> StateType:
-    counters = resource.energy
-    if not counters:
-        return None
-    if "total" in counters:
-        return counters["total"]
-    return sum(counters.values())
+def _consumed(resource: Resource) -> StateType:
+    """The energy consumed (kWh): the consumed parts only, all of them valid."""
+    return consumed(counters(resource)) if complete(resource) else None
 
 
-def _energy_parts(resource: Resource) -> dict[str, Any]:
-    return {key: value for key, value in resource.energy.items() if key != "total"}
+def _part(part: str, resource: Resource) -> StateType:
+    """One part of an energy resource (kWh); unknown when not reported."""
+    return counters(resource).get(part)
+
+
+def _total(resource: Resource) -> StateType:
+    """The ``total`` of a counter resource (starts, working time)."""
+    return resource.energy.get(TOTAL_PART)
 
 
 def _notification_count(resource: Resource) -> StateType:
@@ -85,6 +108,8 @@ class GatewaySensorDescription(SensorEntityDescription):
     """A sensor reading one resource."""
 
     path: str
+    # The unique id's key (default: the path); several sensors read one path.
+    unique: str | None = None
     value_fn: Callable[[Resource], StateType] = _number
     attributes_fn: Callable[[Resource], dict[str, Any]] | None = None
 
@@ -100,17 +125,41 @@ def _temperature(key: str, path: str) -> GatewaySensorDescription:
     )
 
 
-def _energy_sensor(key: str, path: str) -> GatewaySensorDescription:
+def _energy_sensor(
+    key: str,
+    path: str,
+    value_fn: Callable[[Resource], StateType],
+    unique: str | None = None,
+) -> GatewaySensorDescription:
     return GatewaySensorDescription(
         key=key,
         translation_key=f"gateway_{key}",
         path=path,
+        unique=unique,
         device_class=SensorDeviceClass.ENERGY,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        value_fn=_energy,
-        attributes_fn=_energy_parts,
+        value_fn=value_fn,
     )
+
+
+def energy_sensors(layout: Layout) -> Iterator[GatewaySensorDescription]:
+    """Per energy resource: the energy consumed, and one sensor per known part.
+
+    Keys ``energy_<purpose>`` (consumed; the unique id of before) and
+    ``energy_<purpose>_<part>``.
+    """
+    for path, parts in layout.energy_parts.items():
+        purpose = ENERGY_PURPOSES[path]
+        yield _energy_sensor(f"energy_{purpose}", path, _consumed)
+        for part in parts:
+            if (part_key := PART_KEYS.get(part)) is not None:
+                yield _energy_sensor(
+                    f"energy_{purpose}_{part_key}",
+                    path,
+                    partial(_part, part),
+                    unique=f"{path}/{part}",
+                )
 
 
 SENSORS: tuple[GatewaySensorDescription, ...] = (
@@ -132,9 +181,6 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
     ),
-    _energy_sensor("energy_total", ENERGY_TOTAL),
-    _energy_sensor("energy_heating", ENERGY_HEATING),
-    _energy_sensor("energy_hot_water", ENERGY_HOT_WATER),
     GatewaySensorDescription(
         key="firmware",
         translation_key="gateway_firmware",
@@ -163,17 +209,80 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
 )
 
 
+def _heat_source_sensors(source: str) -> tuple[GatewaySensorDescription, ...]:
+    return (
+        GatewaySensorDescription(
+            key="starts",
+            translation_key="gateway_heat_source_starts",
+            path=hs_path(source, HS_STARTS),
+            entity_category=EntityCategory.DIAGNOSTIC,
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=_total,
+        ),
+        GatewaySensorDescription(
+            key="working_time",
+            translation_key="gateway_heat_source_working_time",
+            path=hs_path(source, HS_WORKING_TIME),
+            entity_category=EntityCategory.DIAGNOSTIC,
+            device_class=SensorDeviceClass.DURATION,
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            native_unit_of_measurement=UnitOfTime.HOURS,
+            value_fn=_total,
+        ),
+    )
+
+
+def _zone_sensors(zone: str) -> tuple[GatewaySensorDescription, ...]:
+    # Named by their device class ("Temperature", "Humidity").
+    return (
+        GatewaySensorDescription(
+            key="temperature",
+            path=zone_path(zone, ZONE_TEMPERATURE),
+            device_class=SensorDeviceClass.TEMPERATURE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        ),
+        GatewaySensorDescription(
+            key="humidity",
+            path=zone_path(zone, ZONE_HUMIDITY),
+            device_class=SensorDeviceClass.HUMIDITY,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=PERCENTAGE,
+        ),
+    )
+
+
+def gateway_sensors(
+    coordinator: GatewayCoordinator,
+) -> Iterator[GatewaySensor]:
+    """Every sensor whose resource the probe found, on its device."""
+    layout = coordinator.layout
+    for description in (*SENSORS, *energy_sensors(layout)):
+        if layout.has(description.path):
+            yield GatewaySensor(coordinator, description)
+    for kind, members, descriptions in (
+        (HEAT_SOURCE, layout.heat_sources, _heat_source_sensors),
+        (ZONE, layout.zones, _zone_sensors),
+    ):
+        for member in members:
+            device = child_device(coordinator, kind, member)
+            yield from (
+                GatewaySensor(coordinator, description, device)
+                for description in descriptions(member)
+                if layout.has(description.path)
+            )
+
+
 async def async_setup_sensor(
     hass: HomeAssistant,
     entry: GatewayConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Add the sensors whose resources the probe found."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        GatewaySensor(coordinator, description)
-        for description in SENSORS
-        if coordinator.layout.has(description.path)
+    async_add_entities(gateway_sensors(entry.runtime_data.coordinator))
+    # history helper: /signals as diagnostic sensors (and the outdoor fallback)
+    await async_add_signal_sensors(
+        hass, entry, entry.runtime_data.coordinator, async_add_entities
     )
 
 
@@ -183,10 +292,18 @@ class GatewaySensor(GatewayEntity, SensorEntity):
     entity_description: GatewaySensorDescription
 
     def __init__(
-        self, coordinator: GatewayCoordinator, description: GatewaySensorDescription
+        self,
+        coordinator: GatewayCoordinator,
+        description: GatewaySensorDescription,
+        device: DeviceInfo | ChildDeviceInfo | None = None,
     ) -> None:
-        """Read ``description.path``."""
-        super().__init__(coordinator, description.path.lstrip("/"))
+        """Read ``description.path`` (on ``device``, else the gateway's)."""
+        super().__init__(
+            coordinator,
+            (description.unique or description.path).lstrip("/"),
+            context=description.path,
+            device=device,
+        )
         self.entity_description = description
 
     @property
@@ -205,19 +322,8 @@ class GatewaySensor(GatewayEntity, SensorEntity):
         return None if resource is None else self.entity_description.value_fn(resource)
 
     @property
-    def native_unit_of_measurement(self) -> str | None:
-        """The description's unit; energy in the unit the gateway counts in."""
-        unit = self.entity_description.native_unit_of_measurement
-        resource = self._resource
-        if self.entity_description.device_class is SensorDeviceClass.ENERGY and (
-            resource is not None and resource.unit
-        ):
-            return _ENERGY_UNITS.get(resource.unit.lower(), unit)
-        return unit
-
-    @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """Details (energy parts, notification codes)."""
+        """Details (notification codes)."""
         if (resource := self._resource) is None or (
             self.entity_description.attributes_fn is None
         ):

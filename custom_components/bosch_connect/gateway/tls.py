@@ -311,3 +311,22 @@ def build_ssl_context(
     if peer is not None:
         require_peer(context, peer)
     return context
+
+
+def build_owner_context(peer: PeerIdentity | None = None) -> ssl.SSLContext:
+    """The owner channel's client context (K 40 RF document): no client certificate.
+
+    The gateway's certificate is self-signed and names its device id, not
+    its host, so no root can vouch for it: the context verifies no chain and
+    no host name, and who the server is rests on ``peer`` (device id and the
+    fingerprint pinned at pairing), checked in every handshake. Without
+    ``peer`` it serves only to learn the device and fingerprint before any
+    secret is sent. TLS 1.2 or newer.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if peer is not None:
+        require_peer(context, peer)
+    return context

@@ -15,6 +15,11 @@ from .errors import AnnouncementError
 
 SERVICE_TYPE = "_gateway-tt-local-api._tcp.local."
 REQUIRED = ("txtvers", "authport", "model", "brand", "uuid", "serial")
+# The owner channel (K 40 RF document): instance ``K40RF-<device id>``, TXT
+# ``model``, ``brand``, ``uuid``, ``authport``.
+OWNER_SERVICE_TYPE = "_hvac-open-api._tcp.local."
+OWNER_REQUIRED = ("authport", "model", "brand", "uuid")
+OWNER_INSTANCE_PREFIX = "k40rf-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,28 +59,73 @@ def _port(value: str, what: str) -> int:
     return port
 
 
-def parse_txt(properties: Mapping[object, object]) -> GatewayAnnouncement:
-    """Parse TXT properties; ``AnnouncementError`` when a field is missing or bad."""
+# TXT values longer than this are not a gateway's (a TXT string holds 255).
+_MAX_VALUE = 255
+
+
+def _fields(
+    properties: Mapping[object, object], required: tuple[str, ...]
+) -> dict[str, str]:
     fields: dict[str, str] = {}
     for key, value in properties.items():
         name = _text(key, "a TXT key").strip().lower()
         if value is None:
             continue
-        fields[name] = _text(value, f"TXT {name}").strip()
-    for name in REQUIRED:
+        text = _text(value, f"TXT {name}").strip()
+        if len(text) > _MAX_VALUE or not text.isprintable():
+            raise AnnouncementError(f"TXT {name} is not a gateway's")
+        fields[name] = text
+    for name in required:
         if not fields.get(name):
             raise AnnouncementError(f"TXT record lacks {name}")
+    uuid = fields["uuid"]
+    if (
+        not uuid.isascii()
+        or len(uuid) > 64
+        or not all(c.isalnum() or c in "-_" for c in uuid)
+    ):
+        raise AnnouncementError("uuid has characters a gateway id cannot have")
+    return fields
+
+
+def parse_txt(properties: Mapping[object, object]) -> GatewayAnnouncement:
+    """Parse TXT properties; ``AnnouncementError`` when a field is missing or bad."""
+    fields = _fields(properties, REQUIRED)
     txtvers = fields["txtvers"]
     if not txtvers.isascii() or not txtvers.isdigit() or int(txtvers) < 1:
         raise AnnouncementError("txtvers is not a version number")
-    uuid = fields["uuid"]
-    if not uuid.isascii() or not all(c.isalnum() or c in "-_" for c in uuid):
-        raise AnnouncementError("uuid has characters a gateway id cannot have")
     return GatewayAnnouncement(
         txtvers=int(txtvers),
         authport=_port(fields["authport"], "authport"),
         model=fields["model"],
         brand=fields["brand"],
-        uuid=uuid,
+        uuid=fields["uuid"],
         serial=fields["serial"],
+    )
+
+
+def parse_owner_txt(
+    properties: Mapping[object, object], instance: str
+) -> GatewayAnnouncement:
+    """Parse the owner channel's announcement (TXT and instance name).
+
+    The instance name ``K40RF-<device id>`` must name the device of the TXT
+    ``uuid`` when it has that form. ``serial`` and ``txtvers`` are not part of
+    this record: empty and 1.
+    """
+    fields = _fields(properties, OWNER_REQUIRED)
+    label = instance.split(".", 1)[0].strip()
+    if label.lower().startswith(OWNER_INSTANCE_PREFIX):
+        named = label[len(OWNER_INSTANCE_PREFIX) :]
+        # A responder renamed on a name conflict appends " (2)": ignore that.
+        named = named.split(" ", 1)[0]
+        if named and named != fields["uuid"]:
+            raise AnnouncementError("the instance name and uuid name other devices")
+    return GatewayAnnouncement(
+        txtvers=1,
+        authport=_port(fields["authport"], "authport"),
+        model=fields["model"],
+        brand=fields["brand"],
+        uuid=fields["uuid"],
+        serial=fields.get("serial", ""),
     )

@@ -6,7 +6,8 @@ Every resource is a JSON object with ``id``, ``type`` and ``writeable``
 ``maxValue``, ``stepSize`` and ``state`` (sentinels such as
 ``{"open": -32768}``); ``stringValue`` has ``value`` and ``allowedValues``;
 ``arrayData`` has ``values``; ``emonValue`` has ``values`` as a list of
-single-key objects and ``unit``; ``errorList`` has ``values`` of
+single-key objects (counters; one below zero or not finite is left out) and
+``unit``; ``errorList`` has ``values`` of
 notifications; ``refEnum`` has ``references``; ``systeminfo`` and other
 types are kept as they come. Anything else raises ``ValueFormatError``.
 """
@@ -144,7 +145,9 @@ def _energy(raw: object) -> tuple[dict[str, float], ...]:
         for key, number in item.items():
             if not isinstance(key, str) or not _is_number(number):
                 raise ValueFormatError("an emonValue item is not numeric")
-            parsed[key] = float(number)
+            # A counter below zero or not finite is not a value: left out.
+            if math.isfinite(number) and number >= 0:
+                parsed[key] = float(number)
         items.append(parsed)
     return tuple(items)
 

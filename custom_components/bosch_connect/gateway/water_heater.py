@@ -9,7 +9,7 @@ from ..heating.entity import not_writable
 from ..heating.model import HotWaterState
 from ..heating.water_heater import HotWaterHeater
 from .coordinator import GatewayConfigEntry
-from .entity import GatewayCircuitEntity
+from .entity import HOT_WATER_CIRCUIT, GatewayCircuitEntity
 from .layout import (
     DHW_OPERATION_MODE,
     DHW_RESOURCES,
@@ -33,11 +33,11 @@ async def async_setup_water_heater(
 
 
 class GatewayWaterHeater(GatewayCircuitEntity[HotWaterState], HotWaterHeater):
-    """A hot-water circuit (``/dhwCircuits/<id>``)."""
+    """A hot-water circuit (``/dhwCircuits/<id>``), its device's main feature."""
 
     _attr_translation_key = "hot_water"
     _collection = HOT_WATER_CIRCUITS
-    _id_prefix = "dhw"
+    _kind = HOT_WATER_CIRCUIT
     _resources = DHW_RESOURCES
     _read = staticmethod(hot_water)
 

@@ -9,7 +9,7 @@ grow with the simulated clock. Writes follow ``writeable``, ``minValue``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 import copy
 import math
 from typing import Any
@@ -102,12 +102,15 @@ def _heating_circuit(
     allowed: list[str],
     humidity: float | None,
     max_flow: float = 48.0,
+    controls: bool = True,
 ) -> list[Json]:
-    """The resources of one heating circuit."""
+    """The resources of one heating circuit.
+
+    ``controls``: the operation mode and manual setpoint of the Local API
+    (writable); the K 40 RF specification has neither (read-only circuits).
+    """
     base = f"/heatingCircuits/{hc}"
-    leaves = [
-        _float(f"{base}/roomtemperature", room, state=OPEN_SHORT_TENTH),
-        _float(f"{base}/currentRoomSetpoint", setpoint, state=[{"off": 0}]),
+    mode_leaves = [
         _string(f"{base}/operationMode", "auto", allowed, writeable=True),
         _float(
             f"{base}/manualRoomSetpoint",
@@ -117,10 +120,15 @@ def _heating_circuit(
             maximum=30.0,
             step=0.5,
         ),
+    ]
+    leaves = [
+        _float(f"{base}/roomtemperature", room, state=OPEN_SHORT_TENTH),
+        _float(f"{base}/currentRoomSetpoint", setpoint, state=[{"off": 0}]),
+        *(mode_leaves if controls else []),
         _float(
             f"{base}/maxFlowTemp",
             max_flow,
-            writeable=True,
+            writeable=controls,
             minimum=30.0,
             maximum=60.0,
             step=1.0,
@@ -136,8 +144,8 @@ def _heating_circuit(
     return leaves
 
 
-def _hot_water(dhw: str, modes: list[str]) -> list[Json]:
-    """The resources of one hot-water circuit."""
+def _hot_water(dhw: str, modes: list[str], *, controls: bool = True) -> list[Json]:
+    """The resources of one hot-water circuit (``controls`` as for heating)."""
     base = f"/dhwCircuits/{dhw}"
     levels = [
         _float(
@@ -150,14 +158,17 @@ def _hot_water(dhw: str, modes: list[str]) -> list[Json]:
         )
         for level, value in (("high", 60.0), ("low", 45.0), ("eco", 50.0))
     ]
+    controlled = [
+        _string(f"{base}/operationMode", "high", modes, writeable=True),
+        *levels,
+    ]
     return [
         _float(f"{base}/actualTemp", 52.5, state=OPEN_SHORT_INT),
         _float(f"{base}/currentSetpoint", 60.0),
-        _string(f"{base}/operationMode", "high", modes, writeable=True),
         _string(
             f"{base}/currentTemperatureLevel", "high", ["off", "low", "high", "eco"]
         ),
-        *levels,
+        *(controlled if controls else []),
         _string(f"{base}/overallStatus", "dhw_enabled", DHW_STATUS),
         _float(f"{base}/chargeRemainingTime", 0.0, "mins"),
         _float(f"{base}/outTemp", -32768, state=OPEN_SHORT_INT),
@@ -165,15 +176,25 @@ def _hot_water(dhw: str, modes: list[str]) -> list[Json]:
 
 
 def _gateway_and_system(
-    *, brand: str, uuid: str, firmware: str, hardware: str, serial: str, kind: str
+    identity: dict[str, str], *, kind: str, local_api: bool = True
 ) -> list[Json]:
-    """``/gateway/*``, ``/system/*`` and the outdoor sensor of every installation."""
+    """``/gateway/*``, ``/system/*`` and the outdoor sensor of every installation.
+
+    ``local_api``: also ``/gateway/uuid`` and ``/gateway/serial`` of the Local
+    API; the K 40 RF specification has neither (the device id is in the
+    certificate, the serial number in ``/system/basicInfo``).
+    """
+    brand, uuid, serial = identity["brand"], identity["uuid"], identity["serial"]
+    firmware, hardware = identity["firmware"], identity["hardware"]
     return [
         _string("/gateway/brand", brand),
-        _string("/gateway/uuid", uuid),
+        *(
+            [_string("/gateway/uuid", uuid), _string("/gateway/serial", serial)]
+            if local_api
+            else []
+        ),
         _string("/gateway/versionFirmware", firmware),
         _string("/gateway/versionHardware", hardware),
-        _string("/gateway/serial", serial),
         _string("/system/bus", "EMS2_0", ["No_Bus", "EMS2_0", "Detecting"]),
         _string(
             "/system/type",
@@ -210,7 +231,7 @@ def default_tree(**identity: str) -> dict[str, Json]:
 
     ``identity``: ``brand``, ``uuid``, ``firmware``, ``hardware``, ``serial``.
     """
-    leaves = _gateway_and_system(kind="boiler", **identity)
+    leaves = _gateway_and_system(identity, kind="boiler")
     for hc, room, setpoint, allowed, humidity in (
         ("hc1", 21.3, 21.0, ["auto", "manual", "off"], 48.0),
         ("hc2", -3276.8, 19.5, ["auto", "manual"], None),
@@ -281,7 +302,7 @@ def heat_pump_tree(**identity: str) -> dict[str, Json]:
     parts; no solar circuit, pool or ventilation. ``identity`` as for
     ``default_tree``.
     """
-    leaves = _gateway_and_system(kind="heatpump_single", **identity)
+    leaves = _gateway_and_system(identity, kind="heatpump_single", local_api=False)
     for hc, room, humidity, max_flow in (
         ("hc1", 21.4, 45.0, 35.0),
         ("hc2", 20.1, None, 40.0),
@@ -293,8 +314,9 @@ def heat_pump_tree(**identity: str) -> dict[str, Json]:
             allowed=["auto", "manual", "off"],
             humidity=humidity,
             max_flow=max_flow,
+            controls=False,
         )
-    leaves += _hot_water("dhw1", ["off", "low", "high", "eco"])
+    leaves += _hot_water("dhw1", ["off", "low", "high", "eco"], controls=False)
     hs = "/heatSources"
     leaves += [
         _float(f"{hs}/actualSupplyTemperature", 33.4, state=OPEN_SHORT_INT),
@@ -342,7 +364,8 @@ def heat_pump_tree(**identity: str) -> dict[str, Json]:
         {
             "id": "/zones/zone1/name",
             "type": "stringValue",
-            "writeable": 1,
+            # Writable in the OpenAPI example; read-only on the owner channel.
+            "writeable": 0,
             # "Living" in UTF-16 (big endian), base64, as the OpenAPI example.
             "value": "AEwAaQB2AGkAbgBn",
             "valueConfig": {
@@ -386,9 +409,18 @@ class ResourceTree:
         leaves: dict[str, Json],
         clock: Clock,
         growth: dict[str, dict[str, float]] | None = None,
+        *,
+        folders: bool | Collection[str] = True,
     ) -> None:
-        """Start from ``leaves``; energy counters grow by ``growth`` per hour."""
+        """Start from ``leaves``; energy counters grow by ``growth`` per hour.
+
+        ``folders``: answer a path with leaves below it as a ``refEnum``
+        folder (True: every such path, the Local API's tree; a collection:
+        only those paths, as the K 40 RF specification has ``/signals`` and no
+        other folder: a real gateway answers 403 for the rest).
+        """
         self.leaves = leaves
+        self.folders = folders
         self._clock = clock
         self._started = clock.time()
         self._growth = GROWTH if growth is None else growth
@@ -412,6 +444,8 @@ class ResourceTree:
         leaf = self.leaves.get(path)
         if leaf is not None:
             return self._live(leaf)
+        if not isinstance(self.folders, bool) and path not in self.folders:
+            return None
         children = self._children("" if path == "/" else path)
         if not children:
             return None
@@ -559,4 +593,10 @@ def installation_tree(installation: str, clock: Clock, **identity: str) -> Resou
         raise ValueError(
             f"no installation {installation!r}: one of {', '.join(INSTALLATIONS)}"
         ) from None
-    return ResourceTree(factory(**identity), clock, growth)
+    # The heat pump plays a K 40 RF of the owner document: no folders.
+    return ResourceTree(
+        factory(**identity),
+        clock,
+        growth,
+        folders=True if installation != "heat-pump" else ("/signals",),
+    )

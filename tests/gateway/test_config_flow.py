@@ -137,13 +137,14 @@ async def test_manual_flow_creates_entry(
     result = await hass.config_entries.flow.async_configure(flow_id, {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # Named by the device, not by its address (the model is not announced
-    # when the host is typed in: the device id from its certificate).
-    assert result["title"] == f"Bosch {UUID}"
+    # Named by the device, not by its address: brand and model as the gateway
+    # reports them (/gateway/brand, /system/basicInfo) and the device id that
+    # its certificate names.
+    assert result["title"] == f"Bosch K40RF {UUID}"
     assert gateway_sim.host not in result["title"]
     await hass.async_block_till_done()
     # ... and so are its entities.
-    assert hass.states.get(f"climate.bosch_{UUID}_heating_circuit_1") is not None
+    assert hass.states.get(f"climate.bosch_k40rf_{UUID}_heating_circuit_1") is not None
     assert not [e for e in hass.states.async_entity_ids() if "127_0_0_1" in e]
     assert result["result"].unique_id == UUID
     data = result["data"]
@@ -479,7 +480,7 @@ async def test_discovery_flow(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Bosch K40RF"
+    assert result["title"] == f"Bosch K40RF {UUID}"
     assert result["result"].unique_id == UUID
     assert result["data"]["model"] == "K40RF"
     assert result["data"]["auth_port"] == gateway_sim.auth_port

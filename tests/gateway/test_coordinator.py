@@ -60,9 +60,13 @@ async def test_polls_only_what_the_probe_found(
     # Every resource once; of the hot-water levels only the one in use
     # ("high"); nothing for the entities disabled by default (firmware, hardware).
     assert len(requested) == len(set(requested))
+    # The reported status and level stand in only for a missing operation mode.
     assert set(requested) == set(layout.paths) - {
         "/dhwCircuits/dhw1/temperatureLevels/low",
         "/dhwCircuits/dhw1/temperatureLevels/eco",
+        "/dhwCircuits/dhw1/currentTemperatureLevel",
+        "/heatingCircuits/hc1/overallStatus",
+        "/heatingCircuits/hc2/overallStatus",
         "/gateway/versionFirmware",
         "/gateway/versionHardware",
     }
@@ -265,7 +269,10 @@ async def test_smaller_installation(
     gateway_sim: GatewaySimulator,
     gateway_entry: MockConfigEntry,
 ) -> None:
-    """A circuit without modes or writable setpoint, a tank without levels."""
+    """A circuit without modes or writable setpoint, a tank without levels.
+
+    The circuit's reported status stands in for the missing mode, read-only.
+    """
     for name in ("operationMode", "manualRoomSetpoint"):
         gateway_sim.remove(f"/heatingCircuits/hc1/{name}")
     for level in ("high", "low", "eco"):
@@ -280,8 +287,8 @@ async def test_smaller_installation(
     await hass.async_block_till_done()
 
     hc1 = hass.states.get(HC1)
-    assert hc1.state == "heat"
-    assert hc1.attributes["hvac_modes"] == ["heat"]
+    assert hc1.state == "auto"  # overallStatus heating_auto
+    assert hc1.attributes["hvac_modes"] == ["auto"]
     assert hc1.attributes["supported_features"] == 0
     assert "temperature" not in hc1.attributes  # read-only setpoint: not shown
     dhw1 = hass.states.get(DHW1)

@@ -107,7 +107,9 @@ async def test_announced_gateway_is_set_up(
         assert entry.data["api_port"] == sim.api_port
         assert entry.data["auth_port"] == sim.auth_port
         assert entry.state is ConfigEntryState.LOADED
-        assert hass.states.get("climate.bosch_k40rf_heating_circuit_1") is not None
+        assert (
+            hass.states.get(f"climate.bosch_k40rf_{uuid}_heating_circuit_1") is not None
+        )
 
         # The same announcement again: nothing new, no second entry.
         result = await hass.config_entries.flow.async_init(

@@ -204,7 +204,7 @@ async def test_owner_from_discovery_to_entities(
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.unique_id == f"{UUID}-owner"
-    assert entry.title == "Bosch K40RF"
+    assert entry.title == f"Bosch K40RF {UUID}"
     assert entry.data["channel"] == "owner"
     assert entry.data["device_id"] == UUID
     assert entry.data["fingerprint"] == fingerprint(gateway_sim)
@@ -220,6 +220,12 @@ async def test_owner_from_discovery_to_entities(
     assert states
     assert all(s.attributes.get("supported_features", 0) & 1 == 0 for s in states)
     assert gateway_sim.faults.requests("/heatingCircuits")
+    # What the circuits follow is shown as sensors instead (read-only).
+    setpoint = gateway_sim.resources.leaves["/heatingCircuits/hc1/currentRoomSetpoint"]
+    room = hass.states.get(f"sensor.bosch_k40rf_{UUID}_heating_circuit_1_room_setpoint")
+    assert room is not None
+    assert float(room.state) == setpoint["value"]
+    assert hass.states.get(f"sensor.bosch_k40rf_{UUID}_hot_water_1_hot_water_setpoint")
 
 
 async def test_both_announcements_are_one_discovery(

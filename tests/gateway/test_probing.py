@@ -35,19 +35,18 @@ FOLDERS = (
     "/pool",
 )
 # What the enabled entities of the heat pump read per refresh: one request each.
+# The K 40 RF has no operation modes: the circuits' status and the tank's
+# current level stand in (read-only).
 HC = "/heatingCircuits"
 POLLED = {
     *(f"{HC}/hc1/{n}" for n in ("roomtemperature", "currentRoomSetpoint")),
-    *(f"{HC}/hc1/{n}" for n in ("operationMode", "actualHumidity", "pumpStatus")),
-    f"{HC}/hc1/manualRoomSetpoint",  # the setpoint of its mode (auto)
+    *(f"{HC}/hc1/{n}" for n in ("overallStatus", "actualHumidity", "pumpStatus")),
     f"{HC}/hc1/maxFlowTemp",  # the number entity
     *(f"{HC}/hc2/{n}" for n in ("roomtemperature", "currentRoomSetpoint")),
-    *(f"{HC}/hc2/{n}" for n in ("operationMode", "pumpStatus")),
-    f"{HC}/hc2/manualRoomSetpoint",
+    *(f"{HC}/hc2/{n}" for n in ("overallStatus", "pumpStatus")),
     f"{HC}/hc2/maxFlowTemp",
     *(f"/dhwCircuits/dhw1/{n}" for n in ("actualTemp", "currentSetpoint")),
-    "/dhwCircuits/dhw1/operationMode",
-    "/dhwCircuits/dhw1/temperatureLevels/high",  # the level of its mode
+    "/dhwCircuits/dhw1/currentTemperatureLevel",
     "/system/sensors/temperatures/outdoor_t1",
     "/heatSources/actualSupplyTemperature",
     "/heatSources/returnTemperature",
@@ -88,7 +87,8 @@ async def _reload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_probe_finds_what_the_heat_pump_has(
     hass: HomeAssistant, gateway_sim: GatewaySimulator, gateway_entry: MockConfigEntry
 ) -> None:
-    """Folders answered 403 (solar, ventilation, pool) are absent; 4 at a time."""
+    """No folders (403, as the K 40 RF specification has none): the ids that
+    the specification allows are tried; what answers exists; 4 at a time."""
     gateway_sim.faults.latency = 0.02  # let requests overlap
     assert await hass.config_entries.async_setup(gateway_entry.entry_id)
     await hass.async_block_till_done()
@@ -180,8 +180,8 @@ async def test_refresh_costs_one_request_per_enabled_resource(
 ) -> None:
     """Disabled entities cost nothing; enabled later: one more after reload."""
     requested = await _refresh_requests(gateway_sim, loaded_gateway_entry)
-    assert sorted(requested) == sorted(POLLED)  # each once, 31 in all
-    assert len(requested) == 31
+    assert sorted(requested) == sorted(POLLED)  # each once, 28 in all
+    assert len(requested) == 28
     assert (
         entity_registry.async_get(FIRMWARE).disabled_by
         is er.RegistryEntryDisabler.INTEGRATION

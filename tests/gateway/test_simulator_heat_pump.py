@@ -20,6 +20,7 @@ from simulator.clock import Clock
 from simulator.gateway import INSTALLATION_ENV, GatewaySimulator, create
 from simulator.gateway.resources import INSTALLATIONS, installation_tree
 from simulator.options import Options
+from tests.conftest import REFERENCE
 
 from . import heat_pump
 
@@ -27,28 +28,16 @@ from . import heat_pump
 sim_options = heat_pump.sim_options
 gateway_sim = heat_pump.gateway_sim
 
-# Paths of the K 40 RF OpenAPI file that the heat-pump tree uses beyond the
-# circuits (``{...}``: a member of a folder).
-OPENAPI_PATHS = (
-    "/heatSources/actualSupplyTemperature",
-    "/heatSources/returnTemperature",
-    "/heatSources/currentSupplySetpoint",
-    "/heatSources/actualModulation",
-    "/heatSources/systemPressure",
-    "/heatSources/compressor/powerElecActual",
-    "/heatSources/eHeater/powerElecActual",
-    "/heatSources/workingTime/totalSystem",
-    "/heatSources/emon/chConsumption",
-    "/heatSources/emon/dhwConsumption",
-    "/heatSources/emon/coolingConsumption",
-    "/heatSources/emon/totalConsumption",
-    "/heatSources/{heatSourceId}/heatPumpType",
-    "/heatSources/{heatSourceId}/numberOfStarts",
-    "/heatSources/{heatSourceId}/workingTime",
-    "/zones/{zoneId}/averageCurrentTemperature",
-    "/zones/{zoneId}/averageActualHumidity",
-    "/zones/{zoneId}/name",
+# Every path of the K 40 RF OpenAPI file (``{...}``: a member id).
+OPENAPI_PATHS = tuple(
+    re.findall(
+        r"^  (/\S+):$",
+        (REFERENCE / "homecomfort" / "k-40-rf.yaml").read_text(),
+        re.MULTILINE,
+    )
 )
+
+
 # The parts of the OpenAPI schema EmonValue.
 EMON_PARTS = frozenset(
     {
@@ -126,22 +115,20 @@ def test_heat_pump_resources_follow_the_openapi_file() -> None:
         if path.startswith("/signals/"):
             continue  # the signals' own format (tests/gateway/test_signals.py)
         _check_leaf(path, leaf)
-        if path.startswith(("/heatSources/", "/zones/")):
-            assert _openapi_path(path), path
+        assert _openapi_path(path), path
     assert tree.leaves["/system/type"]["value"] == "heatpump_single"
     # No solar circuit, pool or ventilation: their absence is exercised.
     for folder in ("/solarCircuits", "/pool", "/ventilation"):
         assert tree.get(folder, "") is None
         assert tree.absent_status(folder) == 403
-    folders = {
-        folder: [r["id"] for r in tree.get(folder, "")["references"]]
-        for folder in ("/heatingCircuits", "/dhwCircuits", "/zones")
-    }
-    assert folders == {
-        "/heatingCircuits": ["/heatingCircuits/hc1", "/heatingCircuits/hc2"],
-        "/dhwCircuits": ["/dhwCircuits/dhw1"],
-        "/zones": ["/zones/zone1"],
-    }
+    # The specification has no folders (but /signals): 403 as on a real gateway.
+    for folder in ("/heatingCircuits", "/dhwCircuits", "/zones", "/heatSources"):
+        assert tree.get(folder, "") is None
+        assert tree.absent_status(folder) == 403
+    assert tree.get("/signals", "")["type"] == "refEnum"
+    # Circuits without modes or writable setpoints (read-only K 40 RF).
+    assert not [p for p in tree.leaves if p.endswith("/operationMode")]
+    assert not [p for p, leaf in tree.leaves.items() if leaf.get("writeable")]
 
 
 def test_energy_parts_include_the_heat_produced() -> None:

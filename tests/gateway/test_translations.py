@@ -14,7 +14,13 @@ CODE = sorted([*PACKAGE.glob("gateway/*.py"), *PACKAGE.glob("heating/*.py")])
 # String literals that name a translation: gateway_* / heating_* keys.
 KEY = re.compile(r"""["'](?P<key>(?:gateway|heating)_[a-z0-9_]+)["']""")
 # Names that are not translation keys.
-NOT_KEYS = {"heating_circuits"}  # a diagnostics field
+NOT_KEYS = {
+    "heating_circuits",  # a diagnostics field
+    # Values of a circuit's overallStatus (layout._STATUS_MODES)
+    "heating_auto",
+    "heating_manual_on",
+    "heating_manual_off",
+}
 
 
 def _keys(tree: Any, found: set[str] | None = None) -> set[str]:

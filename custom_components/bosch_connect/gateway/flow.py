@@ -90,7 +90,7 @@ from .errors import (
     TokenRequestRejectedError,
 )
 from .identity import GatewayIdentity, async_read_identity
-from .owner_flow import GatewayOwnerFlowMixin
+from .owner_flow import GatewayOwnerFlowMixin, gateway_title
 from .repairs import (
     address_of,
     async_clear_identity_issue,
@@ -586,9 +586,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
             CONF_MODEL: model,
             CONF_SERIAL: announced.get(CONF_SERIAL) or identity.serial or "",
         }
-        # Named by the device (its certificate's device id where the model is
-        # not known), never by an address that can change.
-        title = f"{brand} {model or self.unique_id}"
+        title = gateway_title(brand, model, str(self.unique_id))
         return self.async_create_entry(title=title, data=data)
 
     def _gateway_client(

@@ -5,8 +5,19 @@ once, at setup and on every reload: the ``refEnum`` folders (``FOLDERS``)
 name the heating and hot-water circuits, heat sources, zones, solar
 circuits, ventilation zones and the pool; then every resource that an entity
 could use is read once. A folder or resource answering 403 or 404 is absent
-(real gateways answer 403 for a path outside the specification). Afterwards
-only the resources that enabled entities use are polled (``used_paths``).
+(real gateways answer 403 for a path outside the specification). The K 40 RF
+specification has no folder resources at all, so where a folder is absent the
+members are the ids that the specification allows (``SPEC_MEMBERS``: hc1-hc4,
+dhw1-dhw2, hs1-hs6, zone1-zone16, sc1, zone1 of ventilation) and a member
+exists when one of its resources answers. Afterwards only the resources that
+enabled entities use are polled (``used_paths``).
+
+Modes: where a circuit has no ``operationMode`` (the K 40 RF owner channel
+has none), what it reports of itself stands in, read-only: a heating circuit's
+``overallStatus`` (``heating_auto`` is automatic, ``heating_manual_on`` and
+``ch_enabled`` heat, ``ch_disabled``, ``summer_idle`` and the ``*_off``
+states are off, ``cooling_manual_on`` cools), a hot-water circuit's
+``currentTemperatureLevel`` (off, low, eco, high).
 """
 
 from __future__ import annotations
@@ -49,6 +60,20 @@ FOLDERS = (
 _MEMBER = re.compile(r"[A-Za-z]{1,16}[0-9]{1,3}")
 # The most members taken from one folder (a controller has a few circuits).
 MAX_MEMBERS = 32
+# The member ids the K 40 RF specification allows, for gateways without folders.
+SPEC_MEMBERS: dict[str, tuple[str, ...]] = {
+    HEATING_CIRCUITS: tuple(f"hc{i}" for i in range(1, 5)),
+    HOT_WATER_CIRCUITS: ("dhw1", "dhw2"),
+    HEAT_SOURCES: tuple(f"hs{i}" for i in range(1, 7)),
+    ZONES: tuple(f"zone{i}" for i in range(1, 17)),
+    SOLAR_CIRCUITS: ("sc1",),
+    VENTILATION: ("zone1",),
+}
+# Resources that tell whether a solar circuit, ventilation zone or the pool
+# exists (no entity reads them).
+SOLAR_PRESENCE = ("collectorTemperature", "solarYield")
+VENTILATION_PRESENCE = ("sensors/exhaustTemp", "exhaustFanLevel")
+POOL_PRESENCE = f"{POOL}/currentTemp"
 
 # Per heating circuit (relative to /heatingCircuits/<id>/).
 HC_ROOM_TEMPERATURE = "roomtemperature"
@@ -59,6 +84,7 @@ HC_OPERATION_MODE = "operationMode"
 HC_HUMIDITY = "actualHumidity"
 HC_PUMP = "pumpStatus"
 HC_MAX_FLOW = "maxFlowTemp"
+HC_OVERALL_STATUS = "overallStatus"
 HC_RESOURCES = (
     HC_ROOM_TEMPERATURE,
     HC_CURRENT_SETPOINT,
@@ -68,6 +94,7 @@ HC_RESOURCES = (
     HC_HUMIDITY,
     HC_PUMP,
     HC_MAX_FLOW,
+    HC_OVERALL_STATUS,
 )
 # What the climate entity reads besides the setpoint that the mode uses.
 _HC_CLIMATE = (
@@ -85,6 +112,7 @@ DHW_OPERATION_MODE = "operationMode"
 DHW_LEVEL_HIGH = "temperatureLevels/high"
 DHW_LEVEL_LOW = "temperatureLevels/low"
 DHW_LEVEL_ECO = "temperatureLevels/eco"
+DHW_CURRENT_LEVEL = "currentTemperatureLevel"
 DHW_RESOURCES = (
     DHW_ACTUAL,
     DHW_SETPOINT,
@@ -92,6 +120,7 @@ DHW_RESOURCES = (
     DHW_LEVEL_HIGH,
     DHW_LEVEL_LOW,
     DHW_LEVEL_ECO,
+    DHW_CURRENT_LEVEL,
 )
 # What the water heater reads besides the level that the mode uses.
 _DHW_WATER_HEATER = (DHW_ACTUAL, DHW_SETPOINT, DHW_OPERATION_MODE)
@@ -210,20 +239,44 @@ async def async_probe(
     then every resource an entity could use. 403 and 404 mean absent.
     """
     folders = await client.get_many(FOLDERS, parallel=parallel)
-    members = {folder: _members(folder, folders[folder]) for folder in FOLDERS}
+    members = {
+        folder: _members(folder, folders[folder])
+        if folders[folder] is not None
+        else SPEC_MEMBERS.get(folder, ())
+        for folder in FOLDERS
+    }
     heating = members[HEATING_CIRCUITS]
     hot_water = members[HOT_WATER_CIRCUITS]
     sources = members[HEAT_SOURCES]
     zones = members[ZONES]
+    # Without folders, solar, ventilation and pool exist where they answer.
+    solar = members[SOLAR_CIRCUITS] if folders[SOLAR_CIRCUITS] is None else ()
+    ventilation = members[VENTILATION] if folders[VENTILATION] is None else ()
     candidates = [
         *(hc_path(hc, name) for hc in heating for name in HC_RESOURCES),
         *(dhw_path(dhw, name) for dhw in hot_water for name in DHW_RESOURCES),
         *(hs_path(hs, name) for hs in sources for name in HS_RESOURCES),
         *(zone_path(zone, name) for zone in zones for name in ZONE_RESOURCES),
+        *(f"{SOLAR_CIRCUITS}/{sc}/{name}" for sc in solar for name in SOLAR_PRESENCE),
+        *(
+            f"{VENTILATION}/{zone}/{name}"
+            for zone in ventilation
+            for name in VENTILATION_PRESENCE
+        ),
+        *((POOL_PRESENCE,) if folders[POOL] is None else ()),
         *SYSTEM_RESOURCES,
     ]
     found = await client.get_many(candidates, parallel=parallel)
     present = {path: res for path, res in found.items() if res is not None}
+    presence = (
+        *(f"{SOLAR_CIRCUITS}/{sc}/{name}" for sc in solar for name in SOLAR_PRESENCE),
+        *(
+            f"{VENTILATION}/{zone}/{name}"
+            for zone in ventilation
+            for name in VENTILATION_PRESENCE
+        ),
+        POOL_PRESENCE,
+    )
     layout = Layout(
         heating_circuits=_with_any(heating, present, HEATING_CIRCUITS, HC_RESOURCES),
         hot_water_circuits=_with_any(
@@ -231,10 +284,15 @@ async def async_probe(
         ),
         heat_sources=_with_any(sources, present, HEAT_SOURCES, HS_RESOURCES),
         zones=_with_any(zones, present, ZONES, ZONE_RESOURCES),
-        solar_circuits=members[SOLAR_CIRCUITS],
-        ventilation_zones=members[VENTILATION],
-        pool=folders[POOL] is not None,
-        paths=tuple(present),
+        solar_circuits=members[SOLAR_CIRCUITS]
+        if folders[SOLAR_CIRCUITS] is not None
+        else _with_any(solar, present, SOLAR_CIRCUITS, SOLAR_PRESENCE),
+        ventilation_zones=members[VENTILATION]
+        if folders[VENTILATION] is not None
+        else _with_any(ventilation, present, VENTILATION, VENTILATION_PRESENCE),
+        pool=folders[POOL] is not None or POOL_PRESENCE in present,
+        # Presence checks are no resources to poll.
+        paths=tuple(path for path in present if path not in presence),
         energy_parts={
             path: tuple(present[path].energy)
             for path in ENERGY_RESOURCES
@@ -276,6 +334,35 @@ def _modes(resource: Resource | None) -> Modes:
         allowed=resource.allowed_values or (),
         writable=resource.writeable and bool(resource.allowed_values),
     )
+
+
+# A heating circuit's overallStatus as the operation mode it stands for.
+_STATUS_MODES = {
+    "heating_auto": "auto",
+    "away": "auto",
+    "holiday": "auto",
+    "heating_manual_on": "manual",
+    "ch_enabled": "manual",
+    "boost": "manual",
+    "emergency_mode": "manual",
+    "floor_drying": "manual",
+    "cooling_manual_on": "cool",
+    "ch_disabled": "off",
+    "summer_idle": "off",
+    "heating_manual_off": "off",
+    "cooling_manual_off": "off",
+}
+
+
+def _reported_mode(resource: Resource | None, table: Mapping[str, str] | None) -> Modes:
+    """What a circuit reports of itself, as a mode that cannot be changed."""
+    if resource is None or not isinstance(resource.value, str):
+        return Modes(value=None)
+    raw = resource.value.strip().lower()
+    value = table.get(raw) if table is not None else raw
+    if value is None:
+        return Modes(value=None)
+    return Modes(value=value, allowed=(value,), writable=False)
 
 
 def _setpoint_order(data: Mapping[str, Resource], circuit: str) -> tuple[str, ...]:
@@ -321,10 +408,15 @@ def heating_circuit(
     unit = next(
         (r.unit for r in (room, current, target) if r is not None and r.unit), None
     )
+    operation = data.get(hc_path(circuit, HC_OPERATION_MODE))
     return HeatingCircuitState(
         current_temperature=_number(room),
         target=_setpoint(target, current),
-        mode=_modes(data.get(hc_path(circuit, HC_OPERATION_MODE))),
+        mode=_modes(operation)
+        if operation is not None
+        else _reported_mode(
+            data.get(hc_path(circuit, HC_OVERALL_STATUS)), _STATUS_MODES
+        ),
         unit=unit,
         current_humidity=_number(data.get(hc_path(circuit, HC_HUMIDITY))),
         heating=None if pump is None or pump.value is None else pump.value == "on",
@@ -364,7 +456,9 @@ def hot_water(data: Mapping[str, Resource], circuit: str) -> HotWaterState | Non
         target=_setpoint(target, None)
         if target is not None
         else _setpoint(None, current),
-        mode=_modes(data.get(dhw_path(circuit, DHW_OPERATION_MODE))),
+        mode=_modes(operation)
+        if (operation := data.get(dhw_path(circuit, DHW_OPERATION_MODE))) is not None
+        else _reported_mode(data.get(dhw_path(circuit, DHW_CURRENT_LEVEL)), None),
         unit=unit,
     )
 
@@ -392,13 +486,26 @@ def _context_paths(
     """
     head, _, circuit = context.rpartition("/")
     if head == HEATING_CIRCUITS and circuit in layout.heating_circuits:
+        # The status stands in for a missing operation mode only.
+        status = (
+            ()
+            if layout.has(hc_path(circuit, HC_OPERATION_MODE))
+            else (hc_path(circuit, HC_OVERALL_STATUS),)
+        )
         return [
             *(hc_path(circuit, name) for name in _HC_CLIMATE),
+            *status,
             _chosen(layout, data, _setpoint_order(data, circuit)) or "",
         ]
     if head == HOT_WATER_CIRCUITS and circuit in layout.hot_water_circuits:
+        level = (
+            ()
+            if layout.has(dhw_path(circuit, DHW_OPERATION_MODE))
+            else (dhw_path(circuit, DHW_CURRENT_LEVEL),)
+        )
         return [
             *(dhw_path(circuit, name) for name in _DHW_WATER_HEATER),
+            *level,
             _chosen(layout, data, _level_order(data, circuit)) or "",
         ]
     return [context]

@@ -187,6 +187,15 @@ def _connection_error(err: GatewayError) -> str:
     return "gateway_unknown"
 
 
+def gateway_title(brand: str, model: str, device_id: str) -> str:
+    """An entry's title: brand, model and device number (never an address).
+
+    "Bosch K40RF 101042019": what the device says of itself, unique per
+    gateway, and it stays when the gateway moves to another address.
+    """
+    return " ".join(part for part in (brand, model, device_id) if part)
+
+
 def _token_label(token: ListedToken) -> str:
     name = token.client_name or "?"
     when = f", {token.created_at:%Y-%m-%d}" if token.created_at else ""
@@ -537,7 +546,7 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             CONF_SERIAL: announced.get(CONF_SERIAL) or identity.serial or "",
         }
         return self.async_create_entry(
-            title=f"{brand} {model or peer.device_id}", data=data
+            title=gateway_title(brand, model, peer.device_id), data=data
         )
 
     # -- re-authentication: a new token, maybe a new certificate ---------------------

@@ -42,10 +42,19 @@ from .energy import (
     consumed,
     counters,
 )
-from .entity import HEAT_SOURCE, ZONE, GatewayEntity, child_device
+from .entity import (
+    HEAT_SOURCE,
+    HEATING_CIRCUIT,
+    HOT_WATER_CIRCUIT,
+    ZONE,
+    GatewayEntity,
+    child_device,
+)
 from .layout import (
+    DHW_SETPOINT,
     FIRMWARE,
     HARDWARE,
+    HC_CURRENT_SETPOINT,
     HS_STARTS,
     HS_WORKING_TIME,
     MODULATION,
@@ -57,7 +66,11 @@ from .layout import (
     ZONE_HUMIDITY,
     ZONE_TEMPERATURE,
     Layout,
+    dhw_path,
+    hc_path,
+    hot_water_setpoint_path,
     hs_path,
+    setpoint_path,
     zone_path,
 )
 from .signals import async_add_signal_sensors  # history helper
@@ -252,11 +265,51 @@ def _zone_sensors(zone: str) -> tuple[GatewaySensorDescription, ...]:
     )
 
 
+def _setpoint_sensors(
+    coordinator: GatewayCoordinator,
+) -> Iterator[GatewaySensor]:
+    """The setpoint of a circuit that cannot be changed here, as a sensor.
+
+    A climate or water heater shows its target temperature only when it can
+    be set; on the owner channel (read-only by Bosch's design), with a token
+    without the write scope or a circuit without a writable setpoint, the
+    setpoint that the circuit follows is this sensor instead.
+    """
+    layout, data = coordinator.layout, coordinator.data or {}
+    for kind, members, path_of, writable_of, key in (
+        (
+            HEATING_CIRCUIT,
+            layout.heating_circuits,
+            partial(hc_path, resource=HC_CURRENT_SETPOINT),
+            setpoint_path,
+            "room_setpoint",
+        ),
+        (
+            HOT_WATER_CIRCUIT,
+            layout.hot_water_circuits,
+            partial(dhw_path, resource=DHW_SETPOINT),
+            hot_water_setpoint_path,
+            "hot_water_setpoint",
+        ),
+    ):
+        for member in members:
+            path = path_of(member)
+            if not layout.has(path) or (
+                coordinator.can_write and writable_of(data, member) is not None
+            ):
+                continue
+            description = _temperature(key, path)
+            yield GatewaySensor(
+                coordinator, description, child_device(coordinator, kind, member)
+            )
+
+
 def gateway_sensors(
     coordinator: GatewayCoordinator,
 ) -> Iterator[GatewaySensor]:
     """Every sensor whose resource the probe found, on its device."""
     layout = coordinator.layout
+    yield from _setpoint_sensors(coordinator)
     for description in (*SENSORS, *energy_sensors(layout)):
         if layout.has(description.path):
             yield GatewaySensor(coordinator, description)

@@ -29,7 +29,11 @@ from custom_components.bosch_connect.gateway import (
     coordinator as gw_coordinator,
 )
 from custom_components.bosch_connect.gateway.api import GatewayClient
-from custom_components.bosch_connect.gateway.tls import PeerIdentity, build_ssl_context
+from custom_components.bosch_connect.gateway.tls import (
+    PeerIdentity,
+    build_owner_context,
+    build_ssl_context,
+)
 from simulator.clock import Clock
 from simulator.gateway import create as create_gateway
 from simulator.gateway.service import GatewaySimulator
@@ -100,16 +104,59 @@ async def gateway_entry_data(
     }
 
 
+async def owner_entry_data(sim: GatewaySimulator) -> dict[str, Any]:
+    """Pair like the owner flow does: pin the certificate, press, password grant."""
+    async with aiohttp.ClientSession() as session:
+        learn = GatewayClient(
+            session,
+            sim.host,
+            api_port=sim.owner_api_port,
+            auth_port=sim.owner_auth_port,
+            ssl_context=build_owner_context(),
+        )
+        peer = await learn.peer_certificate(learn.auth_port)
+        client = GatewayClient(
+            session,
+            sim.host,
+            api_port=sim.owner_api_port,
+            auth_port=sim.owner_auth_port,
+            ssl_context=build_owner_context(
+                PeerIdentity(peer.device_id, peer.fingerprint)
+            ),
+            require_identity=True,
+        )
+        sim.press()
+        token = await client.request_owner_token(
+            sim.sticker.login, sim.sticker.password_plain, "Home Assistant"
+        )
+    return {
+        CONF_SERVICE: SERVICE_GATEWAY,
+        gw_const.CONF_CHANNEL: gw_const.CHANNEL_OWNER,
+        gw_const.CONF_DEVICE_ID: peer.device_id,
+        gw_const.CONF_FINGERPRINT: peer.fingerprint,
+        CONF_HOST: sim.host,
+        gw_const.CONF_API_PORT: sim.owner_api_port,
+        gw_const.CONF_AUTH_PORT: sim.owner_auth_port,
+        CONF_TOKEN: token.access_token,
+        gw_const.CONF_GRANTED_SCOPES: token.scope,
+        gw_const.CONF_BRAND: sim.identity.brand,
+        gw_const.CONF_MODEL: sim.identity.model,
+        gw_const.CONF_SERIAL: sim.identity.serial,
+    }
+
+
 async def setup_gateway(
-    hass: HomeAssistant, sim: GatewaySimulator
+    hass: HomeAssistant, sim: GatewaySimulator, channel: str = "partner"
 ) -> tuple[Any, SetupTiming]:
-    """Add a gateway entry (polling off, as a user can set it); time it."""
+    """Add a gateway entry of ``channel`` (polling off, as a user can set it)."""
     require_room(SERVICE_GATEWAY)
-    data = await gateway_entry_data(hass, sim)
+    owner = channel == gw_const.CHANNEL_OWNER
+    data = await (owner_entry_data(sim) if owner else gateway_entry_data(hass, sim))
     entry = make_entry(
         data,
         title=f"{sim.identity.brand} {sim.identity.model}",
-        unique_id=sim.identity.uuid,
+        unique_id=sim.identity.uuid
+        + (gw_const.OWNER_UNIQUE_ID_SUFFIX if owner else ""),
         # No background poll inside the timed refreshes: the entry's system
         # option "Enable polling for changes" off.
         pref_disable_polling=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 import tempfile
 import time
 import traceback
+from typing import Any
 
 from .config import BenchConfig
 from .entries import Unavailable
@@ -164,32 +165,48 @@ async def section_ingest(cfg: BenchConfig, report: Report, workdir: Path) -> Non
 
 
 async def section_gateway(cfg: BenchConfig, report: Report, workdir: Path) -> None:
-    """3. Gateway refresh: requests per refresh, wall time, parallelism."""
+    """3. Gateway refresh, both channels: requests per refresh, wall time, parallelism."""
     try:
         from . import gateway as gw  # noqa: PLC0415
     except ImportError as err:
         raise Unavailable(f"gateway code missing: {err}") from err
     section = report.section("3. Gateway refresh against the simulator")
-    async with (
-        running_hass(workdir / "gateway") as bench,
-        gw.gateway_simulator(workdir / "gateway-sim") as sim,
-    ):
-        hass = bench.hass
-        entry, timing = await gw.setup_gateway(hass, sim)
-        used = await gw.used_resources(hass, entry)
-        results = await gw.measure_refreshes(
-            sim,
-            entry,
-            limits=cfg.parallel_limits,
-            refreshes=cfg.refreshes,
-            latency=cfg.latency,
-        )
-        await hass.config_entries.async_unload(entry.entry_id)
+    for channel in ("partner", "owner"):
+        async with (
+            running_hass(workdir / f"gateway-{channel}") as bench,
+            gw.gateway_simulator(workdir / f"gateway-sim-{channel}") as sim,
+        ):
+            hass = bench.hass
+            entry, timing = await gw.setup_gateway(hass, sim, channel)
+            used = await gw.used_resources(hass, entry)
+            results = await gw.measure_refreshes(
+                sim,
+                entry,
+                limits=cfg.parallel_limits,
+                refreshes=cfg.refreshes,
+                latency=cfg.latency,
+            )
+            await hass.config_entries.async_unload(entry.entry_id)
+        _gateway_results(cfg, report, section, channel, used, results, timing)
+
+
+def _gateway_results(  # noqa: PLR0917 - one call site, in order
+    cfg: BenchConfig,
+    report: Report,
+    section: Any,
+    channel: str,
+    used: set[str],
+    results: list[Any],
+    timing: Any,
+) -> None:
+    """The table and the target of one channel."""
     requested = frozenset().union(*(r.paths for r in results))
     unused = requested - used
     never = used - requested
     polled = len(requested)
     section.lines += [
+        "",
+        f"**{channel.capitalize()} channel.** "
         f"{cfg.latency * 1000:.0f} ms added to every request by the simulator "
         f"(`Faults.latency`), {cfg.refreshes} refreshes per limit (median), "
         f"{timing.entities} enabled entities. *Polled* = distinct resources "
@@ -239,7 +256,7 @@ async def section_gateway(cfg: BenchConfig, report: Report, workdir: Path) -> No
         ]
     exact = all(r.requests == len(used) and r.failed == 0 for r in results)
     report.target(
-        "gateway refresh = one request per used resource, none unused",
+        f"gateway refresh ({channel}) = one request per used resource, none unused",
         f"{median([r.requests for r in results]):.0f} requests for {len(used)} used "
         f"({len(unused)} polled unused)",
         exact and not unused and not never,

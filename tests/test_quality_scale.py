@@ -214,3 +214,16 @@ def test_strict_typing() -> None:
         assert untyped == []
     else:
         assert untyped, "strict-typing holds: mark it done in quality_scale.yaml"
+
+
+def test_no_assert_in_production_code() -> None:
+    """Type narrowing by assert is stripped under -O: none in the integration."""
+    import ast
+
+    asserts = [
+        f"{path.relative_to(REPO)}:{node.lineno}"
+        for path, text in sources()
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Assert)
+    ]
+    assert asserts == []

@@ -142,13 +142,12 @@ class EbikeFlowMixin(ConfigFlow):
             self._abort_if_unique_id_configured()
             errors, placeholders = await self._ebike_check(data, full=True)
             if not errors:
-                assert self._ebike_secrets is not None
                 return self.async_create_entry(
                     title=f"Bosch eBike {data[CONF_CLIENT_ID]}",
                     data={
                         CONF_SERVICE: SERVICE_EBIKE,
                         **data,
-                        **self._ebike_secrets,
+                        **(self._ebike_secrets or {}),
                         CONF_SUBSCRIPTION_IDS: [],
                         CONF_CERT_URLS: [],
                     },

@@ -184,7 +184,8 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
 
     _gateway_connection: dict[str, Any]
     _gateway_credentials: dict[str, Any]
-    _gateway_ssl: ssl.SSLContext | None = None
+    # Set by the credentials step before the press step uses it.
+    _gateway_ssl: ssl.SSLContext
     _gateway_announced: dict[str, str] | None = None
     # What the user typed, shown again when they go back from the press step.
     _gateway_typed: dict[str, Any] | None = None
@@ -429,11 +430,10 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         """Show what was found; then the channel."""
         if user_input is not None:
             return await self.async_step_gateway()
-        assert self._owner_announced is not None
         return self.async_show_form(
             step_id="gateway_discovery_confirm",
             description_placeholders={
-                **self._owner_announced,
+                **(self._owner_announced or {}),
                 "device": self._owner_expected or "",
                 CONF_HOST: self._owner_connection[CONF_HOST],
             },
@@ -530,7 +530,6 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
             }
             return await self.async_step_gateway_credentials()
         if user_input is not None:
-            assert self._gateway_ssl is not None
             client = self._gateway_client(
                 self._gateway_connection, self._gateway_ssl, None
             )
@@ -552,7 +551,6 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
 
     async def _gateway_create_entry(self, token: Token) -> ConfigFlowResult:
         """Name the gateway and create its entry (the token is already spent)."""
-        assert self._gateway_ssl is not None
         client = self._gateway_client(
             self._gateway_connection, self._gateway_ssl, token.access_token
         )

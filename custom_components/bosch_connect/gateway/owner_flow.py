@@ -206,12 +206,13 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     """The owner channel's steps of the Bosch Connect config flow."""
 
     _owner_connection: dict[str, Any]
-    _owner_peer: PeerCertificate | None = None
+    # Set by the address step (or re-authentication) before any step uses it.
+    _owner_peer: PeerCertificate = PeerCertificate("", "")
     # The announced device (discovery) and what it announced.
     _owner_expected: str | None = None
     _owner_announced: dict[str, str] | None = None
     # Kept in the flow only, to ask again after a token was revoked.
-    _owner_credentials: tuple[str, str] | None = None
+    _owner_credentials: tuple[str, str] = ("", "")
     _owner_manager: GatewayClient | None = None
     _owner_tokens: list[ListedToken]
     # Errors of a later step shown on the sticker form (press again).
@@ -232,7 +233,6 @@ class GatewayOwnerFlowMixin(ConfigFlow):
 
     def _owner_pinned(self, token: str | None = None) -> GatewayClient:
         """A client that talks only to the certificate seen in step 1."""
-        assert self._owner_peer is not None
         peer = PeerIdentity(self._owner_peer.device_id, self._owner_peer.fingerprint)
         return self._owner_client(self._owner_connection, peer, token)
 
@@ -317,7 +317,6 @@ class GatewayOwnerFlowMixin(ConfigFlow):
         )
 
     def _owner_placeholders(self) -> dict[str, str]:
-        assert self._owner_peer is not None
         return {
             "device": self._owner_peer.device_id,
             "fingerprint": format_fingerprint(self._owner_peer.fingerprint),
@@ -341,7 +340,6 @@ class GatewayOwnerFlowMixin(ConfigFlow):
                 result = await self._owner_request(errors)
                 if result is not None:
                     return result
-        assert self._owner_peer is not None
         schema = probatio.Schema(
             {
                 probatio.Optional(CONF_LOGIN): _TEXT,
@@ -365,7 +363,6 @@ class GatewayOwnerFlowMixin(ConfigFlow):
 
     async def _owner_request(self, errors: dict[str, str]) -> ConfigFlowResult | None:
         """Request the token with the remembered credentials; None: show errors."""
-        assert self._owner_credentials is not None
         login, password = self._owner_credentials
         client = self._owner_pinned()
         try:
@@ -512,7 +509,6 @@ class GatewayOwnerFlowMixin(ConfigFlow):
 
     async def _owner_finish(self, token: Token) -> ConfigFlowResult:
         """Create the entry, or (re-authentication) update it with token and pin."""
-        assert self._owner_peer is not None
         peer = self._owner_peer
         stored = {
             **self._owner_connection,
@@ -520,8 +516,8 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             CONF_GRANTED_SCOPES: token.scope,
             CONF_FINGERPRINT: peer.fingerprint,
         }
-        if self._owner_credentials is not None:
-            stored[CONF_LOGIN] = self._owner_credentials[0]
+        if login := self._owner_credentials[0]:
+            stored[CONF_LOGIN] = login
         if self.source == SOURCE_REAUTH:
             entry = self._get_reauth_entry()
             async_clear_identity_issue(self.hass, entry)
@@ -587,7 +583,6 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     ) -> ConfigFlowResult:
         """The sticker step, telling whether the certificate changed."""
         entry = self._get_reauth_entry()
-        assert self._owner_peer is not None
         errors: dict[str, str] = {}
         if user_input is not None:
             try:

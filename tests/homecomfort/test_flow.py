@@ -54,7 +54,7 @@ async def test_add_account(hass: HomeAssistant, hc_sim: HomeComfortService) -> N
         flow_id, _answers(hc_sim, **{CONF_API_KEY: f"  {hc_sim.key}\n"})
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Home Comfort Partner API"
+    assert result["title"] == f"Home Comfort Partner API {hc_sim.company_id}"
     data = result["data"]
     assert data[CONF_SERVICE] == "homecomfort"
     assert data[CONF_API_KEY] == hc_sim.key

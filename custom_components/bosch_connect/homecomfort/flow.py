@@ -132,7 +132,10 @@ class HomeComfortFlowMixin(ConfigFlow):
             if isinstance(checked, _Checked):
                 await self.async_set_unique_id(checked.unique_id)
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=TITLE, data=checked.entry_data())
+                # The service and the account's own name (the partner's company).
+                return self.async_create_entry(
+                    title=f"{TITLE} {checked.company_id}", data=checked.entry_data()
+                )
             errors = checked
         return self.async_show_form(
             step_id="homecomfort",

@@ -25,6 +25,9 @@ from simulator.bosma.service import DEMO_CORP, DEMO_SECRET
 from simulator.faults import Fault
 
 LAST_RESULT = "sensor.bosma_bc100042_last_result"
+LAST_RESULT_CODE = "sensor.bosma_bc100042_last_result_code"
+LAST_RESULT_MESSAGE = "sensor.bosma_bc100042_last_result_message"
+LAST_CHECK = "sensor.bosma_bc100042_last_check"
 TICKET_AGE = "sensor.bosma_bc100042_ticket_age"
 CLOCK_SKEW = "sensor.bosma_bc100042_clock_skew"
 
@@ -53,7 +56,14 @@ async def test_entities(
     await _setup(hass, bosma_entry)
     entries = er.async_entries_for_config_entry(entity_registry, bosma_entry.entry_id)
     assert sorted(e.entity_id for e in entries) == sorted(
-        [LAST_RESULT, TICKET_AGE, CLOCK_SKEW]
+        [
+            LAST_RESULT,
+            LAST_RESULT_CODE,
+            LAST_RESULT_MESSAGE,
+            LAST_CHECK,
+            TICKET_AGE,
+            CLOCK_SKEW,
+        ]
     )
     for entry in entries:
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
@@ -61,9 +71,14 @@ async def test_entities(
     disabled = {e.entity_id: e.disabled_by for e in entries}
     assert disabled == {
         LAST_RESULT: None,
+        LAST_RESULT_CODE: None,
+        LAST_RESULT_MESSAGE: er.RegistryEntryDisabler.INTEGRATION,
+        LAST_CHECK: None,
         TICKET_AGE: er.RegistryEntryDisabler.INTEGRATION,
         CLOCK_SKEW: er.RegistryEntryDisabler.INTEGRATION,
     }
+    # What used to be attributes of the last result are entities of their own.
+    assert hass.states.get(LAST_RESULT_CODE).state == "0"  # type: ignore[union-attr]
     assert hass.states.get(TICKET_AGE) is None
     assert hass.states.get(CLOCK_SKEW) is None
     state = hass.states.get(LAST_RESULT)
@@ -133,7 +148,7 @@ async def test_refusals_are_states(
     state = hass.states.get(LAST_RESULT)
     assert state is not None
     assert state.state == "timestamp_rejected"
-    assert state.attributes["code"] == 501
+    assert hass.states.get(LAST_RESULT_CODE).state == "501"  # type: ignore[union-attr]
     assert 898 <= int(hass.states.get(CLOCK_SKEW).state) <= 902  # type: ignore[union-attr]
     # The previous ticket is still there and ages.
     assert hass.states.get(TICKET_AGE).state == "31"  # type: ignore[union-attr]
@@ -178,7 +193,7 @@ async def test_missing_parameter_is_a_state(
     state = hass.states.get(LAST_RESULT)
     assert state is not None
     assert state.state == "missing_parameter"
-    assert "country" in state.attributes["message"]
+    assert "country" in hass.states.get(LAST_RESULT_MESSAGE).state  # type: ignore[union-attr]
     assert hass.states.get(TICKET_AGE).state == "unknown"  # type: ignore[union-attr]
 
 

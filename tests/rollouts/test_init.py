@@ -47,6 +47,8 @@ PENDING = "sensor.rollouts_demo_targets_pending"
 OVERDUE = "sensor.rollouts_demo_overdue_targets"
 DEPLOYMENT = "binary_sensor.target_ha_demo_device_deployment_pending"
 POLLING = "sensor.target_ha_demo_device_polling_interval"
+DEPLOYMENT_ACTION = "sensor.target_ha_demo_device_deployment_action"
+DEPLOYMENT_VERSIONS = "sensor.target_ha_demo_device_deployment_versions"
 LAST_POLL = "sensor.target_ha_demo_device_last_poll"
 
 
@@ -83,7 +85,7 @@ async def test_entities(
     entries = er.async_entries_for_config_entry(
         entity_registry, rollouts_entry.entry_id
     )
-    assert len(entries) == 12
+    assert len(entries) == 14
     for entry in sorted(entries, key=lambda e: e.entity_id):
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
         assert hass.states.get(entry.entity_id) == snapshot(
@@ -101,6 +103,7 @@ async def test_entities(
             "targets_overdue",
             "distribution_sets",
             "ddi_deployment_pending",
+            "ddi_deployment_versions",
         )
     )
     disabled = {
@@ -166,8 +169,9 @@ async def test_statuses_and_deployments_follow_the_tenant(
     state = hass.states.get(DEPLOYMENT)
     assert state is not None
     assert state.state == STATE_ON
-    assert state.attributes["action_id"] == str(action.id)
-    assert state.attributes["versions"] == ["Gateway firmware 1.1.0"]
+    # The action and the versions are entities of their own.
+    assert _state(hass, DEPLOYMENT_ACTION) == str(action.id)
+    assert _state(hass, DEPLOYMENT_VERSIONS) == "Gateway firmware 1.1.0"
     assert _state(hass, PENDING) == "2"
     assert _state(hass, OVERDUE) == "2"
     assert _state(hass, POLLING) == "120"

@@ -32,6 +32,10 @@ class BosmaSensorDescription(SensorEntityDescription):
     value: Callable[[BosmaState], Any]
 
 
+# The longest text a state may have.
+_MAX_STATE = 255
+
+
 def _ticket_age(state: BosmaState) -> int | None:
     if state.ticket is None:
         return None
@@ -50,6 +54,24 @@ SENSORS: tuple[BosmaSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=RESULTS,
         value=lambda state: state.result,
+    ),
+    # The last answer's code and message, and when it came.
+    BosmaSensorDescription(
+        key="last_result_code",
+        translation_key="bosma_last_result_code",
+        value=lambda state: state.code,
+    ),
+    BosmaSensorDescription(
+        key="last_result_message",
+        translation_key="bosma_last_result_message",
+        entity_registry_enabled_default=False,
+        value=lambda state: state.message[:_MAX_STATE] or None,
+    ),
+    BosmaSensorDescription(
+        key="last_check",
+        translation_key="bosma_last_check",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value=lambda state: state.checked_at,
     ),
     BosmaSensorDescription(
         key="ticket_age",
@@ -111,15 +133,3 @@ class BosmaSensor(
     def native_value(self) -> Any:
         """The value from the coordinator's state."""
         return self.entity_description.value(self.coordinator.data)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Code and message of the last answer (the last result sensor only)."""
-        if self.entity_description.key != "last_result":
-            return None
-        state = self.coordinator.data
-        return {
-            "code": state.code,
-            "message": state.message,
-            "checked_at": state.checked_at.isoformat(),
-        }

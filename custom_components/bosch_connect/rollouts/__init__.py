@@ -23,7 +23,7 @@ from .diagnostics import async_get_diagnostics
 from .entity import live_identifiers, tenant_device
 from .errors import RolloutsInvalidUrlError
 from .failures import ROLLOUTS_ERRORS
-from .flow import ddi_client, management_client
+from .flow import RolloutsFlowMixin, ddi_client, management_client
 from .sensor import async_setup_sensors
 
 
@@ -92,4 +92,7 @@ ROOM = Room(
     async_remove_entry=async_remove_entry,
     async_remove_config_entry_device=async_remove_config_entry_device,
     async_get_diagnostics=async_get_diagnostics,
+    flow=RolloutsFlowMixin,
+    reauth_step="rollouts_reauth",
+    reconfigure_step="rollouts_reconfigure",
 )

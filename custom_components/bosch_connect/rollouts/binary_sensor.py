@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
@@ -75,12 +73,3 @@ class DeploymentPending(
     def is_on(self) -> bool:
         """True while a deployment waits for the target."""
         return self.coordinator.data.deployment is not None
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The action id and the versions to install."""
-        deployment = self.coordinator.data.deployment
-        return {
-            "action_id": deployment.action_id if deployment else None,
-            "versions": deployment.versions if deployment else [],
-        }

@@ -78,12 +78,24 @@ class DdiSensorDescription(SensorEntityDescription):
     value: Callable[[DdiState], Any]
 
 
+# The longest text a state may have.
+_MAX_STATE = 255
+
+
+def _versions(state: DdiState) -> str | None:
+    """The versions the pending deployment installs (unknown: none pending)."""
+    if state.deployment is None:
+        return None
+    return ", ".join(state.deployment.versions)[:_MAX_STATE]
+
+
 DDI_SENSORS: tuple[DdiSensorDescription, ...] = (
     DdiSensorDescription(
         key="polling_interval",
         translation_key="rollouts_polling_interval",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
+        entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value=lambda state: int(state.poll.sleep.total_seconds()),
     ),
@@ -91,8 +103,21 @@ DDI_SENSORS: tuple[DdiSensorDescription, ...] = (
         key="last_poll",
         translation_key="rollouts_last_poll",
         device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value=lambda state: state.polled_at,
+    ),
+    # The pending deployment: what it installs (a primary value) and its action.
+    DdiSensorDescription(
+        key="deployment_versions",
+        translation_key="rollouts_deployment_versions",
+        value=_versions,
+    ),
+    DdiSensorDescription(
+        key="deployment_action",
+        translation_key="rollouts_deployment_action",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda state: state.deployment.action_id if state.deployment else None,
     ),
 )
 
@@ -137,9 +162,8 @@ class TenantSensor(
 
 
 class DdiSensor(BoschConnectEntity, CoordinatorEntity[DdiCoordinator], SensorEntity):
-    """The polling interval or the last poll of the DDI target."""
+    """A value of the DDI target's last poll."""
 
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
     entity_description: DdiSensorDescription
 
     def __init__(
@@ -154,7 +178,9 @@ class DdiSensor(BoschConnectEntity, CoordinatorEntity[DdiCoordinator], SensorEnt
         self._attr_device_info = target_device(entry)
 
     @property
-    def native_value(self) -> int | dt.datetime:
+    def native_value(self) -> int | str | dt.datetime | None:
         """The value of the last poll."""
-        value: int | dt.datetime = self.entity_description.value(self.coordinator.data)
+        value: int | str | dt.datetime | None = self.entity_description.value(
+            self.coordinator.data
+        )
         return value

@@ -1,24 +1,39 @@
 """The config flow's own part: the service menu and the dispatch to the rooms.
 
 The steps of each service are tested in ``tests/<service>/``; these tests
-cover what ``config_flow.py`` adds on top (menu, reauth/reconfigure/options
-dispatch) and that every step the user can see has a title in both languages.
+cover what ``config_flow.py`` adds on top (the class built from the rooms'
+mixins, menu, reauth/reconfigure/options dispatch) and that every step the
+user can see has a title in both languages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import json
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigFlow, OptionsFlow
+from homeassistant.config_entries import (
+    HANDLERS,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, UnknownHandler
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.bosch_connect.config_flow import MENU, BoschConnectConfigFlow
+from custom_components.bosch_connect import config_flow
+from custom_components.bosch_connect.config_flow import (
+    MENU,
+    BoschConnectConfigFlow,
+    BoschConnectFlowDispatch,
+)
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN
 from custom_components.bosch_connect.registry import ROOMS
+from custom_components.bosch_connect.room import Room
 from tests.conftest import REPO
 
 TRANSLATIONS = REPO / "custom_components" / "bosch_connect" / "translations"
@@ -50,9 +65,65 @@ def shown_steps(flow: type[Any], base: type[Any]) -> list[str]:
     )
 
 
+def own_steps(flow: type[Any]) -> set[str]:
+    """The steps a room's mixin defines (itself and its bases), not Home Assistant's."""
+    return {
+        name
+        for cls in flow.__mro__
+        if cls.__module__.startswith("custom_components.")
+        for name in vars(cls)
+        if name.startswith("async_step_")
+    }
+
+
 def test_menu_lists_every_service_local_gateway_first() -> None:
     assert MENU == SERVICES
-    assert set(MENU) == set(ROOMS)
+    assert list(ROOMS) == SERVICES
+
+
+def test_the_flow_is_built_from_the_rooms_mixins_in_menu_order() -> None:
+    """Home Assistant's handler is the class made of every room's mixin."""
+    assert HANDLERS[DOMAIN] is BoschConnectConfigFlow
+    assert BoschConnectConfigFlow.__module__ == config_flow.__name__
+    assert BoschConnectConfigFlow.__bases__ == (
+        *(ROOMS[service].flow for service in SERVICES),
+        BoschConnectFlowDispatch,
+    )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_room_names_its_own_steps(service: str) -> None:
+    """Menu, reauth and reconfigure steps exist in the room's own mixin."""
+    room = ROOMS[service]
+    assert room.flow is not None
+    steps = own_steps(room.flow)
+    assert f"async_step_{service}" in steps
+    for name in (room.reauth_step, room.reconfigure_step):
+        assert name is not None
+        assert name.startswith(f"{service}_")
+        assert f"async_step_{name}" in steps
+
+
+def test_no_two_rooms_define_the_same_step() -> None:
+    """A step defined twice would silently shadow the other room's.
+
+    Nor may a room define a step of the shared part (menu, reauth,
+    reconfigure): coming first in the class, it would replace the dispatch.
+    """
+    owner: dict[str, str] = {}
+    shared = own_steps(BoschConnectFlowDispatch)
+    assert shared == {
+        "async_step_user",
+        "async_step_reauth",
+        "async_step_reconfigure",
+    }
+    for service, room in ROOMS.items():
+        assert room.flow is not None
+        for step in own_steps(room.flow):
+            assert step not in shared, (service, step)
+            assert owner.setdefault(step, service) == service, (step, owner[step])
+    # The discovery step is the gateway room's own.
+    assert owner["async_step_zeroconf"] == "gateway"
 
 
 async def test_user_step_is_the_service_menu(hass: HomeAssistant) -> None:
@@ -104,20 +175,87 @@ def test_unknown_service_abort_is_translated(language: str) -> None:
     assert translations(language)["config"]["abort"]["service_not_supported"]
 
 
-async def test_reauth_of_an_unknown_service_aborts(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_SERVICE: "toaster"})
+async def _no_setup(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    return False  # the entries of these tests are never set up
+
+
+@pytest.fixture(params=["unknown", "without_steps"])
+def stepless(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A service without reauth/reconfigure: unknown, or a room that names none."""
+    if request.param == "without_steps":
+        monkeypatch.setitem(
+            ROOMS, "toaster", Room(service="toaster", async_setup_entry=_no_setup)
+        )
+    return "toaster"
+
+
+async def test_reauth_of_a_service_without_it_aborts(
+    hass: HomeAssistant, stepless: str
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_SERVICE: stepless})
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "service_not_supported"
 
 
-async def test_reconfigure_of_an_unknown_service_aborts(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_SERVICE: "toaster"})
+async def test_reconfigure_of_a_service_without_it_aborts(
+    hass: HomeAssistant, stepless: str
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_SERVICE: stepless})
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "service_not_supported"
+    assert not BoschConnectConfigFlow.async_supports_options_flow(entry)
+
+
+def _recording_step(name: str, calls: list[tuple[str, Any]]) -> Any:
+    """Stands in for a room's step: records what the dispatch handed it."""
+
+    async def step(flow: ConfigFlow, data: Any = None) -> ConfigFlowResult:
+        calls.append((name, data))
+        return flow.async_abort(reason=name)
+
+    return step
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_reauth_and_reconfigure_go_to_the_rooms_steps(
+    hass: HomeAssistant, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dispatch calls the step the entry's room names, with what it got.
+
+    The steps themselves run against the simulators in ``tests/<service>/``.
+    """
+    room = ROOMS[service]
+    assert room.reauth_step is not None
+    assert room.reconfigure_step is not None
+    calls: list[tuple[str, Any]] = []
+    for name in (room.reauth_step, room.reconfigure_step):
+        monkeypatch.setattr(
+            BoschConnectConfigFlow,
+            f"async_step_{name}",
+            _recording_step(name, calls),
+        )
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_SERVICE: service, "x": 1})
+    entry.add_to_hass(hass)
+
+    result = await entry.start_reauth_flow(hass)
+    assert (result["type"], result["reason"]) == (
+        FlowResultType.ABORT,
+        room.reauth_step,
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    assert (result["type"], result["reason"]) == (
+        FlowResultType.ABORT,
+        room.reconfigure_step,
+    )
+    assert [name for name, _ in calls] == [room.reauth_step, room.reconfigure_step]
+    entry_data = calls[0][1]
+    assert isinstance(entry_data, Mapping)
+    assert dict(entry_data) == {CONF_SERVICE: service, "x": 1}
+    assert calls[1][1] is None  # the reconfigure form, not yet submitted
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -1,4 +1,5 @@
-"""The integration's dispatch to the service rooms (``__init__``, diagnostics).
+"""The integration's dispatch to the service rooms (``__init__``, diagnostics,
+device triggers).
 
 Each real service is set up against its simulator in ``tests/<service>/``.
 Here one more room, registered for the test, records what the dispatcher
@@ -12,22 +13,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.bosch_connect import async_remove_config_entry_device
+from custom_components.bosch_connect import (
+    async_remove_config_entry_device,
+    device_trigger,
+)
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN
 from custom_components.bosch_connect.diagnostics import (
     async_get_config_entry_diagnostics,
 )
 from custom_components.bosch_connect.registry import ROOMS
-from custom_components.bosch_connect.room import Room
+from custom_components.bosch_connect.room import DeviceTriggers, Room
 
 SERVICE = "toaster"
 
@@ -87,6 +97,30 @@ def make_room(calls: Calls, *, hooks: bool) -> Room:
         calls.log.append(f"remove_device {device.name}")
         return device.name == "stale"
 
+    async def validate_trigger(hass: HomeAssistant, config: ConfigType) -> ConfigType:
+        calls.log.append(f"validate {config['type']}")
+        if config["type"] != "popped":
+            raise InvalidDeviceAutomationConfig("not a toaster trigger")
+        return config
+
+    async def get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, str]]:
+        calls.log.append("get_triggers")
+        return [{"device_id": device_id, "domain": DOMAIN, "type": "popped"}]
+
+    async def attach_trigger(
+        hass: HomeAssistant,
+        config: ConfigType,
+        action: TriggerActionType,
+        trigger_info: TriggerInfo,
+    ) -> CALLBACK_TYPE:
+        calls.log.append(f"attach {config['type']} for {trigger_info['name']}")
+
+        @callback
+        def detach() -> None:
+            calls.log.append("detach")
+
+        return detach
+
     if not hooks:
         return Room(
             service=SERVICE,
@@ -102,6 +136,11 @@ def make_room(calls: Calls, *, hooks: bool) -> Room:
         async_get_diagnostics=diagnostics,
         async_setup=domain_setup,
         async_remove_config_entry_device=remove_device,
+        device_triggers=DeviceTriggers(
+            async_validate_trigger_config=validate_trigger,
+            async_get_triggers=get_triggers,
+            async_attach_trigger=attach_trigger,
+        ),
     )
 
 
@@ -249,3 +288,113 @@ async def test_an_entry_of_a_newer_version_is_not_touched(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert state_of(entry) is ConfigEntryState.MIGRATION_ERROR
     assert dict(entry.options) == {"x": 1}
+
+
+async def _no_action(run_variables: dict[str, Any], context: Any = None) -> None:
+    """The automation's action: never run (the test room's trigger never fires)."""
+    raise AssertionError
+
+
+def _trigger_info() -> TriggerInfo:
+    return TriggerInfo(
+        domain="automation",
+        name="breakfast",
+        variables={},
+        trigger_data={"id": "0", "idx": "0", "alias": None},
+    )
+
+
+@pytest.fixture
+def toaster(
+    entry: MockConfigEntry, device_registry: dr.DeviceRegistry
+) -> dr.DeviceEntry:
+    """A device of the test room's entry."""
+    return device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "toaster-1")}
+    )
+
+
+async def test_device_triggers_come_from_the_devices_room(
+    hass: HomeAssistant, toaster: dr.DeviceEntry, calls: Calls, hooks: bool
+) -> None:
+    """Listed, checked and attached by the room of the device's entry."""
+    device = toaster
+    config = {
+        "platform": "device",
+        "domain": DOMAIN,
+        "device_id": device.id,
+        "type": "popped",
+    }
+    listed = await device_trigger.async_get_triggers(hass, device.id)
+    if not hooks:
+        # A room without triggers: none listed, a trigger is refused, translated.
+        assert listed == []
+        with pytest.raises(InvalidDeviceAutomationConfig) as refused:
+            await device_trigger.async_validate_trigger_config(hass, config)
+        assert refused.value.translation_key == "trigger_device_without_triggers"
+        assert refused.value.translation_placeholders == {"device_id": device.id}
+        with pytest.raises(InvalidDeviceAutomationConfig):
+            await device_trigger.async_attach_trigger(
+                hass, config, _no_action, _trigger_info()
+            )
+        assert calls.log == []
+        return
+    assert listed == [{"device_id": device.id, "domain": DOMAIN, "type": "popped"}]
+    assert await device_trigger.async_validate_trigger_config(hass, config) == config
+    with pytest.raises(InvalidDeviceAutomationConfig):  # the room's own check
+        await device_trigger.async_validate_trigger_config(
+            hass, {**config, "type": "burnt"}
+        )
+    detach = await device_trigger.async_attach_trigger(
+        hass, config, _no_action, _trigger_info()
+    )
+    detach()
+    assert calls.log == [
+        "get_triggers",
+        "validate popped",
+        "validate burnt",
+        "attach popped for breakfast",
+        "detach",
+    ]
+
+
+async def test_device_triggers_of_a_device_that_is_not_ours(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    calls: Calls,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """An unknown device, or another integration's, has none of our triggers."""
+    other_entry = MockConfigEntry(domain="other")
+    other_entry.add_to_hass(hass)
+    other = device_registry.async_get_or_create(
+        config_entry_id=other_entry.entry_id, identifiers={("other", "1")}
+    )
+    for device_id in ("no-such-device", other.id):
+        assert await device_trigger.async_get_triggers(hass, device_id) == []
+        with pytest.raises(InvalidDeviceAutomationConfig):
+            await device_trigger.async_validate_trigger_config(
+                hass,
+                {
+                    "platform": "device",
+                    "domain": DOMAIN,
+                    "device_id": device_id,
+                    "type": "popped",
+                },
+            )
+    assert calls.log == []
+
+
+async def test_a_malformed_trigger_is_refused_before_any_room(
+    hass: HomeAssistant, entry: MockConfigEntry, calls: Calls
+) -> None:
+    """Without a type (or a device), the shared schema refuses it."""
+    with pytest.raises(probatio.Invalid):
+        await device_trigger.async_validate_trigger_config(
+            hass, {"platform": "device", "domain": DOMAIN, "device_id": "x"}
+        )
+    with pytest.raises(probatio.Invalid):
+        await device_trigger.async_validate_trigger_config(
+            hass, {"platform": "device", "domain": DOMAIN, "type": "popped"}
+        )
+    assert calls.log == []

@@ -1,17 +1,22 @@
-"""Config flow for Bosch Connect.
+"""Config flow for Bosch Connect: the rooms' flows, combined and dispatched.
 
-The ``user`` step is a menu of the Bosch services. Each service contributes a
-mixin from its own room (``<service>/flow.py``) that implements the steps of
-that service, prefixed with the service key (``async_step_gateway...``), and
-its ``reauth`` / ``reconfigure`` entry points, which this class dispatches on
-``entry.data["service"]``. Every step, the services' and the options flows',
+Each room contributes its flow mixin (``Room.flow``, in ``<service>/flow.py``):
+the steps of that service, each prefixed with the service key, its menu step
+``async_step_<service>`` and any discovery step (``async_step_zeroconf``),
+which Home Assistant calls by its source. The flow class is built from those
+mixins in the order of ``ROOMS``; this module adds only what is shared: the
+``user`` menu (one option per room with a flow, in that order),
+``reauth`` / ``reconfigure``, which go to the step the entry's room names
+(``Room.reauth_step`` / ``Room.reconfigure_step``), and the options flow
+(``Room.options_flow``). Every step, the rooms' and the options flows',
 catches what it did not expect (``flow_guard``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+import types
+from typing import Any, cast
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -22,45 +27,20 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import UnknownHandler
 
-from .bosma.flow import BosmaFlowMixin
-from .const import (
-    CONF_SERVICE,
-    DOMAIN,
-    SERVICE_BOSMA,
-    SERVICE_EBIKE,
-    SERVICE_GATEWAY,
-    SERVICE_HOMECOMFORT,
-    SERVICE_ROLLOUTS,
-)
-from .ebike.flow import EbikeFlowMixin
+from .const import CONF_SERVICE, DOMAIN
 from .flow_guard import guard_steps
-from .gateway.flow import GatewayFlowMixin
-from .homecomfort.flow import HomeComfortFlowMixin
 from .registry import ROOMS
-from .rollouts.flow import RolloutsFlowMixin
 
-# The services offered in the menu, in the order shown: the local gateway
-# first, then the cloud services.
-MENU = [
-    SERVICE_GATEWAY,
-    SERVICE_EBIKE,
-    SERVICE_HOMECOMFORT,
-    SERVICE_ROLLOUTS,
-    SERVICE_BOSMA,
-]
+# The services offered in the menu, in the order shown (that of ROOMS). Each
+# option is the service key: the step it opens is the room's
+# ``async_step_<service>``, its label ``config.step.user.menu_options.<service>``.
+MENU = [service for service, room in ROOMS.items() if room.flow is not None]
+
+type _Step = Callable[[Any], Awaitable[ConfigFlowResult]]
 
 
-@guard_steps
-class BoschConnectConfigFlow(
-    RolloutsFlowMixin,
-    BosmaFlowMixin,
-    EbikeFlowMixin,
-    GatewayFlowMixin,
-    HomeComfortFlowMixin,
-    ConfigFlow,
-    domain=DOMAIN,
-):
-    """Add a Bosch service to Home Assistant."""
+class BoschConnectFlowDispatch(ConfigFlow):
+    """The shared part of the flow: the menu and the dispatch to the rooms."""
 
     VERSION = 1
     # 1.2: the polling intervals are no longer options (async_migrate_entry).
@@ -72,53 +52,64 @@ class BoschConnectConfigFlow(
         """Let the user pick the Bosch service to add."""
         return self.async_show_menu(step_id="user", menu_options=MENU)
 
+    def _room_step(self, name: str) -> _Step:
+        """The step ``name`` that a room's mixin adds to this flow."""
+        step: _Step = getattr(self, f"async_step_{name}")
+        return step
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """Start re-authentication of the service that failed."""
-        match entry_data[CONF_SERVICE]:
-            case "rollouts":
-                return await self.async_step_rollouts_reauth(entry_data)
-            case "bosma":
-                return await self.async_step_bosma_reauth(entry_data)
-            case "ebike":
-                return await self.async_step_ebike_reauth(entry_data)
-            case "gateway":
-                return await self.async_step_gateway_reauth(entry_data)
-            case "homecomfort":
-                return await self.async_step_homecomfort_reauth(entry_data)
-            case _:
-                return self.async_abort(reason="service_not_supported")
+        room = ROOMS.get(entry_data.get(CONF_SERVICE, ""))
+        if room is None or room.reauth_step is None:
+            return self.async_abort(reason="service_not_supported")
+        return await self._room_step(room.reauth_step)(entry_data)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the connection settings of an entry."""
-        match self._get_reconfigure_entry().data[CONF_SERVICE]:
-            case "rollouts":
-                return await self.async_step_rollouts_reconfigure(user_input)
-            case "bosma":
-                return await self.async_step_bosma_reconfigure(user_input)
-            case "ebike":
-                return await self.async_step_ebike_reconfigure(user_input)
-            case "gateway":
-                return await self.async_step_gateway_reconfigure(user_input)
-            case "homecomfort":
-                return await self.async_step_homecomfort_reconfigure(user_input)
-            case _:
-                return self.async_abort(reason="service_not_supported")
+        entry = self._get_reconfigure_entry()
+        room = ROOMS.get(entry.data.get(CONF_SERVICE, ""))
+        if room is None or room.reconfigure_step is None:
+            return self.async_abort(reason="service_not_supported")
+        return await self._room_step(room.reconfigure_step)(user_input)
 
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
         """Return whether the entry's service has options."""
-        return ROOMS[config_entry.data[CONF_SERVICE]].options_flow is not None
+        room = ROOMS.get(config_entry.data.get(CONF_SERVICE, ""))
+        return room is not None and room.options_flow is not None
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
         """Return the options flow of the entry's service."""
-        factory = ROOMS[config_entry.data[CONF_SERVICE]].options_flow
-        if factory is None:  # Home Assistant asks only where the service has options
+        room = ROOMS.get(config_entry.data.get(CONF_SERVICE, ""))
+        if room is None or room.options_flow is None:
+            # Home Assistant asks only where the service has options.
             raise UnknownHandler
-        return factory(config_entry)
+        return room.options_flow(config_entry)
+
+
+def _build_flow() -> type[BoschConnectFlowDispatch]:
+    """The flow class Home Assistant uses: every room's mixin, then the dispatch."""
+    mixins = tuple(room.flow for room in ROOMS.values() if room.flow is not None)
+
+    def body(namespace: dict[str, Any]) -> None:
+        namespace["__module__"] = __name__
+        namespace["__doc__"] = "Add a Bosch service to Home Assistant."
+
+    # ConfigFlow registers the class for the domain as it is created.
+    built = types.new_class(
+        "BoschConnectConfigFlow",
+        (*mixins, BoschConnectFlowDispatch),
+        {"domain": DOMAIN},
+        body,
+    )
+    return guard_steps(cast(type[BoschConnectFlowDispatch], built))
+
+
+BoschConnectConfigFlow = _build_flow()

@@ -1,4 +1,8 @@
-"""The services this integration offers, keyed by ``entry.data["service"]``."""
+"""The services this integration offers, keyed by ``entry.data["service"]``.
+
+The only top-level module that imports the rooms: everything else reaches a
+room through its :class:`~.room.Room` here (``tests/test_layout.py``).
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,11 @@ from .homecomfort import ROOM as HOMECOMFORT_ROOM
 from .rollouts import ROOM as ROLLOUTS_ROOM
 from .room import PlatformSetup, Room
 
+# In the order of the config flow's menu: the local gateway first, then the
+# cloud services.
 ROOMS: dict[str, Room] = {
     room.service: room
-    for room in (GATEWAY_ROOM, EBIKE_ROOM, BOSMA_ROOM, HOMECOMFORT_ROOM, ROLLOUTS_ROOM)
+    for room in (GATEWAY_ROOM, EBIKE_ROOM, HOMECOMFORT_ROOM, ROLLOUTS_ROOM, BOSMA_ROOM)
 }
 
 

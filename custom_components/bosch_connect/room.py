@@ -2,8 +2,10 @@
 
 Each service lives in its own sub-package (``gateway/``, ``ebike/``, ...) and
 exports one :class:`Room`. The top-level modules (``__init__``, the thin
-platform modules, ``diagnostics``, the options flow) only dispatch to it, so
-a service never has to touch another service's code.
+platform modules, ``config_flow``, ``device_trigger``, ``diagnostics``) only
+dispatch to it, so a service never has to touch another service's code, and
+nothing outside a room reaches into it except through its ``Room``
+(``registry.py`` lists them; a test in ``tests/test_layout.py`` enforces it).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, OptionsFlow
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, OptionsFlow
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
 
 type PlatformSetup = Callable[
     [HomeAssistant, ConfigEntry[Any], AddEntitiesCallback], Awaitable[None]
@@ -29,6 +33,28 @@ type DeviceRemoval = Callable[
 type Diagnostics = Callable[
     [HomeAssistant, ConfigEntry[Any]], Awaitable[Mapping[str, Any]]
 ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceTriggers:
+    """The device triggers of a room's devices (Home Assistant's ``device_trigger``).
+
+    ``device_trigger.py`` hands each call to the room of the device's entry,
+    after checking the shape every trigger shares (device, domain, type).
+    """
+
+    # Checks a trigger of one of the room's devices; raises
+    # InvalidDeviceAutomationConfig (translated) when it does not fit.
+    async_validate_trigger_config: Callable[
+        [HomeAssistant, ConfigType], Awaitable[ConfigType]
+    ]
+    # The triggers the automation editor offers for the device (may be none).
+    async_get_triggers: Callable[[HomeAssistant, str], Awaitable[list[dict[str, str]]]]
+    # Runs the action when the trigger fires; returns the detach callback.
+    async_attach_trigger: Callable[
+        [HomeAssistant, ConfigType, TriggerActionType, TriggerInfo],
+        Awaitable[CALLBACK_TYPE],
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,5 +74,16 @@ class Room:
     # service no longer has (stale); a room without it keeps every device.
     async_remove_config_entry_device: DeviceRemoval | None = None
     options_flow: Callable[[ConfigEntry[Any]], OptionsFlow] | None = None
-    # Domain-level set-up (actions, webhooks), run once from async_setup.
+    # Domain-level set-up (the room's actions), run once from async_setup.
     async_setup: Callable[[HomeAssistant], Awaitable[None]] | None = None
+    # The room's config-flow mixin: its menu step is ``async_step_<service>``,
+    # every other step is prefixed with the service key, and a discovery step
+    # (``async_step_zeroconf``) is called by Home Assistant by its source.
+    # config_flow.py builds its flow class from these, in the order of ROOMS.
+    flow: type[ConfigFlow] | None = None
+    # The step of ``flow`` that starts re-authentication (it is given the
+    # entry data) and the one that starts reconfiguration; None: not offered.
+    reauth_step: str | None = None
+    reconfigure_step: str | None = None
+    # The triggers of the room's devices; None: its devices have none.
+    device_triggers: DeviceTriggers | None = None

@@ -38,6 +38,8 @@ import string
 
 from simulator.clock import Clock
 
+from .tokens import PressWindow, load_tokens, save_tokens
+
 OWNER_SERVICE_TYPE = "_hvac-open-api._tcp.local."
 DEFAULT_OWNER_AUTH_PORT = 9442
 DEFAULT_OWNER_API_PORT = 9443
@@ -113,7 +115,7 @@ type Answer = tuple[int, object]
 
 
 @dataclass
-class OwnerAuthority:
+class OwnerAuthority(PressWindow):
     """The owner channel's token database and proximity window."""
 
     clock: Clock
@@ -130,27 +132,11 @@ class OwnerAuthority:
 
     def __post_init__(self) -> None:
         """Load the tokens issued in an earlier run."""
-        if self.store is not None and self.store.exists():
-            data = json.loads(self.store.read_text())
-            self.tokens = [OwnerToken(**item) for item in data]
-            self.next_id = 1 + max((int(t.token_id) for t in self.tokens), default=0)
+        self.tokens = load_tokens(self.store, OwnerToken) or self.tokens
+        self.next_id = 1 + max((int(t.token_id) for t in self.tokens), default=0)
 
     def _save(self) -> None:
-        if self.store is not None:
-            self.store.parent.mkdir(parents=True, exist_ok=True)
-            self.store.write_text(json.dumps([asdict(t) for t in self.tokens]))
-
-    def press(self) -> None:
-        """WLAN + Wireless for a second: the LEDs blink blue, five minutes open."""
-        self.pressed_at = self.clock.time()
-
-    @property
-    def window_open(self) -> bool:
-        """True while a token may be requested."""
-        return (
-            self.pressed_at is not None
-            and self.clock.time() - self.pressed_at <= self.window_seconds
-        )
+        save_tokens(self.store, self.tokens)
 
     def factory_reset(self) -> None:
         """Forget every token."""

@@ -10,10 +10,12 @@ not allowed (401), token limit (507).
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 import json
 from pathlib import Path
 import secrets
+from typing import Any
 
 from simulator.clock import Clock
 
@@ -56,8 +58,42 @@ def make_jwt_like(claims: dict[str, object]) -> str:
     return f"{header}.{body}.{_b64(secrets.token_bytes(32))}"
 
 
+def load_tokens[T](store: Path | None, kind: Callable[..., T]) -> list[T]:
+    """The tokens kept in ``store`` by an earlier run (none without one)."""
+    if store is None or not store.exists():
+        return []
+    return [kind(**item) for item in json.loads(store.read_text())]
+
+
+def save_tokens(store: Path | None, tokens: list[Any]) -> None:
+    """Keep ``tokens`` (dataclasses) in ``store`` for the next run."""
+    if store is not None:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text(json.dumps([asdict(t) for t in tokens]))
+
+
+class PressWindow:
+    """The proximity window that a button press opens (``window_seconds`` long)."""
+
+    clock: Clock
+    pressed_at: float | None
+    window_seconds: float
+
+    def press(self) -> None:
+        """The buttons were pressed: the window opens now."""
+        self.pressed_at = self.clock.time()
+
+    @property
+    def window_open(self) -> bool:
+        """True while a token may be requested."""
+        return (
+            self.pressed_at is not None
+            and self.clock.time() - self.pressed_at <= self.window_seconds
+        )
+
+
 @dataclass
-class TokenAuthority:
+class TokenAuthority(PressWindow):
     """Who may get a token, the proximity window and the issued tokens."""
 
     clock: Clock
@@ -73,26 +109,10 @@ class TokenAuthority:
 
     def __post_init__(self) -> None:
         """Load the tokens issued in an earlier run."""
-        if self.store is not None and self.store.exists():
-            data = json.loads(self.store.read_text())
-            self.tokens = [IssuedToken(**item) for item in data]
+        self.tokens = load_tokens(self.store, IssuedToken) or self.tokens
 
     def _save(self) -> None:
-        if self.store is not None:
-            self.store.parent.mkdir(parents=True, exist_ok=True)
-            self.store.write_text(json.dumps([asdict(t) for t in self.tokens]))
-
-    def press(self) -> None:
-        """Both buttons pressed: LEDs blue, a window of 60 s opens."""
-        self.pressed_at = self.clock.time()
-
-    @property
-    def window_open(self) -> bool:
-        """True while a token may be requested."""
-        return (
-            self.pressed_at is not None
-            and self.clock.time() - self.pressed_at <= self.window_seconds
-        )
+        save_tokens(self.store, self.tokens)
 
     @property
     def window_remaining(self) -> float:

@@ -273,3 +273,64 @@ async def heat_pump_sim(
         yield sim
     finally:
         await sim.stop()
+
+
+# ---- a real zeroconf browser on loopback -------------------------------------------
+import asyncio  # noqa: E402
+
+from zeroconf import ServiceStateChange, Zeroconf  # noqa: E402
+from zeroconf.asyncio import (  # noqa: E402
+    AsyncServiceBrowser,
+    AsyncServiceInfo,
+    AsyncZeroconf,
+)
+
+
+async def resolve_announcement(service_type: str, uuid: str) -> AsyncServiceInfo:
+    """Browse ``service_type`` on loopback; the resolved service naming ``uuid``."""
+    found: asyncio.Queue[str] = asyncio.Queue()
+
+    def on_change(
+        zeroconf: Zeroconf,
+        service_type: str,
+        name: str,
+        state_change: ServiceStateChange,
+    ) -> None:
+        if state_change is ServiceStateChange.Added and uuid in name:
+            found.put_nowait(name)
+
+    zc = AsyncZeroconf(interfaces=["127.0.0.1"])
+    browser = AsyncServiceBrowser(zc.zeroconf, [service_type], handlers=[on_change])
+    try:
+        name = await asyncio.wait_for(found.get(), timeout=10)
+        info = AsyncServiceInfo(service_type, name)
+        assert await info.async_request(zc.zeroconf, 3000)
+        return info
+    finally:
+        await browser.async_cancel()
+        await zc.async_close()
+
+
+async def owner_client(
+    sim: GatewaySimulator, session: aiohttp.ClientSession, token: str | None = None
+) -> GatewayClient:
+    """A client of the simulator's owner channel, pinned as the owner flow pins.
+
+    A first handshake (nothing sent) learns device id and fingerprint; the
+    client checks both in every handshake from then on.
+    """
+    from custom_components.bosch_connect.gateway.tls import (
+        build_owner_context,
+    )
+
+    ports = {"api_port": sim.owner_api_port, "auth_port": sim.owner_auth_port}
+    learn = GatewayClient(session, sim.host, **ports, ssl_context=build_owner_context())
+    peer = await learn.peer_certificate(learn.auth_port)
+    return GatewayClient(
+        session,
+        sim.host,
+        **ports,
+        ssl_context=build_owner_context(PeerIdentity(peer.device_id, peer.fingerprint)),
+        token=token,
+        require_identity=True,
+    )

@@ -8,7 +8,6 @@ starts the discovery flow, which ends with a token and entities.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 import random
 import shutil
@@ -18,39 +17,14 @@ from homeassistant.components.zeroconf import info_from_service
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from zeroconf import ServiceStateChange, Zeroconf
-from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from custom_components.bosch_connect.const import DOMAIN
 from simulator.gateway import GatewaySimulator, Identity
 from simulator.gateway.tokens import DEMO_CLIENT_ID
 from simulator.options import Options
 
+from .conftest import resolve_announcement
 from .test_zeroconf import manifest_service_type, manifest_service_types
-
-
-async def _resolve(service_type: str, uuid: str) -> AsyncServiceInfo:
-    found: asyncio.Queue[str] = asyncio.Queue()
-
-    def on_change(
-        zeroconf: Zeroconf,
-        service_type: str,
-        name: str,
-        state_change: ServiceStateChange,
-    ) -> None:
-        if state_change is ServiceStateChange.Added and uuid in name:
-            found.put_nowait(name)
-
-    zc = AsyncZeroconf(interfaces=["127.0.0.1"])
-    browser = AsyncServiceBrowser(zc.zeroconf, [service_type], handlers=[on_change])
-    try:
-        name = await asyncio.wait_for(found.get(), timeout=10)
-        info = AsyncServiceInfo(service_type, name)
-        assert await info.async_request(zc.zeroconf, 3000)
-        return info
-    finally:
-        await browser.async_cancel()
-        await zc.async_close()
 
 
 async def test_announced_gateway_is_set_up(
@@ -66,7 +40,7 @@ async def test_announced_gateway_is_set_up(
     sim = GatewaySimulator(sim_options, identity=Identity(uuid=uuid))
     await sim.start()
     try:
-        resolved = await _resolve(manifest_service_type(), uuid)
+        resolved = await resolve_announcement(manifest_service_type(), uuid)
         discovery = info_from_service(resolved)
         assert discovery is not None
 
@@ -138,7 +112,7 @@ async def test_announced_owner_channel_is_set_up(
     sim = GatewaySimulator(sim_options, identity=Identity(uuid=uuid))
     await sim.start()
     try:
-        resolved = await _resolve(manifest_service_types()[1], uuid)
+        resolved = await resolve_announcement(manifest_service_types()[1], uuid)
         discovery = info_from_service(resolved)
         assert discovery is not None
         result = await hass.config_entries.flow.async_init(

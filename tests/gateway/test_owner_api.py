@@ -14,39 +14,13 @@ import pytest
 
 from custom_components.bosch_connect.gateway.api import (
     MAX_LISTED_TOKENS,
-    GatewayClient,
 )
 from custom_components.bosch_connect.gateway.errors import (
     AnswerTooLargeError,
     ValueFormatError,
 )
-from custom_components.bosch_connect.gateway.tls import (
-    PeerIdentity,
-    build_owner_context,
-)
 from simulator.gateway import GatewaySimulator
-
-
-async def _client(
-    sim: GatewaySimulator, session: aiohttp.ClientSession
-) -> GatewayClient:
-    learn = GatewayClient(
-        session,
-        sim.host,
-        api_port=sim.owner_api_port,
-        auth_port=sim.owner_auth_port,
-        ssl_context=build_owner_context(),
-    )
-    peer = await learn.peer_certificate(learn.auth_port)
-    return GatewayClient(
-        session,
-        sim.host,
-        api_port=sim.owner_api_port,
-        auth_port=sim.owner_auth_port,
-        ssl_context=build_owner_context(PeerIdentity(peer.device_id, peer.fingerprint)),
-        token="anything",
-        require_identity=True,
-    )
+from tests.gateway.conftest import owner_client
 
 
 def _serve(sim: GatewaySimulator, body: Any) -> None:
@@ -57,7 +31,7 @@ async def test_hostile_token_lists(
     gateway_sim: GatewaySimulator, gateway_session: aiohttp.ClientSession
 ) -> None:
     """Only well-formed entries, cut to size; impossible dates are no dates."""
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session, "anything")
     _serve(
         gateway_sim,
         [
@@ -86,7 +60,7 @@ async def test_many_tokens_listed(
     gateway_sim: GatewaySimulator, gateway_session: aiohttp.ClientSession
 ) -> None:
     """More entries than can be shown: the first MAX_LISTED_TOKENS."""
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session, "anything")
     _serve(gateway_sim, [{"token_id": str(i)} for i in range(500)])
     listed = await client.list_tokens()
     assert len(listed) == MAX_LISTED_TOKENS
@@ -99,7 +73,7 @@ async def test_token_list_not_a_list(
     body: Any,
 ) -> None:
     """Anything but a JSON list is a format error."""
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session, "anything")
     _serve(gateway_sim, body)
     with pytest.raises(ValueFormatError):
         await client.list_tokens()
@@ -109,7 +83,7 @@ async def test_token_list_too_large(
     gateway_sim: GatewaySimulator, gateway_session: aiohttp.ClientSession
 ) -> None:
     """A list answer over 64 KiB is refused after at most 64 KiB + 1 bytes."""
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session, "anything")
     _serve(
         gateway_sim,
         [{"token_id": str(i), "client_name": "y" * 60} for i in range(2000)],

@@ -11,7 +11,6 @@ import ssl
 import aiohttp
 import pytest
 
-from custom_components.bosch_connect.gateway.api import GatewayClient
 from custom_components.bosch_connect.gateway.errors import (
     GatewayAuthError,
     GatewayConnectionError,
@@ -23,42 +22,16 @@ from custom_components.bosch_connect.gateway.errors import (
     TokenLimitReachedError,
     TokenRequestRejectedError,
 )
-from custom_components.bosch_connect.gateway.tls import (
-    PeerIdentity,
-    build_owner_context,
-)
 from simulator.gateway import GatewaySimulator
 from simulator.gateway.owner import Sticker, load_sticker
-
-
-async def _client(
-    sim: GatewaySimulator, session: aiohttp.ClientSession, token: str | None = None
-) -> GatewayClient:
-    learn = GatewayClient(
-        session,
-        sim.host,
-        api_port=sim.owner_api_port,
-        auth_port=sim.owner_auth_port,
-        ssl_context=build_owner_context(),
-    )
-    peer = await learn.peer_certificate(learn.auth_port)
-    assert peer.device_id == sim.identity.uuid
-    return GatewayClient(
-        session,
-        sim.host,
-        api_port=sim.owner_api_port,
-        auth_port=sim.owner_auth_port,
-        ssl_context=build_owner_context(PeerIdentity(peer.device_id, peer.fingerprint)),
-        token=token,
-        require_identity=True,
-    )
+from tests.gateway.conftest import owner_client
 
 
 async def test_pairing_list_revoke(
     gateway_sim: GatewaySimulator, gateway_session: aiohttp.ClientSession
 ) -> None:
     """Token after the press; 9443 opens; list and revoke with a token."""
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session)
     # 9443 does not listen before the first token.
     client.set_token("x")
     with pytest.raises(GatewayConnectionError):
@@ -109,7 +82,7 @@ async def test_database_full(
 ) -> None:
     """507 when full; the tokens survive a restart of the simulator."""
     gateway_sim.owner.max_tokens = 1
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session)
     sticker = gateway_sim.sticker
     gateway_sim.press()
     await client.request_owner_token(sticker.login, sticker.password_plain, "A")
@@ -150,7 +123,7 @@ async def test_renewed_certificate_is_refused_by_the_pin(
     gateway_sim: GatewaySimulator, gateway_session: aiohttp.ClientSession
 ) -> None:
     """A new certificate of the same device fails the pinned handshake."""
-    client = await _client(gateway_sim, gateway_session)
+    client = await owner_client(gateway_sim, gateway_session)
     gateway_sim.renew_owner_certificate()
     gateway_sim.press()
     with pytest.raises(GatewayIdentityError) as caught:

@@ -16,6 +16,7 @@ KEY = re.compile(r"""["'](?P<key>(?:gateway|heating)_[a-z0-9_]+)["']""")
 # Names that are not translation keys.
 NOT_KEYS = {
     "heating_circuits",  # a diagnostics field
+    "gateway_reauth",  # the step that starts re-authentication (Room.reauth_step)
     # Values of a circuit's overallStatus (layout._STATUS_MODES)
     "heating_auto",
     "heating_manual_on",

@@ -6,14 +6,10 @@ Multicast on loopback: the browser binds to 127.0.0.1 like the simulator;
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 import random
 import shutil
-
-from zeroconf import ServiceStateChange, Zeroconf
-from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from custom_components.bosch_connect.gateway.txt import (
     OWNER_SERVICE_TYPE,
@@ -23,6 +19,8 @@ from custom_components.bosch_connect.gateway.txt import (
 )
 from simulator.gateway import GatewaySimulator, Identity
 from simulator.options import Options
+
+from .conftest import resolve_announcement
 
 MANIFEST = (
     Path(__file__).resolve().parents[2]
@@ -70,71 +68,30 @@ async def test_browser_finds_the_gateway(
 
 
 async def _browse(gateway_sim: GatewaySimulator, service_type: str, uuid: str) -> None:
+    """The partner channel's announcement: ``k40rf-<uuid>``, the Local API TXT."""
     info = gateway_sim.service_info
     assert info is not None
     assert info.name == f"k40rf-{uuid}.{service_type}"
-    found: asyncio.Queue[str] = asyncio.Queue()
-
-    def on_change(
-        zeroconf: Zeroconf,
-        service_type: str,
-        name: str,
-        state_change: ServiceStateChange,
-    ) -> None:
-        if state_change is ServiceStateChange.Added and uuid in name:
-            found.put_nowait(name)
-
-    browser_zc = AsyncZeroconf(interfaces=["127.0.0.1"])
-    browser = AsyncServiceBrowser(
-        browser_zc.zeroconf, [service_type], handlers=[on_change]
-    )
-    try:
-        name = await asyncio.wait_for(found.get(), timeout=10)
-        assert name == f"k40rf-{uuid}.{service_type}"
-        resolved = AsyncServiceInfo(service_type, name)
-        assert await resolved.async_request(browser_zc.zeroconf, 3000)
-        assert resolved.port == gateway_sim.api_port
-        assert resolved.parsed_addresses() == ["127.0.0.1"]
-        announcement = parse_txt(resolved.properties)
-        assert announcement.authport == gateway_sim.auth_port
-        assert (announcement.model, announcement.brand) == ("K40RF", "Bosch")
-        assert announcement.uuid == uuid
-        assert announcement.serial == "99994370000527738114013"
-        assert announcement.txtvers == 1
-        assert announcement.instance == f"k40rf-{uuid}"
-    finally:
-        await browser.async_cancel()
-        await browser_zc.async_close()
+    resolved = await resolve_announcement(service_type, uuid)
+    assert resolved.name == f"k40rf-{uuid}.{service_type}"
+    assert resolved.port == gateway_sim.api_port
+    assert resolved.parsed_addresses() == ["127.0.0.1"]
+    announcement = parse_txt(resolved.properties)
+    assert announcement.authport == gateway_sim.auth_port
+    assert (announcement.model, announcement.brand) == ("K40RF", "Bosch")
+    assert announcement.uuid == uuid
+    assert announcement.serial == "99994370000527738114013"
+    assert announcement.txtvers == 1
+    assert announcement.instance == f"k40rf-{uuid}"
     assert gateway_sim.state()["zeroconf"] is True
 
 
 async def _browse_owner(gateway_sim: GatewaySimulator, uuid: str) -> None:
     """The owner channel's announcement: ``K40RF-<device id>``, its own TXT."""
-    found: asyncio.Queue[str] = asyncio.Queue()
-
-    def on_change(
-        zeroconf: Zeroconf,
-        service_type: str,
-        name: str,
-        state_change: ServiceStateChange,
-    ) -> None:
-        if state_change is ServiceStateChange.Added and uuid in name:
-            found.put_nowait(name)
-
-    browser_zc = AsyncZeroconf(interfaces=["127.0.0.1"])
-    browser = AsyncServiceBrowser(
-        browser_zc.zeroconf, [OWNER_SERVICE_TYPE], handlers=[on_change]
-    )
-    try:
-        name = await asyncio.wait_for(found.get(), timeout=10)
-        assert name == f"K40RF-{uuid}.{OWNER_SERVICE_TYPE}"
-        resolved = AsyncServiceInfo(OWNER_SERVICE_TYPE, name)
-        assert await resolved.async_request(browser_zc.zeroconf, 3000)
-        assert resolved.port == gateway_sim.owner_api_port
-        announcement = parse_owner_txt(resolved.properties, name)
-        assert announcement.authport == gateway_sim.owner_auth_port
-        assert (announcement.model, announcement.brand) == ("K40RF", "Bosch")
-        assert announcement.uuid == uuid
-    finally:
-        await browser.async_cancel()
-        await browser_zc.async_close()
+    resolved = await resolve_announcement(OWNER_SERVICE_TYPE, uuid)
+    assert resolved.name == f"K40RF-{uuid}.{OWNER_SERVICE_TYPE}"
+    assert resolved.port == gateway_sim.owner_api_port
+    announcement = parse_owner_txt(resolved.properties, resolved.name)
+    assert announcement.authport == gateway_sim.owner_auth_port
+    assert (announcement.model, announcement.brand) == ("K40RF", "Bosch")
+    assert announcement.uuid == uuid

@@ -9,13 +9,13 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from ..const import SERVICE_BOSMA
 from ..errors import clear_repairs, not_ready
 from ..room import Room
-from ..services import async_setup_services
+from .actions import async_setup_actions
 from .api import BosmaClient
 from .coordinator import BosmaConfigEntry, BosmaCoordinator
 from .diagnostics import async_get_diagnostics
 from .errors import BosmaInvalidUrlError
 from .failures import BOSMA_ERRORS
-from .flow import account_from
+from .flow import BosmaFlowMixin, account_from
 from .sensor import async_setup_sensors
 
 
@@ -42,5 +42,8 @@ ROOM = Room(
     platforms={Platform.SENSOR: async_setup_sensors},
     async_remove_entry=async_remove_entry,
     async_get_diagnostics=async_get_diagnostics,
-    async_setup=async_setup_services,
+    async_setup=async_setup_actions,
+    flow=BosmaFlowMixin,
+    reauth_step="bosma_reauth",
+    reconfigure_step="bosma_reconfigure",
 )

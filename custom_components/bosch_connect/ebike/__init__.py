@@ -28,7 +28,7 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import SERVICE_EBIKE
-from ..room import Room
+from ..room import DeviceTriggers, Room
 from .binary_sensor import async_setup_binary_sensors
 from .connection import create_client, load_tls, translated
 from .const import CONF_CA_PEM, CONF_CERT_URLS, CONF_WEBHOOK_SECRET
@@ -38,6 +38,7 @@ from .errors import InsecureUrlError, SignatureError
 from .event import async_setup_events
 from .events import BikeEvents
 from .fleet import EbikeFleetCoordinator
+from .flow import EbikeFlowMixin
 from .profiles import Profiles
 from .repairs import async_clear
 from .runtime import EbikeData
@@ -47,6 +48,11 @@ from .signature import SignatureVerifier
 from .state import Counters
 from .store import BikeStore
 from .subscriptions import async_keep_subscribed, async_unsubscribe
+from .triggers import (
+    async_attach_trigger,
+    async_get_triggers,
+    async_validate_trigger_config,
+)
 from .webhook import async_register_webhook
 
 
@@ -120,4 +126,12 @@ ROOM = Room(
     async_unload_entry=async_unload_entry,
     async_remove_entry=async_remove_entry,
     async_get_diagnostics=async_get_diagnostics,
+    flow=EbikeFlowMixin,
+    reauth_step="ebike_reauth",
+    reconfigure_step="ebike_reconfigure",
+    device_triggers=DeviceTriggers(
+        async_validate_trigger_config=async_validate_trigger_config,
+        async_get_triggers=async_get_triggers,
+        async_attach_trigger=async_attach_trigger,
+    ),
 )

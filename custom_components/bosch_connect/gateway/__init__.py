@@ -33,6 +33,7 @@ from .coordinator import GatewayCoordinator, GatewayRuntimeData
 from .diagnostics import async_get_diagnostics
 from .entity import async_register_devices, live_identifiers
 from .errors import CertificateError, GatewayError, GatewayTlsError
+from .flow import GatewayFlowMixin
 from .history import async_setup_history
 from .number import async_setup_number
 from .repairs import async_clear_identity_issue
@@ -140,6 +141,9 @@ ROOM = Room(
     async_remove_entry=async_remove_entry,
     async_remove_config_entry_device=async_remove_config_entry_device,
     async_get_diagnostics=async_get_diagnostics,
+    flow=GatewayFlowMixin,
+    reauth_step="gateway_reauth",
+    reconfigure_step="gateway_reconfigure",
 )
 
 __all__ = ["ROOM", "GatewayCoordinator"]

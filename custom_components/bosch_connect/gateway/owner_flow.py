@@ -330,13 +330,30 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     ) -> ConfigFlowResult:
         """Login and password (or QR text), the press, the token request."""
         errors, self._owner_carried_errors = self._owner_carried_errors, {}
+        return await self._owner_sticker_step(
+            user_input,
+            errors,
+            step_id="gateway_owner_sticker",
+            login=self._owner_peer.device_id,
+            placeholders=self._owner_placeholders(),
+        )
+
+    async def _owner_sticker_step(
+        self,
+        user_input: dict[str, Any] | None,
+        errors: dict[str, str],
+        *,
+        step_id: str,
+        login: str,
+        placeholders: dict[str, str],
+    ) -> ConfigFlowResult:
+        """The label form (pairing or re-pairing): checked, then the request."""
         if user_input is not None:
             try:
-                login, password = sticker_credentials(user_input)
+                self._owner_credentials = sticker_credentials(user_input)
             except StickerError as err:
                 errors[err.field] = err.key
             else:
-                self._owner_credentials = (login, password)
                 result = await self._owner_request(errors)
                 if result is not None:
                     return result
@@ -347,17 +364,18 @@ class GatewayOwnerFlowMixin(ConfigFlow):
                 probatio.Optional(CONF_STICKER_QR): _SECRET,
             }
         )
-        # What was typed stays, except the field that was wrong.
+        # What was typed stays, except the field that was wrong and the Pass.
         kept = {
             key: value
             for key, value in (user_input or {}).items()
             if key not in errors and key != CONF_PASSWORD
         }
-        suggested = {CONF_LOGIN: self._owner_peer.device_id, **kept}
         return self.async_show_form(
-            step_id="gateway_owner_sticker",
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            description_placeholders=self._owner_placeholders(),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {CONF_LOGIN: login, **kept}
+            ),
+            description_placeholders=placeholders,
             errors=errors,
         )
 
@@ -581,38 +599,18 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     async def async_step_gateway_owner_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The sticker step, telling whether the certificate changed."""
+        """The label step, with the pinned and the presented certificate."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                login, password = sticker_credentials(user_input)
-            except StickerError as err:
-                errors[err.field] = err.key
-            else:
-                self._owner_credentials = (login, password)
-                result = await self._owner_request(errors)
-                if result is not None:
-                    return result
-        schema = probatio.Schema(
-            {
-                probatio.Optional(CONF_LOGIN): _TEXT,
-                probatio.Optional(CONF_PASSWORD): _SECRET,
-                probatio.Optional(CONF_STICKER_QR): _SECRET,
-            }
-        )
-        suggested = {
-            CONF_LOGIN: entry.data.get(CONF_LOGIN) or self._owner_peer.device_id
-        }
-        return self.async_show_form(
+        return await self._owner_sticker_step(
+            user_input,
+            {},
             step_id="gateway_owner_reauth_confirm",
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            description_placeholders={
+            login=str(entry.data.get(CONF_LOGIN) or self._owner_peer.device_id),
+            placeholders={
                 **self._owner_placeholders(),
                 "name": entry.title,
                 "pinned": format_fingerprint(str(entry.data.get(CONF_FINGERPRINT, ""))),
             },
-            errors=errors,
         )
 
     # -- reconfiguration: another address, the same certificate --------------------

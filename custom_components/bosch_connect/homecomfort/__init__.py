@@ -30,6 +30,7 @@ from .coordinator import (
 from .diagnostics import async_get_diagnostics
 from .errors import HomeComfortError
 from .failures import HOMECOMFORT_ERRORS
+from .flow import HomeComfortFlowMixin
 from .options import options_flow
 from .renewal import KeyManager
 from .sensor import async_setup_sensor
@@ -91,4 +92,7 @@ ROOM = Room(
     async_remove_config_entry_device=async_remove_config_entry_device,
     async_get_diagnostics=async_get_diagnostics,
     options_flow=options_flow,
+    flow=HomeComfortFlowMixin,
+    reauth_step="homecomfort_reauth",
+    reconfigure_step="homecomfort_reconfigure",
 )

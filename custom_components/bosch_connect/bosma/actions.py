@@ -1,4 +1,8 @@
-"""Actions of Bosch Connect (registered once per domain, not per entry)."""
+"""The Bosma action ``bosma_apply_token`` (registered once per domain, not per entry).
+
+The Bosma room's ``async_setup`` (see ``Room.async_setup``) registers it when
+Home Assistant sets up the integration; its fields are in ``services.yaml``.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,15 @@ from homeassistant.core import (
     ServiceCall,
     ServiceResponse,
     SupportsResponse,
-    callback,
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import probatio
 
-from .const import CONF_SERVICE, DOMAIN, SERVICE_BOSMA
+from ..const import CONF_SERVICE, DOMAIN, SERVICE_BOSMA
 
 if TYPE_CHECKING:
-    from .bosma.coordinator import BosmaConfigEntry
+    from .coordinator import BosmaConfigEntry
 
 CONF_CONFIG_ENTRY_ID = "config_entry_id"
 SERVICE_BOSMA_APPLY_TOKEN = "bosma_apply_token"  # noqa: S105
@@ -64,8 +67,8 @@ async def _bosma_apply_token(call: ServiceCall) -> ServiceResponse:
     }
 
 
-@callback
-def _register(hass: HomeAssistant) -> None:
+async def async_setup_actions(hass: HomeAssistant) -> None:
+    """Register the Bosma room's action."""
     hass.services.async_register(
         DOMAIN,
         SERVICE_BOSMA_APPLY_TOKEN,
@@ -73,8 +76,3 @@ def _register(hass: HomeAssistant) -> None:
         schema=BOSMA_APPLY_TOKEN_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-
-
-async def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the actions of Bosch Connect."""
-    _register(hass)

@@ -197,6 +197,15 @@ def test_gateway_pairing(
     _submit(page)
     expect(dialog.get_by_text("did not see the button press")).to_be_visible()
     shot(page, "06-gateway-proximity-error")
+    # A way back from the press step: the credentials as typed (the key again).
+    dialog.get_by_role("switch", name="Correct the entries first").click()
+    _submit(page)
+    expect(dialog.get_by_text("Partner credentials")).to_be_visible()
+    expect(_field(dialog, "Client ID")).to_have_value(str(info["client_id"]))
+    shot(page, "06-gateway-back-to-credentials")
+    _field(dialog, "Client private key").fill(_pem(info["client_key_path"]))
+    _submit(page)
+    expect(dialog.get_by_text("Press the gateway's buttons")).to_be_visible()
     simulator.control("POST", "/gateway/press", {})
     _submit(page)
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from homeassistant.components.climate.const import HVACMode
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..heating.climate import HeatingCircuitClimate
 from ..heating.entity import not_writable
 from ..heating.model import HeatingCircuitState
-from .coordinator import GatewayConfigEntry
-from .entity import HEATING_CIRCUIT, GatewayCircuitEntity
+from .entity import HEATING_CIRCUIT, GatewayCircuitEntity, circuit_platform
 from .layout import (
     HC_MANUAL_SETPOINT,
     HC_OPERATION_MODE,
@@ -19,19 +16,6 @@ from .layout import (
     heating_circuit,
     setpoint_path,
 )
-
-
-async def async_setup_climate(
-    hass: HomeAssistant,
-    entry: GatewayConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add a climate entity per heating circuit that the probe found."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        GatewayClimate(coordinator, circuit)
-        for circuit in coordinator.layout.heating_circuits
-    )
 
 
 class GatewayClimate(GatewayCircuitEntity[HeatingCircuitState], HeatingCircuitClimate):
@@ -74,3 +58,9 @@ class GatewayClimate(GatewayCircuitEntity[HeatingCircuitState], HeatingCircuitCl
         """Write the circuit's operation mode."""
         path = self._path(HC_OPERATION_MODE)
         await self.async_write_resource(path, raw_mode, self._paths())
+
+
+# One climate entity per heating circuit that the probe found.
+async_setup_climate = circuit_platform(
+    GatewayClimate, lambda coordinator: coordinator.layout.heating_circuits
+)

@@ -7,7 +7,7 @@ named "Heating circuit 1" and so on (translated).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 import logging
 import re
@@ -20,6 +20,8 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, UpdateFailed
 
 from ..const import DOMAIN
@@ -29,7 +31,7 @@ from ..heating.model import (
     HotWaterState,
 )
 from .const import CONF_BRAND, CONF_MODEL, CONF_SERIAL
-from .coordinator import GatewayCoordinator
+from .coordinator import GatewayConfigEntry, GatewayCoordinator
 from .errors import (
     GatewayAuthError,
     GatewayError,
@@ -255,3 +257,27 @@ class GatewayCircuitEntity[StateT: (HeatingCircuitState, HotWaterState)](Gateway
             for name in self._resources
             if self.coordinator.layout.has(path := self._path(name))
         ]
+
+
+type CircuitPlatform = Callable[
+    [HomeAssistant, GatewayConfigEntry, AddEntitiesCallback], Awaitable[None]
+]
+
+
+def circuit_platform(
+    build: Callable[[GatewayCoordinator, str], Entity],
+    members: Callable[[GatewayCoordinator], Iterable[str]],
+) -> CircuitPlatform:
+    """A platform's set-up: one entity (``build``) per circuit that ``members`` names."""
+
+    async def async_setup(
+        hass: HomeAssistant,
+        entry: GatewayConfigEntry,
+        async_add_entities: AddEntitiesCallback,
+    ) -> None:
+        coordinator = entry.runtime_data.coordinator
+        async_add_entities(
+            build(coordinator, member) for member in members(coordinator)
+        )
+
+    return async_setup

@@ -90,7 +90,7 @@ from .errors import (
     TokenRequestRejectedError,
 )
 from .identity import GatewayIdentity, async_read_identity
-from .owner_flow import GatewayOwnerFlowMixin, gateway_title
+from .owner_flow import GatewayOwnerFlowMixin, connection_of, gateway_title
 from .repairs import (
     address_of,
     async_clear_identity_issue,
@@ -207,11 +207,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         if user_input is None and self._gateway_announced is not None:
             return await self.async_step_gateway_credentials()
         if user_input is not None:
-            connection = {
-                CONF_HOST: user_input[CONF_HOST].strip(),
-                CONF_API_PORT: int(user_input[CONF_API_PORT]),
-                CONF_AUTH_PORT: int(user_input[CONF_AUTH_PORT]),
-            }
+            connection = connection_of(user_input)
             self._async_abort_entries_match(
                 {
                     CONF_SERVICE: SERVICE_GATEWAY,
@@ -741,11 +737,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         self, entry: ConfigEntry[Any], user_input: dict[str, Any]
     ) -> tuple[dict[str, str], dict[str, Any]]:
         """Check new settings against the gateway with the token we have."""
-        updates: dict[str, Any] = {
-            CONF_HOST: user_input[CONF_HOST].strip(),
-            CONF_API_PORT: int(user_input[CONF_API_PORT]),
-            CONF_AUTH_PORT: int(user_input[CONF_AUTH_PORT]),
-        }
+        updates: dict[str, Any] = connection_of(user_input)
         # An empty certificate field keeps what the entry has.
         for key in (CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_ROOT_CERT):
             updates[key] = (user_input.get(key) or "").strip() or entry.data[key]

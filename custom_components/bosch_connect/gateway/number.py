@@ -8,29 +8,13 @@ from homeassistant.components.number import (
     NumberMode,
 )
 from homeassistant.const import EntityCategory, UnitOfTemperature
-from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from ..const import DOMAIN
-from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .entity import HEATING_CIRCUIT, GatewayEntity, child_device
+from .coordinator import GatewayCoordinator
+from .entity import HEATING_CIRCUIT, GatewayEntity, child_device, circuit_platform
 from .layout import HC_MAX_FLOW, hc_path
 from .values import Resource
-
-
-async def async_setup_number(
-    hass: HomeAssistant,
-    entry: GatewayConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add the maximum flow temperature of every circuit that has one."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        GatewayMaxFlowTemperature(coordinator, circuit)
-        for circuit in coordinator.layout.heating_circuits
-        if coordinator.layout.has(hc_path(circuit, HC_MAX_FLOW))
-    )
 
 
 class GatewayMaxFlowTemperature(GatewayEntity, NumberEntity):
@@ -93,3 +77,14 @@ class GatewayMaxFlowTemperature(GatewayEntity, NumberEntity):
                 translation_domain=DOMAIN, translation_key="heating_not_writable"
             )
         await self.async_write_resource(self._path, value, [self._path])
+
+
+# The maximum flow temperature of every circuit that has one.
+async_setup_number = circuit_platform(
+    GatewayMaxFlowTemperature,
+    lambda coordinator: (
+        circuit
+        for circuit in coordinator.layout.heating_circuits
+        if coordinator.layout.has(hc_path(circuit, HC_MAX_FLOW))
+    ),
+)

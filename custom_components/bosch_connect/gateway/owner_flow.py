@@ -164,6 +164,15 @@ def sticker_credentials(user_input: Mapping[str, Any]) -> tuple[str, str]:
     return login, password
 
 
+def connection_of(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Host (trimmed) and the two ports of an address form."""
+    return {
+        CONF_HOST: str(user_input[CONF_HOST]).strip(),
+        CONF_API_PORT: int(user_input[CONF_API_PORT]),
+        CONF_AUTH_PORT: int(user_input[CONF_AUTH_PORT]),
+    }
+
+
 def format_fingerprint(fingerprint: str) -> str:
     """``AB:CD:...`` as certificate viewers show it."""
     text = fingerprint.upper()
@@ -250,11 +259,7 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             if not errors:
                 return await self.async_step_gateway_owner_auth()
         elif user_input is not None:
-            connection = {
-                CONF_HOST: str(user_input[CONF_HOST]).strip(),
-                CONF_API_PORT: int(user_input[CONF_API_PORT]),
-                CONF_AUTH_PORT: int(user_input[CONF_AUTH_PORT]),
-            }
+            connection = connection_of(user_input)
             errors = await self._owner_identify(connection)
             if not errors:
                 return await self.async_step_gateway_owner_auth()
@@ -622,11 +627,7 @@ class GatewayOwnerFlowMixin(ConfigFlow):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            connection = {
-                CONF_HOST: str(user_input[CONF_HOST]).strip(),
-                CONF_API_PORT: int(user_input[CONF_API_PORT]),
-                CONF_AUTH_PORT: int(user_input[CONF_AUTH_PORT]),
-            }
+            connection = connection_of(user_input)
             peer = PeerIdentity(
                 str(entry.data[CONF_DEVICE_ID]), str(entry.data[CONF_FINGERPRINT])
             )

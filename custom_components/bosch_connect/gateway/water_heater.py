@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
-
 from ..heating.entity import not_writable
 from ..heating.model import HotWaterState
 from ..heating.water_heater import HotWaterHeater
-from .coordinator import GatewayConfigEntry
-from .entity import HOT_WATER_CIRCUIT, GatewayCircuitEntity
+from .entity import HOT_WATER_CIRCUIT, GatewayCircuitEntity, circuit_platform
 from .layout import (
     DHW_OPERATION_MODE,
     DHW_RESOURCES,
@@ -17,19 +13,6 @@ from .layout import (
     hot_water,
     hot_water_setpoint_path,
 )
-
-
-async def async_setup_water_heater(
-    hass: HomeAssistant,
-    entry: GatewayConfigEntry,
-    async_add_entities: AddEntitiesCallback,
-) -> None:
-    """Add a water heater per hot-water circuit that the probe found."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        GatewayWaterHeater(coordinator, circuit)
-        for circuit in coordinator.layout.hot_water_circuits
-    )
 
 
 class GatewayWaterHeater(GatewayCircuitEntity[HotWaterState], HotWaterHeater):
@@ -57,3 +40,9 @@ class GatewayWaterHeater(GatewayCircuitEntity[HotWaterState], HotWaterHeater):
         """Write the operation mode."""
         path = self._path(DHW_OPERATION_MODE)
         await self.async_write_resource(path, raw_mode, self._paths())
+
+
+# One water heater per hot-water circuit that the probe found.
+async_setup_water_heater = circuit_platform(
+    GatewayWaterHeater, lambda coordinator: coordinator.layout.hot_water_circuits
+)

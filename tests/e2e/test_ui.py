@@ -198,7 +198,8 @@ def test_gateway_pairing(
     expect(dialog.get_by_text("did not see the button press")).to_be_visible()
     shot(page, "06-gateway-proximity-error")
     # A way back from the press step: the credentials as typed (the key again).
-    dialog.get_by_role("switch", name="Correct the entries first").click()
+    expect(dialog.get_by_text("Correct the entries first").first).to_be_visible()
+    dialog.get_by_role("switch").first.click(force=True)
     _submit(page)
     expect(dialog.get_by_text("Partner credentials")).to_be_visible()
     expect(_field(dialog, "Client ID")).to_have_value(str(info["client_id"]))

@@ -574,7 +574,7 @@ async def test_announced_device_must_answer(
     ("name", "txt"),
     [
         ("K40RF-999999999", {}),
-        (None, {"uuid": None}),
+        ("Heizung", {"uuid": None}),
         (None, {"authport": "99999"}),
         (None, {"uuid": "12 34"}),
         (None, {"brand": "x" * 300}),
@@ -594,6 +594,33 @@ async def test_bad_owner_announcements(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "gateway_invalid_announcement"
+
+
+async def test_sparse_owner_announcement(
+    hass: HomeAssistant, gateway_sim: GatewaySimulator
+) -> None:
+    """Only the instance name: the device from it, the documented token port."""
+    info = owner_announcement(
+        gateway_sim, uuid=None, authport=None, model=None, brand=None
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_ZEROCONF}, data=info
+    )
+    assert result["step_id"] == "gateway_discovery_confirm"
+    flows = hass.config_entries.flow.async_progress()
+    assert flows[0]["context"]["title_placeholders"] == {"name": UUID}
+    assert flows[0]["context"]["unique_id"] == UUID
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "gateway_owner"}
+    )
+    # 9442 is not where this simulator listens (a demo may, as another
+    # device): the address form, prefilled, says so.
+    assert result["step_id"] == "gateway_owner"
+    assert result["errors"]["base"] in (
+        "gateway_cannot_connect",
+        "gateway_other_device",
+    )
 
 
 # ---- the pinned certificate ------------------------------------------------------------

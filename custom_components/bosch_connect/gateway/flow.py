@@ -279,7 +279,8 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         self._abort_if_unique_id_configured()
         self._gateway_note_announcement(announced, owner, host, discovery_info.port)
         self.context["title_placeholders"] = {
-            "name": f"{announced.brand} {announced.model}"
+            "name": " ".join(p for p in (announced.brand, announced.model) if p)
+            or announced.uuid
         }
         return await self.async_step_gateway_discovery_confirm()
 

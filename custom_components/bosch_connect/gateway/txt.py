@@ -18,7 +18,10 @@ REQUIRED = ("txtvers", "authport", "model", "brand", "uuid", "serial")
 # The owner channel (K 40 RF document): instance ``K40RF-<device id>``, TXT
 # ``model``, ``brand``, ``uuid``, ``authport``.
 OWNER_SERVICE_TYPE = "_hvac-open-api._tcp.local."
-OWNER_REQUIRED = ("authport", "model", "brand", "uuid")
+# The K 40 RF document lists these; a gateway that leaves one out is still
+# taken (the device id from the instance name, the documented token port).
+OWNER_REQUIRED: tuple[str, ...] = ()
+OWNER_AUTH_PORT = 9442
 OWNER_INSTANCE_PREFIX = "k40rf-"
 
 
@@ -78,14 +81,20 @@ def _fields(
     for name in required:
         if not fields.get(name):
             raise AnnouncementError(f"TXT record lacks {name}")
-    uuid = fields["uuid"]
+    if "uuid" in fields:
+        _check_device_id(fields["uuid"])
+    return fields
+
+
+def _check_device_id(uuid: str) -> str:
     if (
-        not uuid.isascii()
+        not uuid
+        or not uuid.isascii()
         or len(uuid) > 64
         or not all(c.isalnum() or c in "-_" for c in uuid)
     ):
         raise AnnouncementError("uuid has characters a gateway id cannot have")
-    return fields
+    return uuid
 
 
 def parse_txt(properties: Mapping[object, object]) -> GatewayAnnouncement:
@@ -110,22 +119,26 @@ def parse_owner_txt(
     """Parse the owner channel's announcement (TXT and instance name).
 
     The instance name ``K40RF-<device id>`` must name the device of the TXT
-    ``uuid`` when it has that form. ``serial`` and ``txtvers`` are not part of
-    this record: empty and 1.
+    ``uuid`` when both are there; either alone names the device (neither: not
+    a gateway). Without ``authport`` the documented token port 9442;
+    ``model`` and ``brand`` may be empty (read from the gateway later).
+    ``serial`` and ``txtvers`` are not part of this record: empty and 1.
     """
     fields = _fields(properties, OWNER_REQUIRED)
     label = instance.split(".", 1)[0].strip()
+    named = ""
     if label.lower().startswith(OWNER_INSTANCE_PREFIX):
-        named = label[len(OWNER_INSTANCE_PREFIX) :]
         # A responder renamed on a name conflict appends " (2)": ignore that.
-        named = named.split(" ", 1)[0]
-        if named and named != fields["uuid"]:
-            raise AnnouncementError("the instance name and uuid name other devices")
+        named = label[len(OWNER_INSTANCE_PREFIX) :].split(" ", 1)[0]
+    uuid = fields.get("uuid") or named
+    if named and named != uuid:
+        raise AnnouncementError("the instance name and uuid name other devices")
+    authport = fields.get("authport")
     return GatewayAnnouncement(
         txtvers=1,
-        authport=_port(fields["authport"], "authport"),
-        model=fields["model"],
-        brand=fields["brand"],
-        uuid=fields["uuid"],
+        authport=_port(authport, "authport") if authport else OWNER_AUTH_PORT,
+        model=fields.get("model", ""),
+        brand=fields.get("brand", ""),
+        uuid=_check_device_id(uuid),
         serial=fields.get("serial", ""),
     )

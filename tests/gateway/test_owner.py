@@ -254,8 +254,12 @@ async def test_both_announcements_are_one_discovery(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "gateway_owner"}
     )
-    assert result["step_id"] == "gateway_owner"  # 9442 does not answer here
-    assert result["errors"] == {"base": "gateway_cannot_connect"}
+    # 9442 is not this simulator's (a demo's gateway may answer there).
+    assert result["step_id"] == "gateway_owner"
+    assert result["errors"]["base"] in (
+        "gateway_cannot_connect",
+        "gateway_other_device",
+    )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {

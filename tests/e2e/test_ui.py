@@ -390,6 +390,37 @@ def test_bike_on_the_map(
     shot(page, "11-map-bike")
 
 
+def test_bike_device_triggers(page: Page, home_assistant: HomeAssistant) -> None:
+    """The bike's device page offers its triggers by name ("Started moving")."""
+    trackers = [
+        state
+        for state in home_assistant.api("GET", "/api/states")
+        if state["entity_id"].startswith("device_tracker.")
+    ]
+    # "<bike> Location": the tracker is named after its device (the bike).
+    name = str(trackers[0]["attributes"]["friendly_name"]).rsplit(" ", 1)[0]
+    goto(page, f"{home_assistant.url}/config/devices/dashboard")
+    expect(page.locator("#ha-launch-screen")).to_have_count(0)
+    page.get_by_text(name, exact=True).filter(visible=True).first.click()
+    # "Related: Add to ... Create as a new trigger" lists the device's triggers.
+    page.get_by_text("Add to", exact=False).filter(visible=True).first.click()
+    page.get_by_text("Create as a new trigger", exact=True).click()
+    # Home Assistant 2026's trigger picker: by type, "Device"; the device is
+    # the one the dialog came from; its triggers are the next choice.
+    page.get_by_text("By type", exact=True).click()
+    page.get_by_placeholder("Search").filter(visible=True).first.fill("device")
+    page.get_by_text("Triggers when something happens to a device").click()
+    page.get_by_text("Select a device", exact=True).click()
+    page.keyboard.type(name)
+    page.get_by_text(name, exact=True).filter(visible=True).last.click()
+    picker = page.locator("ha-device-trigger-picker").filter(visible=True).first
+    expect(picker).to_be_visible()
+    picker.click()
+    expect(page.get_by_text("Started moving").first).to_be_visible(timeout=10_000)
+    assert page.get_by_text("unknown entity").count() == 0
+    shot(page, "11b-bike-device-triggers")
+
+
 def _describe(simulator: Simulator, service: str) -> dict[str, str]:
     """``Label: value`` lines of a service's description on the control server."""
     fields = {}

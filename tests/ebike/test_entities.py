@@ -95,9 +95,10 @@ async def test_entities_snapshot(
     await hass.async_block_till_done()
     assert _entities(hass, ebike_entry) == snapshot(name="entities")
     # Disabled by default: the ranges, remaining energy, BCM voltage, light,
-    # last report and sync status. Enabled by the user, they show the values.
+    # last report, sync status and last sync. Enabled by the user, they show
+    # the values.
     disabled = await async_enable_all(hass, ebike_entry)
-    assert len(disabled) == 9 * len(ebike_sim.bikes)
+    assert len(disabled) == 10 * len(ebike_sim.bikes)
     assert _entities(hass, ebike_entry) == snapshot(name="entities_all_enabled")
     devices = dr.async_entries_for_config_entry(
         dr.async_get(hass), ebike_entry.entry_id
@@ -130,20 +131,37 @@ async def test_profile_change_applied_at_power_on(
     await _select(hass, status_select, "default")
     await _select(hass, location_select, "fleet")
     assert bike.features["LOCATION_TRACKING"].requested == "FLEET"
-    location = hass.states.get(location_select)
-    assert location.state == "fleet"
-    assert location.attributes["applied_profile"] == "none"
-    assert location.attributes["status"] == "pending"
+    assert hass.states.get(location_select).state == "fleet"
+    assert "applied_profile" not in hass.states.get(location_select).attributes
+    applied = state(hass, "sensor", bike, "location_tracking_applied_profile")
+    assert applied.state == "none"
+    assert applied.attributes["options"] == ["none", "default", "fleet", "charging"]
+    assert (
+        state(hass, "sensor", bike, "location_tracking_profile_status").state
+        == "pending"
+    )
     assert state(hass, "sensor", bike, "sync_status").state == "pending"
+    synced_before = state(hass, "sensor", bike, "last_sync").state
 
     # Power-on: the BCM applies the configuration and reports; the report makes
     # Home Assistant re-read the pending module.
     await ebike_sim.power_on(bike)
     await hass.async_block_till_done()
-    location = hass.states.get(location_select)
-    assert location.attributes["applied_profile"] == "fleet"
-    assert location.attributes["status"] == "enabled"
+    assert (
+        state(hass, "sensor", bike, "location_tracking_applied_profile").state
+        == "fleet"
+    )
+    assert (
+        state(hass, "sensor", bike, "location_tracking_profile_status").state
+        == "enabled"
+    )
+    assert state(hass, "sensor", bike, "bike_status_applied_profile").state == (
+        "default"
+    )
     assert state(hass, "sensor", bike, "sync_status").state == "success"
+    synced = state(hass, "sensor", bike, "last_sync").state
+    assert ISO.fullmatch(synced)
+    assert synced != synced_before
     assert state(hass, "sensor", bike, "state_of_charge").state != "unknown"
 
 
@@ -259,9 +277,8 @@ async def test_webhook_handler_makes_no_network_call(
     await _select(
         hass, entity_id(hass, "select", bike, "bike_status_profile"), "default"
     )
-    assert (
-        state(hass, "select", bike, "bike_status_profile").attributes["status"]
-        == "pending"
+    assert state(hass, "sensor", bike, "bike_status_profile_status").state == (
+        "pending"
     )
     reads_before = len(_fleet_reads(ebike_sim))
 
@@ -301,6 +318,59 @@ async def test_webhook_handler_makes_no_network_call(
     assert not [call for call, in_handler in calls if in_handler]
     assert ("GET /connect-module/v1/connect-modules", False) in calls
     assert len(_fleet_reads(ebike_sim)) > reads_before
-    select = state(hass, "select", bike, "bike_status_profile")
-    assert select.attributes["status"] == "enabled"
-    assert select.attributes["applied_profile"] == "default"
+    assert state(hass, "sensor", bike, "bike_status_profile_status").state == (
+        "enabled"
+    )
+    assert state(hass, "sensor", bike, "bike_status_applied_profile").state == (
+        "default"
+    )
+
+
+async def test_profile_sensors_follow_the_fleet(
+    hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
+) -> None:
+    """A fleet read that changes a module updates its sensors (and their options).
+
+    A profile that Bosch adds later is an option of its own; a feature status
+    the integration does not know is unknown, never a state outside the options.
+    """
+    bike = ebike_sim.bikes[0]
+    feature = bike.features["BIKE_STATUS"]
+    feature.applied = feature.requested = "RACE"
+    feature.status = "SUSPENDED"
+    await ebike_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    applied = state(hass, "sensor", bike, "bike_status_applied_profile")
+    assert applied.state == "race"
+    assert applied.attributes["options"] == [
+        "none",
+        "default",
+        "fleet",
+        "charging",
+        "race",
+    ]
+    assert (
+        state(hass, "select", bike, "bike_status_profile").attributes["options"]
+        == applied.attributes["options"]
+    )
+    assert state(hass, "sensor", bike, "bike_status_profile_status").state == (
+        "unknown"
+    )
+    # The other feature and the other bike did not change.
+    assert (
+        state(hass, "sensor", bike, "location_tracking_applied_profile").state == "none"
+    )
+    other = ebike_sim.bikes[1]
+    assert state(hass, "sensor", other, "bike_status_applied_profile").attributes[
+        "options"
+    ] == ["none", "default", "fleet", "charging"]
+
+    feature.status = "ERROR"
+    feature.applied = ""
+    await ebike_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert state(hass, "sensor", bike, "bike_status_profile_status").state == "error"
+    assert state(hass, "sensor", bike, "bike_status_applied_profile").state == (
+        "unknown"
+    )

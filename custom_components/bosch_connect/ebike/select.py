@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components.select import SelectEntity
 
 from .api import Feature
@@ -12,8 +10,21 @@ from .entity import EbikeEntity, bike_platform
 from .runtime import EbikeData
 
 
+def profile_options(feature: Feature | None) -> list[str]:
+    """The known profiles (lower case) and any other that ``feature`` reports."""
+    options = [profile.lower() for profile in KNOWN_PROFILES]
+    if feature is not None:
+        for profile in (feature.requested_profile, feature.applied_profile):
+            if profile and profile.lower() not in options:
+                options.append(profile.lower())
+    return options
+
+
 class EbikeProfileSelect(EbikeEntity, SelectEntity):
-    """The requested profile of one feature; the bike applies it at power-on."""
+    """The requested profile of one feature; the bike applies it at power-on.
+
+    What the bike applies now and the feature's status are sensors.
+    """
 
     _listens_to_fleet = True
     _bike_topics = ()
@@ -36,30 +47,13 @@ class EbikeProfileSelect(EbikeEntity, SelectEntity):
     @property
     def options(self) -> list[str]:
         """The known profiles and any other that the API reports."""
-        options = [profile.lower() for profile in KNOWN_PROFILES]
-        feature = self._current
-        if feature is not None:
-            for profile in (feature.requested_profile, feature.applied_profile):
-                if profile and profile.lower() not in options:
-                    options.append(profile.lower())
-        return options
+        return profile_options(self._current)
 
     @property
     def current_option(self) -> str | None:
         """The requested profile."""
         feature = self._current
         return feature.requested_profile.lower() if feature else None
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """What the bike applies now, and the feature's status."""
-        feature = self._current
-        if feature is None:
-            return {}
-        return {
-            "applied_profile": feature.applied_profile.lower(),
-            "status": feature.status.lower(),
-        }
 
     async def async_select_option(self, option: str) -> None:
         """Request the profile; it stays pending until the bike is powered on."""

@@ -1,4 +1,4 @@
-"""Sensors of a bike: battery, ranges, odometer, BCM battery, sync status."""
+"""Sensors of a bike: battery, ranges, odometer, BCM battery, profiles, sync."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import datetime as dt
 from operator import attrgetter
-from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -24,7 +23,8 @@ from homeassistant.const import (
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.typing import StateType
 
-from .api import ConnectModule
+from .api import ConnectModule, Feature
+from .const import FEATURES
 from .entity import (
     EbikeEntity,
     EbikeValueDescription,
@@ -34,6 +34,7 @@ from .entity import (
 )
 from .payloads import BikeStatus
 from .runtime import EbikeData
+from .select import profile_options
 from .state import TOPIC_LOCATION, TOPIC_STATUS, BikeState
 
 BCM_BATTERY_STATES = [
@@ -45,6 +46,7 @@ BCM_BATTERY_STATES = [
     "charge_full",
 ]
 SYNC_STATES = ["pending", "success", "warning", "error"]
+PROFILE_STATES = ["pending", "enabled", "disabled", "error"]
 RANGE_SLOTS = 4
 
 
@@ -154,40 +156,111 @@ class EbikeSensor(EbikeValueEntity, SensorEntity):
         return self.entity_description.value_fn(self._bike)
 
 
-class EbikeSyncStatusSensor(EbikeEntity, SensorEntity):
-    """Whether the bike has applied the requested configuration."""
+@dataclass(frozen=True, kw_only=True)
+class EbikeModuleSensorDescription(SensorEntityDescription):
+    """A sensor fed by the fleet's reading of the bike's ConnectModule."""
 
-    _attr_translation_key = "ebike_sync_status"
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = SYNC_STATES
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    value_fn: Callable[[ConnectModule], StateType | dt.datetime]
+    # The options of an enum whose values the API may extend (else ``options``).
+    options_fn: Callable[[ConnectModule | None], list[str]] | None = None
+
+
+def _feature_sensors(feature: str) -> tuple[EbikeModuleSensorDescription, ...]:
+    """What the bike applies of one feature, and the feature's status."""
+    name = feature.lower()
+
+    def current(module: ConnectModule | None) -> Feature | None:
+        return module.feature(feature) if module else None
+
+    def applied(module: ConnectModule) -> str | None:
+        # An empty profile is not one: unknown, never a state outside the options.
+        found = current(module)
+        return (found.applied_profile.lower() or None) if found else None
+
+    def status(module: ConnectModule) -> str | None:
+        found = current(module)
+        return _enum(found.status if found else None, PROFILE_STATES)
+
+    return (
+        EbikeModuleSensorDescription(
+            key=f"{name}_applied_profile",
+            translation_key=f"ebike_{name}_applied_profile",
+            device_class=SensorDeviceClass.ENUM,
+            value_fn=applied,
+            options_fn=lambda module: profile_options(current(module)),
+        ),
+        EbikeModuleSensorDescription(
+            key=f"{name}_profile_status",
+            translation_key=f"ebike_{name}_profile_status",
+            device_class=SensorDeviceClass.ENUM,
+            options=PROFILE_STATES,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            value_fn=status,
+        ),
+    )
+
+
+MODULE_SENSORS: tuple[EbikeModuleSensorDescription, ...] = (
+    *(description for feature in FEATURES for description in _feature_sensors(feature)),
+    EbikeModuleSensorDescription(
+        # PENDING until the bike is powered on and applies the change.
+        key="sync_status",
+        translation_key="ebike_sync_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=SYNC_STATES,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda module: _enum(module.sync_status, SYNC_STATES),
+    ),
+    EbikeModuleSensorDescription(
+        key="last_sync",
+        translation_key="ebike_last_sync",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=attrgetter("synced_at"),
+    ),
+)
+
+
+class EbikeModuleSensor(EbikeEntity, SensorEntity):
+    """A value of the bike's ConnectModule (profiles, configuration sync)."""
+
+    entity_description: EbikeModuleSensorDescription
     _listens_to_fleet = True
-    _attr_entity_registry_enabled_default = False
     _bike_topics = ()
 
-    def __init__(self, runtime: EbikeData, bike_id: str) -> None:
-        super().__init__(runtime, bike_id, "sync_status")
+    def __init__(
+        self,
+        runtime: EbikeData,
+        bike_id: str,
+        description: EbikeModuleSensorDescription,
+    ) -> None:
+        super().__init__(runtime, bike_id, description.key)
+        self.entity_description = description
 
     @property
-    def native_value(self) -> str | None:
-        """PENDING until the bike is powered on and applies the change."""
-        module: ConnectModule | None = self.module
-        return _enum(module.sync_status if module else None, SYNC_STATES)
+    def options(self) -> list[str] | None:
+        """The known values and any other that the API reports."""
+        if (options_fn := self.entity_description.options_fn) is None:
+            return super().options
+        return options_fn(self.module)
 
     @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """When the bike last synchronised."""
+    def native_value(self) -> StateType | dt.datetime:
+        """The value as last read from the fleet."""
         module = self.module
-        synced = module.synced_at if module else None
-        return {"synced_at": synced.isoformat() if synced else None}
+        return None if module is None else self.entity_description.value_fn(module)
 
 
 def _build(runtime: EbikeData, bike_id: str) -> list[Entity]:
-    entities: list[Entity] = [
-        EbikeSensor(runtime, bike_id, description) for description in SENSORS
+    return [
+        *(EbikeSensor(runtime, bike_id, description) for description in SENSORS),
+        *(
+            EbikeModuleSensor(runtime, bike_id, description)
+            for description in MODULE_SENSORS
+        ),
     ]
-    entities.append(EbikeSyncStatusSensor(runtime, bike_id))
-    return entities
 
 
 # Adds the sensors of every bike.

@@ -33,6 +33,7 @@ from .coordinator import GatewayCoordinator, GatewayRuntimeData
 from .diagnostics import async_get_diagnostics
 from .entity import async_register_devices, live_identifiers
 from .errors import CertificateError, GatewayError, GatewayTlsError
+from .event import async_setup_event
 from .flow import GatewayFlowMixin
 from .history import async_setup_history
 from .number import async_setup_number
@@ -134,6 +135,7 @@ ROOM = Room(
     async_setup_entry=async_setup_entry,
     platforms={
         Platform.CLIMATE: async_setup_climate,
+        Platform.EVENT: async_setup_event,
         Platform.NUMBER: async_setup_number,
         Platform.SENSOR: async_setup_sensor,
         Platform.WATER_HEATER: async_setup_water_heater,

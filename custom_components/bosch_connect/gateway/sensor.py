@@ -107,13 +107,17 @@ def _notification_count(resource: Resource) -> StateType:
     return len(resource.notifications)
 
 
-def _notification_codes(resource: Resource) -> dict[str, Any]:
-    return {
-        "codes": [
-            f"{n.dcd}-{n.ccd}" if n.ccd is not None else n.dcd
-            for n in resource.notifications
-        ]
-    }
+def notification_codes(resource: Resource) -> list[str]:
+    """The active codes: display code and cause code (``4U-521``)."""
+    return [
+        f"{n.dcd}-{n.ccd}" if n.ccd is not None else n.dcd
+        for n in resource.notifications
+    ]
+
+
+def _notification_details(resource: Resource) -> dict[str, Any]:
+    # The codes active now; the event entity tells when one is raised or cleared.
+    return {"codes": notification_codes(resource)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,7 +221,7 @@ SENSORS: tuple[GatewaySensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_notification_count,
-        attributes_fn=_notification_codes,
+        attributes_fn=_notification_details,
     ),
 )
 

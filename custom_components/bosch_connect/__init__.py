@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .registry import ROOMS, room_for
+from .registry import ROOMS, BoschConnectConfigEntry, room_for
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -24,7 +21,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: BoschConnectConfigEntry
+) -> bool:
     """Bring an entry stored by an older version up to the current one."""
     if entry.version > 1:
         return False  # made by a newer version of this integration
@@ -36,7 +35,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> b
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_setup_entry(
+    hass: HomeAssistant, entry: BoschConnectConfigEntry
+) -> bool:
     """Set up one Bosch service from a config entry."""
     room = room_for(entry)
     if not await room.async_setup_entry(hass, entry):
@@ -45,7 +46,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_unload_entry(
+    hass: HomeAssistant, entry: BoschConnectConfigEntry
+) -> bool:
     """Unload a config entry."""
     room = room_for(entry)
     unloaded = await hass.config_entries.async_unload_platforms(
@@ -56,7 +59,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bo
     return unloaded
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_entry(
+    hass: HomeAssistant, entry: BoschConnectConfigEntry
+) -> None:
     """Clean up at Bosch when the user removes an entry."""
     room = room_for(entry)
     if room.async_remove_entry is not None:
@@ -64,7 +69,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
 
 
 async def async_remove_config_entry_device(
-    hass: HomeAssistant, entry: ConfigEntry[Any], device: DeviceEntry
+    hass: HomeAssistant, entry: BoschConnectConfigEntry, device: DeviceEntry
 ) -> bool:
     """Let the user delete a device that the service no longer has."""
     room = room_for(entry)

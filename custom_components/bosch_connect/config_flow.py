@@ -19,7 +19,6 @@ import types
 from typing import Any, cast
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -29,7 +28,7 @@ from homeassistant.data_entry_flow import UnknownHandler
 
 from .const import CONF_SERVICE, DOMAIN
 from .flow_guard import guard_steps
-from .registry import ROOMS
+from .registry import ROOMS, BoschConnectConfigEntry
 
 # The services offered in the menu, in the order shown (that of ROOMS). Each
 # option is the service key: the step it opens is the room's
@@ -78,14 +77,14 @@ class BoschConnectFlowDispatch(ConfigFlow):
 
     @classmethod
     @callback
-    def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
+    def async_supports_options_flow(cls, config_entry: BoschConnectConfigEntry) -> bool:
         """Return whether the entry's service has options."""
         room = ROOMS.get(config_entry.data.get(CONF_SERVICE, ""))
         return room is not None and room.options_flow is not None
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
+    def async_get_options_flow(config_entry: BoschConnectConfigEntry) -> OptionsFlow:
         """Return the options flow of the entry's service."""
         room = ROOMS.get(config_entry.data.get(CONF_SERVICE, ""))
         if room is None or room.options_flow is None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_SERVICE
-from .registry import room_for
+from .registry import BoschConnectConfigEntry, room_for
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry[Any]
+    hass: HomeAssistant, entry: BoschConnectConfigEntry
 ) -> Mapping[str, Any]:
     """Return diagnostics for a config entry."""
     room = room_for(entry)

@@ -22,16 +22,22 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
-type PlatformSetup = Callable[
-    [HomeAssistant, ConfigEntry[Any], AddEntitiesCallback], Awaitable[None]
+# Each alias takes the room's runtime data type: ``ConfigEntry[RuntimeT]`` is
+# the room's typed entry (``entry.runtime_data`` is what its set-up stored).
+type PlatformSetup[RuntimeT] = Callable[
+    [HomeAssistant, ConfigEntry[RuntimeT], AddEntitiesCallback], Awaitable[None]
 ]
-type EntrySetup = Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[bool]]
-type EntryHook = Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]]
-type DeviceRemoval = Callable[
-    [HomeAssistant, ConfigEntry[Any], DeviceEntry], Awaitable[bool]
+type EntrySetup[RuntimeT] = Callable[
+    [HomeAssistant, ConfigEntry[RuntimeT]], Awaitable[bool]
 ]
-type Diagnostics = Callable[
-    [HomeAssistant, ConfigEntry[Any]], Awaitable[Mapping[str, Any]]
+type EntryHook[RuntimeT] = Callable[
+    [HomeAssistant, ConfigEntry[RuntimeT]], Awaitable[None]
+]
+type DeviceRemoval[RuntimeT] = Callable[
+    [HomeAssistant, ConfigEntry[RuntimeT], DeviceEntry], Awaitable[bool]
+]
+type Diagnostics[RuntimeT] = Callable[
+    [HomeAssistant, ConfigEntry[RuntimeT]], Awaitable[Mapping[str, Any]]
 ]
 
 
@@ -58,22 +64,22 @@ class DeviceTriggers:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Room:
-    """The Home Assistant side of one Bosch service."""
+class Room[RuntimeT]:
+    """The Home Assistant side of one Bosch service (``RuntimeT``: its runtime data)."""
 
     service: str
     # Sets up the service for the entry (client, coordinator, runtime_data).
     # Raise ConfigEntryNotReady / ConfigEntryAuthFailed as Home Assistant expects.
-    async_setup_entry: EntrySetup
+    async_setup_entry: EntrySetup[RuntimeT]
     # One setup function per entity platform that the service uses.
-    platforms: Mapping[Platform, PlatformSetup] = field(default_factory=dict)
-    async_unload_entry: EntryHook | None = None
-    async_remove_entry: EntryHook | None = None
-    async_get_diagnostics: Diagnostics | None = None
+    platforms: Mapping[Platform, PlatformSetup[RuntimeT]] = field(default_factory=dict)
+    async_unload_entry: EntryHook[RuntimeT] | None = None
+    async_remove_entry: EntryHook[RuntimeT] | None = None
+    async_get_diagnostics: Diagnostics[RuntimeT] | None = None
     # Whether the user may delete ``device``: True only for a device that the
     # service no longer has (stale); a room without it keeps every device.
-    async_remove_config_entry_device: DeviceRemoval | None = None
-    options_flow: Callable[[ConfigEntry[Any]], OptionsFlow] | None = None
+    async_remove_config_entry_device: DeviceRemoval[RuntimeT] | None = None
+    options_flow: Callable[[ConfigEntry[RuntimeT]], OptionsFlow] | None = None
     # Domain-level set-up (the room's actions), run once from async_setup.
     async_setup: Callable[[HomeAssistant], Awaitable[None]] | None = None
     # The room's config-flow mixin: its menu step is ``async_step_<service>``,

@@ -18,10 +18,9 @@ This module only wires them together at setup and unload.
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING
 
 from homeassistant.components.webhook import async_unregister as webhook_unregister
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
@@ -55,8 +54,11 @@ from .triggers import (
 )
 from .webhook import async_register_webhook
 
+if TYPE_CHECKING:
+    from .runtime import EbikeConfigEntry
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+
+async def async_setup_entry(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool:
     """Read the fleet, register the webhook, mend the subscription."""
     try:
         context, trust = await hass.async_add_executor_job(
@@ -100,13 +102,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_unload_entry(hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
     """Write the bike state now rather than later."""
     runtime: EbikeData = entry.runtime_data
     await runtime.store.async_save()
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
     """Delete our subscription at Bosch, the cloudhook and the stored state."""
     await async_unsubscribe(hass, entry)
     await BikeStore.async_remove(hass, entry.entry_id)

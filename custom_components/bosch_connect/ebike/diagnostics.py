@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     CONF_CLIENT_ID,
     CONF_CLIENT_SECRET,
@@ -38,6 +37,9 @@ TO_REDACT = {
     "altitude",
 }
 
+if TYPE_CHECKING:
+    from .runtime import EbikeConfigEntry
+
 
 def _plain(value: Any) -> Any:
     """Dataclasses and datetimes as JSON-friendly values."""
@@ -55,7 +57,7 @@ def _plain(value: Any) -> Any:
 
 
 async def async_get_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry[Any]
+    hass: HomeAssistant, entry: EbikeConfigEntry
 ) -> Mapping[str, Any]:
     """The entry, the fleet, what each bike reported and the handler counters."""
     runtime: EbikeData = entry.runtime_data

@@ -41,7 +41,7 @@ import ssl
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
@@ -512,7 +512,7 @@ def _base(url: str) -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
-async def async_unsubscribe(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_unsubscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
     """Delete our subscription at Bosch and the cloudhook (the entry is removed)."""
     try:
         context, _ = await hass.async_add_executor_job(

@@ -7,9 +7,8 @@ nothing of Home Assistant; the rest is the Home Assistant glue.
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
@@ -42,8 +41,11 @@ from .sensor import async_setup_sensor
 from .tls import PeerIdentity, build_owner_context, require_peer
 from .water_heater import async_setup_water_heater
 
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+
+async def async_setup_entry(hass: HomeAssistant, entry: GatewayConfigEntry) -> bool:
     """Connect with the stored token (never request a new one here).
 
     The client's context accepts only a server whose certificate names the
@@ -91,7 +93,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> boo
 
 async def _async_learn_device(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: GatewayConfigEntry,
     client: GatewayClient,
     context: ssl.SSLContext,
 ) -> None:
@@ -114,14 +116,14 @@ async def _async_learn_device(
         hass.config_entries.async_update_entry(entry, unique_id=device_id)
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: GatewayConfigEntry) -> None:
     """Nothing to clean up at the gateway (a token cannot be revoked); clear issues."""
     async_clear_issues(hass, entry)
     async_clear_identity_issue(hass, entry)
 
 
 async def async_remove_config_entry_device(
-    hass: HomeAssistant, entry: ConfigEntry[Any], device: DeviceEntry
+    hass: HomeAssistant, entry: GatewayConfigEntry, device: DeviceEntry
 ) -> bool:
     """Only a circuit (heat source, zone) that the gateway no longer has may go."""
     runtime: GatewayRuntimeData | None = getattr(entry, "runtime_data", None)

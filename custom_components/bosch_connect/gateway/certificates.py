@@ -11,16 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 import datetime as dt
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
 from ..const import DOMAIN
 from .const import CONF_CLIENT_CERT, CONF_CLIENT_KEY, CONF_ROOT_CERT
 from .tls import PeerIdentity, build_ssl_context
+
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
 WARN_BEFORE = dt.timedelta(days=30)
 ISSUE_EXPIRING = "gateway_certificate_expiring"
@@ -65,13 +67,13 @@ def load_credentials(
     )
 
 
-def _issue_id(kind: str, entry: ConfigEntry[Any]) -> str:
+def _issue_id(kind: str, entry: GatewayConfigEntry) -> str:
     return f"{kind}_{entry.entry_id}"
 
 
 def async_check_expiry(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: GatewayConfigEntry,
     expires: dt.datetime | None,
     now: dt.datetime,
 ) -> None:
@@ -97,7 +99,7 @@ def async_check_expiry(
         )
 
 
-def async_clear_issues(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+def async_clear_issues(hass: HomeAssistant, entry: GatewayConfigEntry) -> None:
     """Remove the entry's issues (the entry is being removed)."""
     for kind in (ISSUE_EXPIRED, ISSUE_EXPIRING):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))

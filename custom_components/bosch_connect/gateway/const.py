@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
+    pass
 
 # entry.data keys (besides CONF_SERVICE and homeassistant.const.CONF_HOST)
 CONF_API_PORT: Final = "api_port"
@@ -52,7 +52,10 @@ SCAN_INTERVAL: Final = timedelta(seconds=60)
 # How many resources the coordinator fetches at once (the gateway is small).
 PARALLEL_REQUESTS: Final = 4
 
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
-def is_owner_entry(entry: ConfigEntry[Any]) -> bool:
+
+def is_owner_entry(entry: GatewayConfigEntry) -> bool:
     """True for an entry of the owner channel (K 40 RF document)."""
     return entry.data.get(CONF_CHANNEL) == CHANNEL_OWNER

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 
@@ -41,6 +40,9 @@ TO_REDACT = {
     "ipv4",
 }
 
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
+
 
 # Resources whose value identifies the gateway or the home network.
 SENSITIVE_RESOURCES = ("uuid", "serial", "mac", "ipv4", "ssid")
@@ -53,7 +55,7 @@ def _redact_resource(path: str, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 async def async_get_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry[Any]
+    hass: HomeAssistant, entry: GatewayConfigEntry
 ) -> Mapping[str, Any]:
     """Return the gateway entry's diagnostics with secrets redacted."""
     runtime: GatewayRuntimeData | None = getattr(entry, "runtime_data", None)

@@ -25,11 +25,10 @@ from collections.abc import Mapping
 import datetime as dt
 import logging
 import ssl
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
-    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
 )
@@ -110,6 +109,9 @@ from .txt import (
     parse_owner_txt,
     parse_txt as parse_announcement,
 )
+
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -284,9 +286,9 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         }
         return await self.async_step_gateway_discovery_confirm()
 
-    def _gateway_entries_of(self, device_id: str) -> dict[str, ConfigEntry[Any]]:
+    def _gateway_entries_of(self, device_id: str) -> dict[str, GatewayConfigEntry]:
         """The gateway entries (not ignored) of a device, by channel."""
-        found: dict[str, ConfigEntry[Any]] = {}
+        found: dict[str, GatewayConfigEntry] = {}
         for channel, unique_id in (
             ("partner", device_id),
             (CHANNEL_OWNER, device_id + OWNER_UNIQUE_ID_SUFFIX),
@@ -330,7 +332,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
             }
 
     async def _gateway_known_announced(
-        self, entry: ConfigEntry[Any], connection: dict[str, Any]
+        self, entry: GatewayConfigEntry, connection: dict[str, Any]
     ) -> ConfigFlowResult:
         """A paired gateway announced itself: move the entry only when proven.
 
@@ -376,7 +378,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         return self.async_abort(reason="already_configured")  # pragma: no cover
 
     async def _gateway_prove(
-        self, entry: ConfigEntry[Any], connection: Mapping[str, Any]
+        self, entry: GatewayConfigEntry, connection: Mapping[str, Any]
     ) -> None:
         """Raise a ``GatewayError`` unless ``connection`` is the entry's gateway.
 
@@ -735,7 +737,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         )
 
     async def _gateway_check_reconfigure(
-        self, entry: ConfigEntry[Any], user_input: dict[str, Any]
+        self, entry: GatewayConfigEntry, user_input: dict[str, Any]
     ) -> tuple[dict[str, str], dict[str, Any]]:
         """Check new settings against the gateway with the token we have."""
         updates: dict[str, Any] = connection_of(user_input)

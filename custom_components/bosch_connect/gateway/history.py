@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import datetime as dt
 import logging
 import math
-from typing import Any, Final, TypeIs
+from typing import TYPE_CHECKING, Any, Final, TypeIs
 
 from homeassistant.components.recorder import get_instance
 from homeassistant.components.recorder.models import (
@@ -46,7 +46,6 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
 )
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_change
@@ -63,6 +62,9 @@ from .errors import (
     ResourceNotFoundError,
     ValueFormatError,
 )
+
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -281,7 +283,7 @@ class HistoryImporter:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        entry: GatewayConfigEntry,
         client: GatewayClient,
         gateway: str,
     ) -> None:
@@ -409,7 +411,7 @@ class HistoryImporter:
 
 @callback
 def async_setup_history(
-    hass: HomeAssistant, entry: ConfigEntry[Any], client: GatewayClient
+    hass: HomeAssistant, entry: GatewayConfigEntry, client: GatewayClient
 ) -> HistoryImporter | None:
     """Import now and every hour, while the entry is loaded (needs the recorder)."""
     if "recorder" not in hass.config.components:

@@ -24,9 +24,8 @@ entry removes its issue.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -38,6 +37,9 @@ from .errors import (
     GatewayTlsError,
     ServerCertificateRefusedError,
 )
+
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
 type Origin = Literal["announcement", "refresh"]
 type Seen = Literal["other_device", "untrusted", "unreachable"]
@@ -54,7 +56,7 @@ def address_of(host: str, port: int | str) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def identity_issue_id(entry: ConfigEntry[Any]) -> str:
+def identity_issue_id(entry: GatewayConfigEntry) -> str:
     """The id of the entry's identity issue."""
     return f"gateway_identity_{entry.entry_id}"
 
@@ -73,7 +75,7 @@ def seen_as(err: GatewayError) -> Seen | None:
 @callback
 def async_raise_identity_issue(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: GatewayConfigEntry,
     *,
     address: str,
     home: str,
@@ -119,7 +121,7 @@ def async_raise_identity_issue(
 
 @callback
 def async_raise_certificate_changed_issue(
-    hass: HomeAssistant, entry: ConfigEntry[Any]
+    hass: HomeAssistant, entry: GatewayConfigEntry
 ) -> None:
     """The owner channel's gateway presents another certificate than the pinned one.
 
@@ -143,7 +145,7 @@ def async_raise_certificate_changed_issue(
     )
 
 
-def has_identity_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+def has_identity_issue(hass: HomeAssistant, entry: GatewayConfigEntry) -> bool:
     """True when the entry's identity issue is raised."""
     issue = ir.async_get(hass).async_get_issue(DOMAIN, identity_issue_id(entry))
     return issue is not None
@@ -151,7 +153,7 @@ def has_identity_issue(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
 
 @callback
 def async_clear_identity_issue(
-    hass: HomeAssistant, entry: ConfigEntry[Any], *, origin: Origin | None = None
+    hass: HomeAssistant, entry: GatewayConfigEntry, *, origin: Origin | None = None
 ) -> None:
     """Remove the entry's identity issue (only one of ``origin``, when given)."""
     issue_id = identity_issue_id(entry)

@@ -32,14 +32,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 import logging
 import math
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory, UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.debounce import Debouncer
@@ -65,6 +64,9 @@ from .errors import (
     ValueFormatError,
 )
 from .layout import OUTDOOR_TEMPERATURE
+
+if TYPE_CHECKING:
+    from .coordinator import GatewayConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -178,7 +180,7 @@ class SignalCoordinator(DataUpdateCoordinator[dict[str, SignalValue | None]]):
     """
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: GatewayClient
+        self, hass: HomeAssistant, entry: GatewayConfigEntry, client: GatewayClient
     ) -> None:
         """Poll as often as the gateway's coordinator."""
         super().__init__(
@@ -368,7 +370,7 @@ class OutdoorSignalSensor(
 
 async def async_add_signal_sensors(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: GatewayConfigEntry,
     gateway: GatewayCoordinator,
     async_add_entities: AddEntitiesCallback,
 ) -> SignalCoordinator | None:

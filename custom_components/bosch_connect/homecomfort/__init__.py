@@ -7,9 +7,7 @@ is due (see :mod:`.renewal`).
 
 from __future__ import annotations
 
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -75,7 +73,9 @@ async def async_remove_config_entry_device(
     return gateway_id not in coordinator.data.gateways
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_entry(
+    hass: HomeAssistant, entry: HomeComfortConfigEntry
+) -> None:
     """Remove the repair issues of the entry (the key stays with Bosch)."""
     clear_repairs(hass, entry.entry_id, "homecomfort_")
 

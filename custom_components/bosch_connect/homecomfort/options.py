@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -19,6 +19,9 @@ from .const import (
     MAX_RENEW_DAYS,
     MIN_RENEW_DAYS,
 )
+
+if TYPE_CHECKING:
+    from .coordinator import HomeComfortConfigEntry
 
 
 def _number(low: int, high: int, unit: str) -> NumberSelector:
@@ -65,6 +68,6 @@ class HomeComfortOptionsFlow(OptionsFlow):
         )
 
 
-def options_flow(entry: ConfigEntry[Any]) -> OptionsFlow:
+def options_flow(entry: HomeComfortConfigEntry) -> OptionsFlow:
     """The options flow of a Home Comfort entry."""
     return HomeComfortOptionsFlow()

@@ -92,7 +92,10 @@ from .keys import ApiKey, effective_expiry, parse_api_key, useless_key
 from .models import KeyInfo
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
+    from .coordinator import HomeComfortConfigEntry
+
+if TYPE_CHECKING:
+    pass
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -139,7 +142,10 @@ class KeyManager:
     """Knows the entry's key, renews it in time and deletes the one it replaced."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry[Any], client: HomeComfortClient
+        self,
+        hass: HomeAssistant,
+        entry: HomeComfortConfigEntry,
+        client: HomeComfortClient,
     ) -> None:
         """Manage the key of ``entry`` that ``client`` sends."""
         self.hass = hass

@@ -376,7 +376,7 @@ def heat_pump_tree(**identity: str) -> dict[str, Json]:
         },
         {"id": "/notifications", "type": "errorList", "writeable": 0, "values": []},
     ]
-    leaves += signal_leaves().values()  # history helper: /signals
+    leaves += signal_leaves().values()  # /signals
     return {leaf["id"]: leaf for leaf in leaves}
 
 

@@ -132,7 +132,7 @@ class GatewaySimulator:
             hardware=self.identity.hardware,
             serial=self.identity.serial,
         )
-        # history helper: /recordings of the installation
+        # /recordings of the installation
         self.recordings = Recordings(
             self.options.clock,
             dict(
@@ -500,7 +500,7 @@ class GatewaySimulator:
         app = make_app(self.faults)
         app.middlewares.append(self._oversize)
         app.middlewares.insert(0, self._count)
-        # history helper: recordings and a signal that is not JSON
+        # recordings and a signal that is not JSON
         app.router.add_route("GET", "/recordings/{tail:.*}", self._recording)
         app.router.add_route("GET", BROKEN_SIGNAL, self._broken_signal)
         app.router.add_route("GET", "/{path:.*}", self._get)
@@ -589,7 +589,7 @@ class GatewaySimulator:
         return web.json_response({"error": error}, status=status)
 
     async def _recording(self, request: web.Request) -> web.Response:
-        """``GET /recordings/<resource>?sampleRate=..`` (history helper)."""
+        """``GET /recordings/<resource>?sampleRate=..`` ."""
         if (refused := self._bearer(request, write=False)) is not None:
             return refused
         status, body = self.recordings.answer(

@@ -81,7 +81,9 @@ async def _rows(hass: HomeAssistant, stat_id: str) -> list[dict[str, Any]]:
 
 
 def _importer(hass: HomeAssistant, entry: MockConfigEntry) -> HistoryImporter:
-    return hass.data[DATA_HISTORY].importers[entry.entry_id]
+    importer = entry.runtime_data.history
+    assert importer is not None
+    return importer
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> HistoryImporter:

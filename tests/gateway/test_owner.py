@@ -76,8 +76,9 @@ def fingerprint(sim: GatewaySimulator) -> str:
     ).hexdigest()
 
 
-async def to_owner_auth(hass: HomeAssistant, sim: GatewaySimulator) -> str:
-    """By hand: the service menu, the channel menu, the address; the auth menu."""
+async def _owner_address(
+    hass: HomeAssistant, host: str, auth_port: int, api_port: int
+) -> Any:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
@@ -90,13 +91,16 @@ async def to_owner_auth(hass: HomeAssistant, sim: GatewaySimulator) -> str:
         result["flow_id"], {"next_step_id": "gateway_owner"}
     )
     assert result["step_id"] == "gateway_owner"
-    result = await hass.config_entries.flow.async_configure(
+    return await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {
-            "host": sim.host,
-            "auth_port": sim.owner_auth_port,
-            "api_port": sim.owner_api_port,
-        },
+        {"host": host, "auth_port": auth_port, "api_port": api_port},
+    )
+
+
+async def to_owner_auth(hass: HomeAssistant, sim: GatewaySimulator) -> str:
+    """By hand: the service menu, the channel menu, the address; the auth menu."""
+    result = await _owner_address(
+        hass, sim.host, sim.owner_auth_port, sim.owner_api_port
     )
     assert result["type"] is FlowResultType.MENU, result
     assert result["step_id"] == "gateway_owner_auth"
@@ -803,24 +807,6 @@ async def test_owner_diagnostics_redacted(
 # ---- what else can go wrong in the flow ------------------------------------------------
 
 
-async def _owner_address(
-    hass: HomeAssistant, host: str, auth_port: int, api_port: int
-) -> Any:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "gateway"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "gateway_owner"}
-    )
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {"host": host, "auth_port": auth_port, "api_port": api_port},
-    )
-
-
 async def test_address_of_a_server_naming_no_device(
     hass: HomeAssistant, gateway_sim: GatewaySimulator, tmp_path: Path
 ) -> None:
@@ -893,18 +879,22 @@ async def test_pasted_token_other_failures(
     assert result["errors"] == {"base": "gateway_unknown"}
 
 
+async def to_full_list(hass: HomeAssistant, sim: GatewaySimulator) -> tuple[str, str]:
+    """A full token list (one place, taken by another app): its token, the flow."""
+    other = await owner_token(sim)
+    sim.owner.max_tokens = 1
+    flow_id = await to_sticker(hass, sim)
+    sim.press()
+    result = await hass.config_entries.flow.async_configure(flow_id, sticker(sim))
+    assert result["step_id"] == "gateway_owner_full"
+    return other, flow_id
+
+
 async def test_full_list_failures(
     hass: HomeAssistant, gateway_sim: GatewaySimulator
 ) -> None:
     """The token list: empty token, bad answer, unreachable, empty list."""
-    other = await owner_token(gateway_sim)
-    gateway_sim.owner.max_tokens = 1
-    flow_id = await to_sticker(hass, gateway_sim)
-    gateway_sim.press()
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, sticker(gateway_sim)
-    )
-    assert result["step_id"] == "gateway_owner_full"
+    other, flow_id = await to_full_list(hass, gateway_sim)
     result = await hass.config_entries.flow.async_configure(flow_id, {"token": " "})
     assert result["errors"] == {"token": "gateway_owner_token_not_accepted"}
     real_listing = gateway_sim.owner.listing
@@ -924,11 +914,7 @@ async def test_revoke_failures(
     hass: HomeAssistant, gateway_sim: GatewaySimulator
 ) -> None:
     """Revoking: the gateway fails, or the listing token was revoked meanwhile."""
-    other = await owner_token(gateway_sim)
-    gateway_sim.owner.max_tokens = 1
-    flow_id = await to_sticker(hass, gateway_sim)
-    gateway_sim.press()
-    await hass.config_entries.flow.async_configure(flow_id, sticker(gateway_sim))
+    other, flow_id = await to_full_list(hass, gateway_sim)
     result = await hass.config_entries.flow.async_configure(flow_id, {"token": other})
     assert result["step_id"] == "gateway_owner_revoke"
     gateway_sim.faults.set("/auth/revoke", Fault(status=503, count=1))

@@ -86,8 +86,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: GatewayConfigEntry) -> b
     coordinator = GatewayCoordinator(hass, entry, client, certificates_expire=expires)
     await coordinator.async_config_entry_first_refresh()
     async_register_devices(hass, coordinator)  # the parent of circuits' devices
-    entry.runtime_data = GatewayRuntimeData(client=client, coordinator=coordinator)
-    async_setup_history(hass, entry, client)  # history helper: recordings
+    entry.runtime_data = GatewayRuntimeData(
+        client=client,
+        coordinator=coordinator,
+        history=async_setup_history(hass, entry, client),
+    )
     return True
 
 

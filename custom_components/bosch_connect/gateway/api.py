@@ -571,7 +571,7 @@ class GatewayClient:
         if status not in (200, 204):
             raise GatewayError(f"PUT {path}: unexpected HTTP {status}")
 
-    # ---- recordings (history helper) ----------------------------------------
+    # ---- recordings ----------------------------------------
     async def get_recording(
         self,
         path: str,

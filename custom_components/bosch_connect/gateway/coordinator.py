@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
@@ -39,6 +40,9 @@ from .repairs import (
 )
 from .values import Resource
 
+if TYPE_CHECKING:
+    from .history import HistoryImporter
+
 _LOGGER = logging.getLogger(__name__)
 
 type GatewayConfigEntry = ConfigEntry[GatewayRuntimeData]
@@ -50,6 +54,8 @@ class GatewayRuntimeData:
 
     client: GatewayClient
     coordinator: GatewayCoordinator
+    # The import of the gateway's recordings (None without the recorder).
+    history: HistoryImporter | None = None
 
 
 def _auth_failed() -> ConfigEntryAuthFailed:

@@ -29,7 +29,7 @@ per hour is skipped with one debug line; timestamps must carry an offset.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 import datetime as dt
 import logging
@@ -267,11 +267,13 @@ def statistic_name(title: str, purpose: str, part: str) -> str:
 
 @dataclass(slots=True)
 class HistoryData:
-    """What every gateway entry's import shares in one Home Assistant."""
+    """What every gateway entry's import shares in one Home Assistant.
 
-    # statistic id -> last hour queued by this Home Assistant (and its sum)
+    It outlives a reload: the last hour queued by this Home Assistant per
+    statistic id (and its sum), until the recorder has committed it.
+    """
+
     queued: dict[str, Last] = field(default_factory=dict)
-    importers: dict[str, HistoryImporter] = field(default_factory=dict)
 
 
 DATA_HISTORY: HassKey[HistoryData] = HassKey(f"{DOMAIN}_gateway_history")
@@ -418,23 +420,13 @@ def async_setup_history(
         _LOGGER.debug("No recorder: the gateway's recordings are not imported")
         return None
     importer = HistoryImporter(hass, entry, client, entry.unique_id or entry.entry_id)
-    data = hass.data.setdefault(DATA_HISTORY, HistoryData())
-    data.importers[entry.entry_id] = importer
     entry.async_on_unload(
         async_track_time_change(
             hass, importer.async_schedule, minute=IMPORT_MINUTE, second=0
         )
     )
-    entry.async_on_unload(_forget(data, entry.entry_id))
     importer.async_schedule()
     return importer
-
-
-def _forget(data: HistoryData, entry_id: str) -> Callable[[], None]:
-    def forget() -> None:
-        data.importers.pop(entry_id, None)
-
-    return forget
 
 
 __all__ = (

@@ -228,8 +228,12 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     _owner_carried_errors: dict[str, str] = {}  # noqa: RUF012 - replaced, never changed
 
     def _owner_client(
-        self, connection: Mapping[str, Any], peer: PeerIdentity, token: str | None
+        self,
+        connection: Mapping[str, Any],
+        peer: PeerIdentity | None,
+        token: str | None,
     ) -> GatewayClient:
+        """A client of the owner ports; without ``peer`` it only learns who answers."""
         return GatewayClient(
             async_get_clientsession(self.hass),
             connection[CONF_HOST],
@@ -281,14 +285,7 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     async def _owner_identify(self, connection: dict[str, Any]) -> dict[str, str]:
         """Learn device id and fingerprint at the token port (nothing is sent)."""
         # An unbound context: only the handshake, no request, no secret.
-        client = GatewayClient(
-            async_get_clientsession(self.hass),
-            connection[CONF_HOST],
-            api_port=int(connection[CONF_API_PORT]),
-            auth_port=int(connection[CONF_AUTH_PORT]),
-            ssl_context=build_owner_context(),
-            require_identity=True,
-        )
+        client = self._owner_client(connection, None, None)
         try:
             peer = await client.peer_certificate(client.auth_port)
         except GatewayError as err:
@@ -586,12 +583,10 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             # The same device (its id in the certificate), maybe a new certificate.
             self._owner_peer = await client.peer_certificate(client.auth_port)
         except GatewayError as err:
+            _LOGGER.warning("Gateway %s cannot be paired again now: %s", device_id, err)
             return self.async_abort(
                 reason="gateway_owner_reauth_unreachable",
-                description_placeholders={
-                    "device": device_id,
-                    "error": _connection_error(err),
-                },
+                description_placeholders={"device": device_id},
             )
         if self._owner_peer.fingerprint != entry.data.get(CONF_FINGERPRINT):
             _LOGGER.warning(

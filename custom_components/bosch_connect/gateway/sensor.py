@@ -73,7 +73,7 @@ from .layout import (
     setpoint_path,
     zone_path,
 )
-from .signals import async_add_signal_sensors  # history helper
+from .signals import async_add_signal_sensors
 from .values import Resource
 
 
@@ -337,7 +337,7 @@ async def async_setup_sensor(
 ) -> None:
     """Add the sensors whose resources the probe found."""
     async_add_entities(gateway_sensors(entry.runtime_data.coordinator))
-    # history helper: /signals as diagnostic sensors (and the outdoor fallback)
+    # /signals as diagnostic sensors (and the outdoor fallback)
     await async_add_signal_sensors(
         hass, entry, entry.runtime_data.coordinator, async_add_entities
     )

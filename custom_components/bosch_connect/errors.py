@@ -6,7 +6,9 @@ of its API client to a :class:`Failure`: the translation key that explains it
 everything else), the form field it belongs to, whether it means that the
 credentials are refused (re-authentication), and the repair issue that it
 raises while it lasts. The most specific class wins, so the table names the
-service's base error class as its catch-all.
+service's base error class as its catch-all. Where what the user sees depends
+on what the error says (an HTTP status, which device answered), the table
+names a :class:`Choice` of failures instead of one.
 
 Coordinators, set-up, actions and flows only call the functions below:
 :func:`update_failed` (an unavailable entity; Home Assistant's coordinator
@@ -17,7 +19,7 @@ that is no API error is :mod:`.flow_guard`'s business.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
     HomeAssistantError,
+    ServiceValidationError,
 )
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -54,17 +57,48 @@ class Failure:
     repair: str | None = None
     # The placeholders of the message, from the error.
     placeholders: Callable[[Any], Mapping[str, str]] = _no_placeholders
+    # The user's own input is refused: an action raises ServiceValidationError.
+    invalid_input: bool = False
 
 
-type ErrorMap = Mapping[type[Exception], Failure]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Choice:
+    """The failures of one error class, told apart by what the error says.
+
+    ``by`` reads the deciding attribute of the error (an HTTP status, the
+    device that answered); ``failures`` maps its values, ``default`` is the
+    failure of any other value. Every failure it can give is listed, so a
+    table's keys can be checked without an error (:func:`failures_in`).
+    """
+
+    by: Callable[[Any], Hashable]
+    failures: Mapping[Hashable, Failure]
+    default: Failure
+
+    def of(self, err: Exception) -> Failure:
+        """The failure of ``err``."""
+        return self.failures.get(self.by(err), self.default)
+
+
+type ErrorMap = Mapping[type[Exception], Failure | Choice]
 
 
 def failure_of(err: Exception, table: ErrorMap) -> Failure:
     """The failure of the most specific class of ``err`` that ``table`` names."""
     for cls in type(err).__mro__:
-        if (failure := table.get(cls)) is not None:
-            return failure
+        if (entry := table.get(cls)) is not None:
+            return entry.of(err) if isinstance(entry, Choice) else entry
     raise LookupError(f"{type(err).__name__} is not in the error table") from err
+
+
+def failures_in(table: ErrorMap) -> Iterator[Failure]:
+    """Every failure that ``table`` can give (each of a choice's)."""
+    for entry in table.values():
+        if isinstance(entry, Choice):
+            yield from entry.failures.values()
+            yield entry.default
+        else:
+            yield entry
 
 
 def flow_errors(
@@ -96,17 +130,24 @@ def update_failed(
 
 
 def not_ready(
-    err: Exception, table: ErrorMap
+    err: Exception, table: ErrorMap, **placeholders: str
 ) -> ConfigEntryNotReady | ConfigEntryAuthFailed:
     """The error a set-up raises for ``err``: re-authentication or retry later."""
     if failure_of(err, table).reauth:
-        return _translated(ConfigEntryAuthFailed, err, table, {})
-    return _translated(ConfigEntryNotReady, err, table, {})
+        return _translated(ConfigEntryAuthFailed, err, table, placeholders)
+    return _translated(ConfigEntryNotReady, err, table, placeholders)
 
 
-def action_failed(err: Exception, table: ErrorMap) -> HomeAssistantError:
-    """The error an action raises for ``err`` (an action never re-authenticates)."""
-    return _translated(HomeAssistantError, err, table, {})
+def action_failed(
+    err: Exception, table: ErrorMap, **placeholders: str
+) -> HomeAssistantError:
+    """The error an action raises for ``err`` (an action never re-authenticates).
+
+    A refused input (``Failure.invalid_input``) is a ``ServiceValidationError``.
+    """
+    if failure_of(err, table).invalid_input:
+        return _translated(ServiceValidationError, err, table, placeholders)
+    return _translated(HomeAssistantError, err, table, placeholders)
 
 
 def raise_repair(

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST, CONF_TOKEN, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, SERVICE_GATEWAY
+from ..errors import not_ready
 from ..room import Room
 from .api import GatewayClient
 from .certificates import async_check_expiry, async_clear_issues, load_credentials
@@ -33,6 +34,7 @@ from .diagnostics import async_get_diagnostics
 from .entity import async_register_devices, live_identifiers
 from .errors import CertificateError, GatewayError, GatewayTlsError
 from .event import async_setup_event
+from .failures import GATEWAY_SETUP_ERRORS
 from .flow import GatewayFlowMixin
 from .history import async_setup_history
 from .number import async_setup_number
@@ -109,11 +111,7 @@ async def _async_learn_device(
     try:
         device_id = await client.peer_device_id()
     except GatewayError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="gateway_unreachable",
-            translation_placeholders={"host": entry.data[CONF_HOST], "error": str(err)},
-        ) from err
+        raise not_ready(err, GATEWAY_SETUP_ERRORS, host=entry.data[CONF_HOST]) from err
     require_peer(context, PeerIdentity(device_id))
     if hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, device_id) is None:
         hass.config_entries.async_update_entry(entry, unique_id=device_id)

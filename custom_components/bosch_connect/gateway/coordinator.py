@@ -16,6 +16,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..errors import failure_of, update_failed
 from .api import SCOPE_WRITE, GatewayClient
 from .certificates import async_check_expiry
 from .const import (
@@ -23,14 +24,8 @@ from .const import (
     PARALLEL_REQUESTS,
     SCAN_INTERVAL,
 )
-from .errors import (
-    AnswerTooLargeError,
-    GatewayAuthError,
-    GatewayError,
-    GatewayIdentityError,
-    GatewayTlsError,
-    ServerCertificateRefusedError,
-)
+from .errors import GatewayError
+from .failures import GATEWAY_REFRESH_ERRORS, ISSUE_CERTIFICATE_CHANGED
 from .layout import Layout, async_probe, used_paths
 from .repairs import (
     address_of,
@@ -56,12 +51,6 @@ class GatewayRuntimeData:
     coordinator: GatewayCoordinator
     # The import of the gateway's recordings (None without the recorder).
     history: HistoryImporter | None = None
-
-
-def _auth_failed() -> ConfigEntryAuthFailed:
-    return ConfigEntryAuthFailed(
-        translation_domain=DOMAIN, translation_key="gateway_token_rejected"
-    )
 
 
 class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
@@ -113,18 +102,10 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
         pairing (owner channel): a repair issue explains, and the
         re-authentication (a new button press) accepts the new certificate.
         """
-        if isinstance(err, GatewayIdentityError) and err.certificate_changed:
+        failure = failure_of(err, GATEWAY_REFRESH_ERRORS)
+        if failure.repair == ISSUE_CERTIFICATE_CHANGED:
             async_raise_certificate_changed_issue(self.hass, self.config_entry)
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN,
-                translation_key="gateway_owner_certificate_changed",
-            )
-        if isinstance(err, ServerCertificateRefusedError):
-            key = (
-                "gateway_identity_failed"
-                if isinstance(err, GatewayIdentityError)
-                else "gateway_tls_failed"
-            )
+        elif failure.repair is not None:
             home = address_of(self.client.host, self.client.api_port)
             async_raise_identity_issue(
                 self.hass,
@@ -134,27 +115,16 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
                 err=err,
                 origin="refresh",
             )
-        elif isinstance(err, AnswerTooLargeError):
-            key = "gateway_answer_too_large"
-        elif isinstance(err, GatewayTlsError):
-            key = "gateway_tls_failed"
-        else:
-            key = "gateway_unreachable"
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={
-                "host": self.config_entry.data[CONF_HOST],
-                "error": str(err),
-            },
+        if failure.reauth:
+            return update_failed(err, GATEWAY_REFRESH_ERRORS)
+        return update_failed(
+            err, GATEWAY_REFRESH_ERRORS, host=self.config_entry.data[CONF_HOST]
         )
 
     async def _async_setup(self) -> None:
         """Find once which resources the gateway has."""
         try:
             self.layout, self._probed = await async_probe(self.client, self.parallel)
-        except GatewayAuthError as err:
-            raise _auth_failed() from err
         except GatewayError as err:
             raise self._failed(err) from err
         layout = self.layout
@@ -210,8 +180,6 @@ class GatewayCoordinator(DataUpdateCoordinator[dict[str, Resource]]):
     ) -> dict[str, Resource]:
         try:
             found = await self.client.get_many(paths, parallel=self.parallel)
-        except GatewayAuthError as err:
-            raise _auth_failed() from err
         except GatewayError as err:
             raise self._failed(err) from err
         for path, resource in found.items():

@@ -13,11 +13,7 @@ import logging
 import re
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    HomeAssistantError,
-    ServiceValidationError,
-)
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
 from homeassistant.helpers.entity import Entity
@@ -26,18 +22,15 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity, UpdateFa
 
 from ..const import DOMAIN
 from ..entity import BoschConnectEntity
+from ..errors import action_failed, failure_of
 from ..heating.model import (
     HeatingCircuitState,
     HotWaterState,
 )
 from .const import CONF_BRAND, CONF_MODEL, CONF_SERIAL
 from .coordinator import GatewayConfigEntry, GatewayCoordinator
-from .errors import (
-    GatewayAuthError,
-    GatewayError,
-    GatewayForbiddenError,
-    InvalidValueError,
-)
+from .errors import GatewayError, InvalidValueError
+from .failures import GATEWAY_WRITE_ERRORS
 from .layout import FIRMWARE, HARDWARE, Layout
 from .values import Resource, Scalar
 
@@ -179,26 +172,13 @@ class GatewayEntity(CoordinatorEntity[GatewayCoordinator], BoschConnectEntity):
         try:
             await self.coordinator.client.put(path, value)
         except InvalidValueError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="gateway_value_refused",
-                translation_placeholders={"value": str(value), "path": path},
-            ) from err
-        except GatewayForbiddenError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="gateway_write_forbidden"
-            ) from err
-        except GatewayAuthError as err:
-            self.coordinator.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="gateway_token_rejected"
+            raise action_failed(
+                err, GATEWAY_WRITE_ERRORS, value=str(value), path=path
             ) from err
         except GatewayError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="gateway_write_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            if failure_of(err, GATEWAY_WRITE_ERRORS).reauth:
+                self.coordinator.config_entry.async_start_reauth(self.hass)
+            raise action_failed(err, GATEWAY_WRITE_ERRORS) from err
         try:
             await self.coordinator.async_refresh_paths(refresh)
         except UpdateFailed, ConfigEntryAuthFailed:

@@ -74,19 +74,17 @@ from .const import (
 )
 from .errors import (
     AnnouncementError,
-    AnswerTooLargeError,
     CertificateError,
-    CertificateExpiredError,
-    GatewayAuthError,
     GatewayConnectionError,
     GatewayError,
-    GatewayIdentityError,
     GatewayTlsError,
-    InvalidClientError,
-    KeyMismatchError,
-    ProximityCheckRequiredError,
     TokenLimitReachedError,
-    TokenRequestRejectedError,
+)
+from .failures import (
+    GATEWAY_CREDENTIALS_ERRORS,
+    GATEWAY_ERRORS,
+    GATEWAY_RECONFIGURE_ERRORS,
+    form_errors,
 )
 from .identity import GatewayIdentity, async_read_identity
 from .owner_flow import GatewayOwnerFlowMixin, connection_of, gateway_title
@@ -128,46 +126,13 @@ _TEXT = TextSelector()
 # TLS ports answer.
 PROVE_RETRY_DELAYS: Final[tuple[float, ...]] = (2.0, 5.0)
 
-# Token request refusals that name their cause (400, 415, 500).
-_REJECTED = {
-    400: "gateway_token_rejected_400",
-    415: "gateway_token_rejected_415",
-    500: "gateway_token_rejected_500",
-}
-
 
 class TokenLimitReached(Exception):
     """The gateway has no token left: the flow must abort."""
 
 
-def _identity_error(err: GatewayIdentityError) -> str:
-    """The flow error for a server that is not (or names no) gateway device."""
-    return "gateway_no_device_id" if err.seen is None else "gateway_other_device"
-
-
-def _connection_error(err: GatewayError) -> str | None:
-    """The flow error for a failure to reach or trust the server (None: other)."""
-    if isinstance(err, GatewayIdentityError):
-        return _identity_error(err)
-    if isinstance(err, GatewayTlsError):
-        return "gateway_tls_failed"
-    if isinstance(err, GatewayConnectionError):
-        return "gateway_cannot_connect"
-    if isinstance(err, AnswerTooLargeError):
-        return "gateway_answer_too_large"
-    return None
-
-
 class CannotCheck(Exception):
     """The entry's stored credentials cannot be used to check an address."""
-
-
-def _certificate_error(err: CertificateError) -> dict[str, str]:
-    if isinstance(err, KeyMismatchError):
-        return {err.field: "gateway_key_mismatch"}
-    if isinstance(err, CertificateExpiredError):
-        return {err.field: "gateway_certificate_expired"}
-    return {err.field: "gateway_malformed_pem"}
 
 
 def _check_credentials(cert: str, key: str, root: str) -> ssl.SSLContext:
@@ -453,10 +418,8 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
                     user_input[CONF_CLIENT_KEY],
                     user_input[CONF_ROOT_CERT],
                 )
-            except CertificateError as err:
-                errors = _certificate_error(err)
-            except GatewayTlsError:
-                errors = {CONF_CLIENT_KEY: "gateway_key_mismatch"}
+            except (CertificateError, GatewayTlsError) as err:
+                errors = form_errors(err, GATEWAY_CREDENTIALS_ERRORS)
             else:
                 errors = await self._gateway_identify(context)
             if not errors:
@@ -508,11 +471,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
                 await self.async_set_unique_id(device_id, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
         except GatewayError as err:
-            error = _connection_error(err)
-            if error is None:  # pragma: no cover - a handshake raises no other
-                _LOGGER.warning("Unexpected failure checking the gateway: %s", err)
-                error = "gateway_unknown"
-            return {"base": error}
+            return form_errors(err, GATEWAY_ERRORS)
         return {}
 
     async def async_step_gateway_proximity(
@@ -612,20 +571,10 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
                 credentials[CONF_CLIENT_NAME],
                 _scopes(credentials.get(CONF_SCOPES)),
             )
-        except ProximityCheckRequiredError:
-            errors["base"] = "gateway_proximity_required"
-        except InvalidClientError:
-            errors["base"] = "gateway_invalid_client"
         except TokenLimitReachedError as err:
             raise TokenLimitReached from err
-        except TokenRequestRejectedError as err:
-            errors["base"] = _REJECTED.get(err.status, "gateway_unknown")
         except GatewayError as err:
-            error = _connection_error(err)
-            if error is None:
-                _LOGGER.exception("Unexpected answer to the token request")
-                error = "gateway_unknown"
-            errors["base"] = error
+            errors.update(form_errors(err, GATEWAY_ERRORS))
         else:
             return token
         return None
@@ -698,7 +647,7 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         try:
             device_id = await client.peer_device_id()
         except GatewayError as err:
-            return {"base": _connection_error(err) or "gateway_unknown"}
+            return form_errors(err, GATEWAY_ERRORS)
         require_peer(context, PeerIdentity(device_id))
         return {}
 
@@ -751,10 +700,8 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
                 updates[CONF_CLIENT_KEY],
                 updates[CONF_ROOT_CERT],
             )
-        except CertificateError as err:
-            return _certificate_error(err), updates
-        except GatewayTlsError:
-            return {CONF_CLIENT_KEY: "gateway_key_mismatch"}, updates
+        except (CertificateError, GatewayTlsError) as err:
+            return form_errors(err, GATEWAY_CREDENTIALS_ERRORS), updates
         client = self._gateway_client(updates, context, entry.data[CONF_TOKEN])
         if entry.unique_id is not None:
             # The token goes only to the paired device, wherever it now is.
@@ -763,20 +710,8 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
             return errors, updates
         try:
             identity = await async_read_identity(client)
-        except GatewayAuthError:
-            return {"base": "gateway_token_not_accepted"}, updates
-        except GatewayIdentityError as err:
-            # Another gateway (or no gateway) answers at this address.
-            other = _identity_error(err)
-            if other == "gateway_other_device":
-                other = "gateway_other_gateway"
-            return {"base": other}, updates
         except GatewayError as err:
-            error = _connection_error(err)
-            if error is None:
-                _LOGGER.exception("Unexpected answer while checking the gateway")
-                error = "gateway_unknown"
-            return {"base": error}, updates
+            return form_errors(err, GATEWAY_RECONFIGURE_ERRORS), updates
         # Without a device id (learned above) the certificate decides, as when
         # pairing: there is nothing to compare /gateway/uuid with.
         expected = entry.unique_id

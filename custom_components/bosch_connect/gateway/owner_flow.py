@@ -70,21 +70,13 @@ from .const import (
     DEFAULT_OWNER_AUTH_PORT,
     OWNER_UNIQUE_ID_SUFFIX,
 )
-from .errors import (
-    AnswerTooLargeError,
-    GatewayAuthError,
-    GatewayConnectionError,
-    GatewayError,
-    GatewayForbiddenError,
-    GatewayIdentityError,
-    GatewayTlsError,
-    InvalidClientError,
-    InvalidGrantError,
-    ProximityCheckRequiredError,
-    TokenForbiddenError,
-    TokenLimitReachedError,
-    TokenRequestRejectedError,
-    ValueFormatError,
+from .errors import GatewayAuthError, GatewayError, TokenLimitReachedError
+from .failures import (
+    GATEWAY_OWNER_ERRORS,
+    GATEWAY_OWNER_PASTE_ERRORS,
+    GATEWAY_OWNER_REVOKE_ERRORS,
+    GATEWAY_OWNER_TOKEN_ERRORS,
+    form_errors,
 )
 from .identity import GatewayIdentity, async_read_identity
 from .repairs import async_clear_identity_issue
@@ -177,23 +169,6 @@ def format_fingerprint(fingerprint: str) -> str:
     """``AB:CD:...`` as certificate viewers show it."""
     text = fingerprint.upper()
     return ":".join(text[i : i + 2] for i in range(0, len(text), 2))
-
-
-def _connection_error(err: GatewayError) -> str:
-    """The form error of a failure to reach or trust the owner channel."""
-    if isinstance(err, GatewayIdentityError):
-        if err.certificate_changed:
-            return "gateway_owner_certificate_changed"
-        return "gateway_no_device_id" if err.seen is None else "gateway_other_device"
-    if isinstance(err, GatewayTlsError):
-        return "gateway_tls_failed"
-    if isinstance(err, GatewayConnectionError):
-        return "gateway_cannot_connect"
-    if isinstance(err, AnswerTooLargeError):
-        return "gateway_answer_too_large"
-    if isinstance(err, ValueFormatError):
-        return "gateway_owner_bad_answer"
-    return "gateway_unknown"
 
 
 def gateway_title(brand: str, model: str, device_id: str) -> str:
@@ -289,7 +264,7 @@ class GatewayOwnerFlowMixin(ConfigFlow):
         try:
             peer = await client.peer_certificate(client.auth_port)
         except GatewayError as err:
-            return {"base": _connection_error(err)}
+            return form_errors(err, GATEWAY_OWNER_ERRORS)
         if self._owner_expected is not None and peer.device_id != self._owner_expected:
             _LOGGER.warning(
                 "The gateway announced as %s answers at %s as device %s",
@@ -389,24 +364,10 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             token = await client.request_owner_token(
                 login, password, self._owner_client_name()
             )
-        except InvalidGrantError:
-            errors[CONF_PASSWORD] = "gateway_owner_invalid_grant"
-        except ProximityCheckRequiredError:
-            errors["base"] = "gateway_owner_proximity"
-        except InvalidClientError:
-            errors["base"] = "gateway_owner_unauthorized"
-        except TokenForbiddenError:
-            errors["base"] = "gateway_owner_forbidden"
         except TokenLimitReachedError:
             return await self.async_step_gateway_owner_full()
-        except TokenRequestRejectedError as err:
-            errors["base"] = (
-                "gateway_token_rejected_415" if err.status == 415 else "gateway_unknown"
-            )
-        except ValueFormatError:
-            errors["base"] = "gateway_owner_bad_answer"
         except GatewayError as err:
-            errors["base"] = _connection_error(err)
+            errors.update(form_errors(err, GATEWAY_OWNER_ERRORS))
         else:
             return await self._owner_finish(token)
         return None
@@ -432,12 +393,8 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             else:
                 try:
                     await async_read_identity(self._owner_pinned(token))
-                except GatewayAuthError:
-                    errors[CONF_TOKEN] = "gateway_owner_token_not_accepted"
-                except GatewayConnectionError:
-                    errors["base"] = "gateway_owner_resource_port"
                 except GatewayError as err:
-                    errors["base"] = _connection_error(err)
+                    errors = form_errors(err, GATEWAY_OWNER_PASTE_ERRORS)
                 else:
                     return await self._owner_finish(Token(token, "Bearer", OWNER_SCOPE))
         return self.async_show_form(
@@ -461,12 +418,8 @@ class GatewayOwnerFlowMixin(ConfigFlow):
                 if not token or len(token) > _MAX_TOKEN or not token.isprintable():
                     raise GatewayAuthError("no usable token")
                 self._owner_tokens = await manager.list_tokens()
-            except GatewayAuthError, GatewayForbiddenError:
-                errors[CONF_TOKEN] = "gateway_owner_token_not_accepted"
-            except ValueFormatError:
-                errors["base"] = "gateway_owner_bad_answer"
             except GatewayError as err:
-                errors["base"] = _connection_error(err)
+                errors = form_errors(err, GATEWAY_OWNER_TOKEN_ERRORS)
             else:
                 if not self._owner_tokens:
                     errors["base"] = "gateway_owner_no_tokens_listed"
@@ -490,10 +443,8 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             token_id = str(user_input[CONF_TOKEN_ID])
             try:
                 await self._owner_manager.revoke_token(token_id)
-            except GatewayAuthError, GatewayForbiddenError:
-                errors["base"] = "gateway_owner_token_not_accepted"
             except GatewayError as err:
-                errors["base"] = _connection_error(err)
+                errors = form_errors(err, GATEWAY_OWNER_REVOKE_ERRORS)
             else:
                 _LOGGER.info("Revoked token %s of the gateway", token_id)
                 self._owner_tokens = [
@@ -629,10 +580,8 @@ class GatewayOwnerFlowMixin(ConfigFlow):
             client = self._owner_client(connection, peer, entry.data[CONF_TOKEN])
             try:
                 await async_read_identity(client)
-            except GatewayAuthError:
-                errors["base"] = "gateway_token_not_accepted"
             except GatewayError as err:
-                errors["base"] = _connection_error(err)
+                errors = form_errors(err, GATEWAY_OWNER_ERRORS)
             else:
                 return self.async_update_reload_and_abort(
                     entry, data_updates=connection

@@ -47,11 +47,11 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import (
     CoordinatorEntity,
     DataUpdateCoordinator,
-    UpdateFailed,
 )
 
 from ..const import DOMAIN
 from ..entity import BoschConnectEntity
+from ..errors import update_failed
 from .api import GatewayClient
 from .const import SCAN_INTERVAL
 from .coordinator import GatewayCoordinator
@@ -63,6 +63,7 @@ from .errors import (
     ResourceNotFoundError,
     ValueFormatError,
 )
+from .failures import GATEWAY_SIGNALS_ERRORS
 from .layout import OUTDOOR_TEMPERATURE
 
 if TYPE_CHECKING:
@@ -215,11 +216,7 @@ class SignalCoordinator(DataUpdateCoordinator[dict[str, SignalValue | None]]):
                     _LOGGER.warning("Signal %s cannot be read: %s", path, err)
                 continue
             except GatewayError as err:
-                raise UpdateFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="gateway_signals_failed",
-                    translation_placeholders={"error": str(err)},
-                ) from err
+                raise update_failed(err, GATEWAY_SIGNALS_ERRORS) from err
             self._logged.discard(path)
         return data
 

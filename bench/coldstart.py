@@ -73,9 +73,7 @@ async def _bosma(
         DEMO_SECRET,
     )
 
-    cloud = create(
-        Options(state_dir=workdir / "cold-bosma", clock=Clock(), allow_http=True)
-    )
+    cloud = create(Options(state_dir=workdir / "cold-bosma", clock=Clock()))
     await cloud.start()
     stack.push_async_callback(cloud.stop)
     data = _entry_data(
@@ -104,9 +102,7 @@ async def _homecomfort(
     )
     from simulator.homecomfort import create  # noqa: PLC0415
 
-    sim = create(
-        Options(state_dir=workdir / "cold-homecomfort", clock=Clock(), allow_http=True)
-    )
+    sim = create(Options(state_dir=workdir / "cold-homecomfort", clock=Clock()))
     await sim.start()
     stack.push_async_callback(sim.stop)
     data = {
@@ -136,9 +132,7 @@ async def _rollouts(
         DEMO_USER,
     )
 
-    cloud = create(
-        Options(state_dir=workdir / "cold-rollouts", clock=Clock(), allow_http=True)
-    )
+    cloud = create(Options(state_dir=workdir / "cold-rollouts", clock=Clock()))
     await cloud.start()
     stack.push_async_callback(cloud.stop)
     data = {

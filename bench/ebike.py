@@ -25,6 +25,7 @@ from pathlib import Path
 import secrets
 import time
 from typing import Any
+from unittest.mock import patch
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -47,13 +48,18 @@ BIKE_STATUS = "BIKE_STATUS"
 LOCATION_TRACKING = "LOCATION_TRACKING"
 EVENT_TYPES = (BIKE_STATUS, LOCATION_TRACKING)
 MEND_ATTEMPTS = 3
+CONNECTION = "custom_components.bosch_connect.ebike.connection"
 
 
 @contextlib.asynccontextmanager
 async def ebike_simulator(state_dir: Path, bikes: int) -> AsyncIterator[EbikeCloud]:
-    """A started eBike cloud with ``bikes`` ConnectModules, no periodic sends."""
+    """A started eBike cloud with ``bikes`` ConnectModules, no periodic sends.
+
+    While it runs, Bosch's eBike addresses (the integration's only ones) name
+    it, as in the tests.
+    """
     sim = create_ebike(
-        Options(state_dir=state_dir, clock=Clock(), allow_http=True),
+        Options(state_dir=state_dir, clock=Clock()),
         EbikeSettings(
             bikes=bikes,
             auto_send=False,
@@ -63,7 +69,11 @@ async def ebike_simulator(state_dir: Path, bikes: int) -> AsyncIterator[EbikeClo
     )
     await sim.start()
     try:
-        yield sim
+        with (
+            patch(f"{CONNECTION}.PRODUCTION_API_URL", sim.api_url),
+            patch(f"{CONNECTION}.PRODUCTION_TOKEN_URL", sim.token_url),
+        ):
+            yield sim
     finally:
         await sim.stop()
 
@@ -74,9 +84,6 @@ def ebike_entry_data(sim: EbikeCloud) -> dict[str, Any]:
         CONF_SERVICE: SERVICE_EBIKE,
         CONF_CLIENT_ID: sim.client_id,
         CONF_CLIENT_SECRET: sim.client_secret,
-        eb_const.CONF_TOKEN_URL: sim.token_url,
-        eb_const.CONF_API_URL: sim.api_url,
-        eb_const.CONF_CA_PEM: sim.ca_pem,
         CONF_WEBHOOK_ID: secrets.token_hex(32),
         eb_const.CONF_WEBHOOK_SECRET: secrets.token_urlsafe(32),
         eb_const.CONF_REPLACE: False,

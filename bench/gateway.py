@@ -49,9 +49,7 @@ API_PREFIX = "/"
 @contextlib.asynccontextmanager
 async def gateway_simulator(state_dir: Path) -> Any:
     """A started gateway simulator (ephemeral ports, no zeroconf)."""
-    sim = create_gateway(
-        Options(state_dir=state_dir, clock=Clock(), allow_http=True, zeroconf=False)
-    )
+    sim = create_gateway(Options(state_dir=state_dir, clock=Clock(), zeroconf=False))
     await sim.start()
     try:
         yield sim

@@ -28,7 +28,8 @@ from homeassistant.runner import create_event_loop
 from homeassistant.setup import async_setup_component
 from zeroconf import Zeroconf
 
-from simulator.pki import issue
+from simulator.pki import issue, simulator_ca
+from simulator.trust import trust_in_this_process
 
 # Home Assistant's shared Zeroconf replaces ``Zeroconf.__new__`` and
 # ``__init__`` for the whole process, so that any later instance is the shared
@@ -105,6 +106,9 @@ async def running_hass(
 ) -> AsyncIterator[BenchHass]:
     """Start Home Assistant with http + webhook (+ ``components``), then stop it."""
     await asyncio.to_thread(config_dir.mkdir, parents=True, exist_ok=True)
+    # The simulated Bosch services speak https with certificates of the
+    # simulator's CA: Home Assistant trusts it as a user's would trust a CA.
+    await asyncio.to_thread(trust_in_this_process, simulator_ca().cert_pem)
     hass = HomeAssistant(str(config_dir))
     loader.async_setup(hass)
     hass.config.skip_pip = True

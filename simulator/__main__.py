@@ -25,7 +25,9 @@ from .clock import Clock
 from .control import DEFAULT_CONTROL_PORT, control_listener
 from .gateway import INSTALLATION_ENV
 from .options import Options
+from .pki import load_or_make_ca
 from .server import SimulatedService
+from .trust import BUNDLE_ENV, write_bundle
 
 
 def build_services(options: Options) -> list[SimulatedService]:
@@ -53,6 +55,8 @@ async def serve(options: Options, control_port: int) -> None:
     control = control_listener(services, port=control_port)
     await control.start()
     print(f"Simulator control: {control.url}/  (state in {options.state_dir})")
+    bundle = write_bundle(options.ca_pem, options.state_dir / "ca-bundle.pem")
+    print(f"Home Assistant trusts the simulator with {BUNDLE_ENV}={bundle}")
     for service in services:
         print()
         for line in service.describe():
@@ -85,12 +89,14 @@ def control(
 
 def serve_options(args: argparse.Namespace) -> Options:
     """The options of ``serve``: ``--time-scale`` speeds the eBike clock only."""
-    state_dir = getattr(args, "state_dir", Path(".simulator"))
+    state_dir = getattr(args, "state_dir", Path(".simulator")).resolve()
     return Options(
-        state_dir=state_dir.resolve(),
+        state_dir=state_dir,
+        # Kept: a Home Assistant started with the bundle of an earlier run
+        # trusts the simulator after a restart of the simulator.
+        ca=load_or_make_ca(state_dir / "ca"),
         clocks={"ebike": Clock(getattr(args, "time_scale", 1.0))},
         fixed_ports=not getattr(args, "ephemeral_ports", False),
-        allow_http=getattr(args, "allow_http", True),
         zeroconf=not getattr(args, "no_zeroconf", False),
         hostname=getattr(args, "hostname", "localhost"),
     )
@@ -106,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--time-scale", type=float, default=1.0, help="speed of the eBike clock"
     )
-    run.add_argument("--allow-http", action="store_true", default=True)
     run.add_argument("--no-zeroconf", action="store_true")
     run.add_argument(
         "--hostname",

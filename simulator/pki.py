@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import datetime as dt
+import functools
 import ipaddress
 from pathlib import Path
 
@@ -152,3 +153,42 @@ def load(cert_path: Path, key_path: Path) -> Issued:
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise TypeError(f"unsupported key type in {key_path.name}")
     return Issued(cert=cert, key=key)
+
+
+@functools.cache
+def simulator_ca() -> Issued:
+    """The root CA of the simulated cloud services, made once per process.
+
+    It issues every cloud service's TLS server certificate and the eBike
+    notification signing certificates, as a public CA issues Bosch's. Home
+    Assistant trusts it the way a user makes Home Assistant trust a CA (see
+    :mod:`simulator.trust`); the integration has no setting for it.
+    """
+    return issue("Bosch Connect Simulator Root CA", ca=True, path_length=1)
+
+
+def load_or_make_ca(folder: Path) -> Issued:
+    """The CA kept in ``folder`` by an earlier run (the demo), else a new one."""
+    cert_path, key_path = folder / "ca.pem", folder / "ca.key.pem"
+    try:
+        return load(cert_path, key_path)
+    except OSError, ValueError, TypeError:
+        ca = simulator_ca()
+        ca.write(folder, "ca")
+        return ca
+
+
+def server_certificate(ca: Issued, host_names: tuple[str, ...]) -> Issued:
+    """A TLS server certificate of ``ca`` for the host names, localhost and 127.0.0.1."""
+    names = tuple(
+        dict.fromkeys(name for name in (*host_names, "localhost") if not _is_ip(name))
+    )
+    return issue(names[0], issuer=ca, server=True, dns_names=names)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True

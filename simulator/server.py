@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from pathlib import Path
 import ssl
 from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from .faults import Faults
 from .options import Options
-from .pki import issue
+from .pki import server_certificate
 
 HOST = "127.0.0.1"
 
@@ -98,6 +99,21 @@ class Listener:
         return f"{scheme}://{self.public_host}:{self.port}"
 
 
+def server_context(options: Options, folder: Path) -> ssl.SSLContext:
+    """The https context of a cloud service: a certificate of the simulator's CA.
+
+    The certificate names the host name the service gives out (and
+    localhost, 127.0.0.1); it is written to ``folder`` (``server.pem``).
+    """
+    cert_path, key_path = server_certificate(options.ca, (options.hostname,)).write(
+        folder, "server"
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 def make_app(faults: Faults) -> web.Application:
     """An application with the fault-injection middleware installed."""
     return web.Application(middlewares=[faults.middleware])
@@ -107,9 +123,9 @@ def make_app(faults: Faults) -> web.Application:
 class LoopbackService:
     """A cloud service on one listener: :meth:`app` served on loopback.
 
-    Plain http where the options allow it, else https with a server
-    certificate that the simulator issues (``<name>-simulator``). A subclass
-    names itself (a default for ``name``) and its demo port.
+    https with a server certificate of the simulator's CA (as every Bosch
+    cloud service: there is no plain http). A subclass names itself (a
+    default for ``name``) and its demo port.
     """
 
     default_port: ClassVar[int]
@@ -125,18 +141,13 @@ class LoopbackService:
 
     async def start(self) -> None:
         """Bind (the default port in the demo, else an ephemeral one) and serve."""
-        ssl_context = None
-        if not self.options.allow_http:
-            cert_path, key_path = issue(f"{self.name}-simulator", server=True).write(
-                self.options.state_dir / self.name, "server"
-            )
-            ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            ssl_context.load_cert_chain(cert_path, key_path)
         self.listener = Listener(
             self.app(),
             public_host=self.options.hostname,
             port=self.options.port(self.default_port),
-            ssl_context=ssl_context,
+            ssl_context=server_context(
+                self.options, self.options.state_dir / self.name
+            ),
         )
         await self.listener.start()
 

@@ -11,9 +11,12 @@ from collections.abc import Generator, Iterable
 import logging
 from pathlib import Path
 import re
+import ssl
+from typing import Any
 from unittest.mock import PropertyMock, patch
 import warnings
 
+import aiohttp
 from aiohttp.resolver import AsyncResolver
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import frame
@@ -25,6 +28,8 @@ from syrupy.assertion import SnapshotAssertion
 import custom_components.bosch_connect  # noqa: F401
 from simulator.clock import Clock
 from simulator.options import Options
+from simulator.pki import simulator_ca
+from simulator.trust import trust_in_this_process
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -124,6 +129,25 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         yield
 
 
+def sim_session(**kwargs: Any) -> aiohttp.ClientSession:
+    """A plain aiohttp session (no Home Assistant) that trusts the simulator's CA."""
+    context = ssl.create_default_context(cadata=simulator_ca().cert_pem)
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context), **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def simulator_trusted() -> None:
+    """Home Assistant trusts the simulator's CA, as a user's trusts Bosch's.
+
+    The simulated cloud services speak https with certificates of one CA per
+    test process (``simulator.pki.simulator_ca``); the integration has no
+    setting for a CA. At the test boundary, Home Assistant's client contexts
+    learn it (``simulator.trust``), as a user's Home Assistant knows the CAs
+    of Bosch's certificates.
+    """
+    trust_in_this_process(simulator_ca().cert_pem)
+
+
 @pytest.fixture
 def sim_options(tmp_path: Path, request: pytest.FixtureRequest) -> Options:
     """Simulator options for a test: ephemeral ports, state in tmp_path.
@@ -139,7 +163,6 @@ def sim_options(tmp_path: Path, request: pytest.FixtureRequest) -> Options:
     return Options(
         state_dir=tmp_path / "simulator",
         clock=Clock(),
-        allow_http=True,
         hostname=hostname,
     )
 

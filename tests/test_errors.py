@@ -17,6 +17,7 @@ from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
     HomeAssistantError,
+    ServiceValidationError,
 )
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
@@ -31,10 +32,12 @@ from custom_components.bosch_connect.bosma.failures import BOSMA_ERRORS
 from custom_components.bosch_connect.bosma.flow import account_from
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.errors import (
+    Choice,
     ErrorMap,
     Failure,
     action_failed,
     failure_of,
+    failures_in,
     flow_errors,
     not_ready,
     update_failed,
@@ -59,6 +62,7 @@ from simulator.bosma import BosmaCloud
 from simulator.homecomfort import HomeComfortService
 from simulator.rollouts import RolloutsCloud
 from tests.bosma.conftest import bosma_cloud, form_input
+from tests.conftest import sim_session
 from tests.homecomfort.conftest import hc_sim
 from tests.rollouts.conftest import basic_data, oauth_data, rollouts
 
@@ -77,7 +81,7 @@ TRANSLATIONS = (
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """A client session of our own (no Home Assistant needed)."""
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         yield session
 
 
@@ -248,3 +252,53 @@ def test_what_the_user_sees_is_translated(service: str, language: str) -> None:
             assert failure.repair in strings["issues"], cls
         elif failure.key != ACCESS_DENIED:
             assert failure.key in messages, cls
+
+
+class _Refused(Exception):
+    """An error whose status decides what the user sees."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+class _BadValue(Exception):
+    """The user's own value is refused."""
+
+
+_BY_STATUS = Failure(key="by_status")
+_CHOOSING: ErrorMap = {
+    _Refused: Choice(
+        by=lambda err: err.status,
+        failures={401: Failure(key="refused_401", reauth=True)},
+        default=_BY_STATUS,
+    ),
+    _BadValue: Failure(key="bad_value", invalid_input=True),
+    Exception: Failure(key="other"),
+}
+
+
+def test_a_choice_is_decided_by_the_error() -> None:
+    """A ``Choice`` picks the failure by an attribute; the rest is its default."""
+    assert failure_of(_Refused(401), _CHOOSING).key == "refused_401"
+    assert isinstance(update_failed(_Refused(401), _CHOOSING), ConfigEntryAuthFailed)
+    assert failure_of(_Refused(418), _CHOOSING) is _BY_STATUS
+    assert flow_errors(_Refused(418), _CHOOSING) == ({"base": "by_status"}, {})
+    # Every failure a table can give, a choice's default too.
+    assert sorted(f.key for f in failures_in(_CHOOSING)) == [
+        "bad_value",
+        "by_status",
+        "other",
+        "refused_401",
+    ]
+
+
+def test_call_site_placeholders_and_refused_input() -> None:
+    """Set-up and actions add the call site's placeholders; bad input is the user's."""
+    later = not_ready(ValueError("down"), _CHOOSING, host="gw")
+    assert type(later) is ConfigEntryNotReady
+    assert _translation(later) == ("other", {"host": "gw"})
+    refused = action_failed(_BadValue("9"), _CHOOSING, value="9")
+    assert isinstance(refused, ServiceValidationError)
+    assert _translation(refused) == ("bad_value", {"value": "9"})
+    assert type(action_failed(ValueError("x"), _CHOOSING)) is HomeAssistantError

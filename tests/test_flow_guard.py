@@ -91,10 +91,6 @@ async def _ebike(hass: HomeAssistant) -> tuple[str, dict[str, Any]]:
         "client_id": "partner",
         "client_secret": "secret",
         "replace_subscriptions": False,
-        "advanced": {
-            "token_url": "https://auth.example/token",
-            "api_url": "https://api.example",
-        },
     }
 
 

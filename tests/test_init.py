@@ -274,7 +274,7 @@ async def test_migration_drops_the_polling_interval(
     await hass.async_block_till_done()
     assert state_of(entry) is ConfigEntryState.LOADED
     assert dict(entry.options) == kept
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert dict(entry.data) == {CONF_SERVICE: SERVICE}
 
 

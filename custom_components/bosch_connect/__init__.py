@@ -32,6 +32,12 @@ async def async_migrate_entry(
         # (they call homeassistant.update_entity); drop the stored option.
         options = {k: v for k, v in entry.options.items() if k != "scan_interval"}
         hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+    if entry.minor_version < 3:
+        # 1.3: the data a room no longer reads goes (the eBike service's own
+        # URLs and CA, which only a test system needed: it has Bosch's).
+        retired = room_for(entry).retired_data
+        data = {k: v for k, v in entry.data.items() if k not in retired}
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=3)
     return True
 
 

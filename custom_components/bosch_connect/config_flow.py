@@ -43,7 +43,8 @@ class BoschConnectFlowDispatch(ConfigFlow):
 
     VERSION = 1
     # 1.2: the polling intervals are no longer options (async_migrate_entry).
-    MINOR_VERSION = 2
+    # 1.3: data that a room retired is dropped (Room.retired_data).
+    MINOR_VERSION = 3
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None

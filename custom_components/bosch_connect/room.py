@@ -93,3 +93,6 @@ class Room[RuntimeT]:
     reconfigure_step: str | None = None
     # The triggers of the room's devices; None: its devices have none.
     device_triggers: DeviceTriggers | None = None
+    # Keys of entry data that earlier versions stored and this one no longer
+    # reads: the migration to 1.3 removes them (async_migrate_entry).
+    retired_data: frozenset[str] = frozenset()

@@ -14,12 +14,10 @@ import asyncio
 import base64
 import contextlib
 from dataclasses import dataclass
-import functools
 import hashlib
 import hmac
 import json
 import logging
-from pathlib import Path
 import secrets
 import ssl
 from typing import Any
@@ -27,15 +25,13 @@ import uuid
 
 import aiohttp
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from yarl import URL
 
 from simulator.faults import Faults
 from simulator.options import Options
 from simulator.pki import Issued, issue
-from simulator.server import ControlAction, Listener, make_app
+from simulator.server import ControlAction, Listener, make_app, server_context
 
 from .delivery import (
     ALGORITHM,
@@ -98,22 +94,22 @@ class EbikeSettings:
 
 @dataclass(frozen=True, slots=True)
 class Pki:
-    """The eBike simulator's CA, TLS server certificate and signing certificates."""
+    """The CA of the eBike simulator's certificates and its signing certificate."""
 
     ca: Issued
-    server: Issued
     signing: Issued
 
 
-@functools.cache
-def _pki() -> Pki:
-    """Made once per process (RSA key generation is slow)."""
-    ca = issue("Bosch eBike Simulator CA", ca=True, path_length=1)
-    server = issue(
-        "localhost", issuer=ca, server=True, dns_names=("localhost", "127.0.0.1")
-    )
-    signing = issue(SIGNER_NAME, issuer=ca, key_kind="rsa")
-    return Pki(ca=ca, server=server, signing=signing)
+_PKIS: dict[int, Pki] = {}
+
+
+def pki_of(ca: Issued) -> Pki:
+    """The signing certificate under ``ca`` (one per CA: RSA keys are slow)."""
+    if ca.cert.serial_number not in _PKIS:
+        _PKIS[ca.cert.serial_number] = Pki(
+            ca=ca, signing=issue(SIGNER_NAME, issuer=ca, key_kind="rsa")
+        )
+    return _PKIS[ca.cert.serial_number]
 
 
 _ALTERNATIVES: dict[tuple[str, int], Signer] = {}
@@ -125,28 +121,6 @@ def _alternative(kind: str, ca: Issued) -> Signer:
     if cache_key not in _ALTERNATIVES:
         _ALTERNATIVES[cache_key] = make_signer(kind, ca)
     return _ALTERNATIVES[cache_key]
-
-
-_PKI_NAMES = ("ca", "server", "signing")
-
-
-def load_or_make_pki(folder: Path) -> Pki:
-    """Reuse the PKI written by an earlier run (the demo), else write ours."""
-    try:
-        loaded = []
-        for name in _PKI_NAMES:
-            cert = x509.load_pem_x509_certificate((folder / f"{name}.pem").read_bytes())
-            key = serialization.load_pem_private_key(
-                (folder / f"{name}.key.pem").read_bytes(), password=None
-            )
-            assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
-            loaded.append(Issued(cert=cert, key=key))
-        return Pki(*loaded)
-    except OSError, ValueError, AssertionError:
-        pki = _pki()
-        for name in _PKI_NAMES:
-            getattr(pki, name).write(folder, name)
-        return pki
 
 
 @dataclass(slots=True)
@@ -250,8 +224,7 @@ class EbikeCloud:
         self._loop_task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
         self._listener: Listener | None = None
-        self._pki = _pki()
-        self.ca_pem_path = self.state_dir / "ca.pem"
+        self._pki = pki_of(options.ca)
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -262,25 +235,15 @@ class EbikeCloud:
 
     def ssl_context(self) -> ssl.SSLContext:
         """A client context that trusts the simulator's CA (for tests)."""
-        return ssl.create_default_context(cadata=self.ca_pem)
-
-    def _server_context(self) -> ssl.SSLContext:
-        cert_path = self.state_dir / "server.pem"
-        key_path = self.state_dir / "server.key.pem"
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(cert_path, key_path)
-        return context
+        return self.options.client_context()
 
     async def start(self) -> None:
-        """Write the CA, start the https listener and the scheduler."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._pki = load_or_make_pki(self.state_dir)
+        """Start the https listener and the scheduler."""
         self._listener = Listener(
             self.app(),
             public_host=self.options.hostname,
             port=self.options.port(DEFAULT_PORT),
-            ssl_context=self._server_context(),
+            ssl_context=server_context(self.options, self.state_dir),
         )
         await self._listener.start()
         self._session = aiohttp.ClientSession(
@@ -327,12 +290,11 @@ class EbikeCloud:
     def describe(self) -> list[str]:
         """What to type into Home Assistant."""
         return [
-            "eBike cloud (Bosch Connect -> eBike, advanced fields):",
-            f"  Token URL:     {self.token_url}",
+            "eBike cloud (Bosch Connect -> eBike; Home Assistant reaches it at"
+            " Bosch's addresses through scripts/hass_demo.py):",
             f"  API URL:       {self.api_url}",
             f"  Client ID:     {self.client_id}",
             f"  Client secret: {self.client_secret}",
-            f"  Extra trusted CA (paste this PEM file): {self.ca_pem_path}",
             f"  Bikes: {len(self.bikes)}. Choose the feature profiles in Home Assistant,"
             " then power the bike on (control page) to apply them;",
             '  then "Ride bike 0" and "Time x30" to watch it move on the map.',
@@ -346,7 +308,6 @@ class EbikeCloud:
             "port": int(self.api_url.rsplit(":", 1)[1]),
             "client_id": self.client_id,
             "client_secret": self.client_secret,
-            "ca_pem_path": str(self.ca_pem_path),
             "ca_pem": self.ca_pem,
             "cert_url": self.cert_url,
             "bikes": [
@@ -640,8 +601,10 @@ class EbikeCloud:
             parsed = None
         if parsed is None or not parsed.is_absolute() or not parsed.host:
             return None, problem(400, "url must be an absolute URL")
-        allowed = ("https", "http") if self.options.allow_http else ("https",)
-        if parsed.scheme not in allowed:
+        # https, as Bosch requires; plain http only to this machine, where the
+        # tests' own receivers listen.
+        loopback = parsed.host in ("127.0.0.1", "::1", "localhost")
+        if parsed.scheme != "https" and not (parsed.scheme == "http" and loopback):
             return None, problem(400, "Only HTTPS is allowed for webhook URLs")
         types = body.get("eventTypes")
         if (
@@ -830,7 +793,7 @@ class EbikeCloud:
     def rotate_signing_cert(self) -> None:
         """A new valid signing certificate served behind the same URL."""
         signing = issue(SIGNER_NAME, issuer=self._pki.ca, key_kind="rsa")
-        self._pki = Pki(ca=self._pki.ca, server=self._pki.server, signing=signing)
+        self._pki = Pki(ca=self._pki.ca, signing=signing)
         if self.state_dir.exists():
             signing.write(self.state_dir, "signing")
 

@@ -9,9 +9,7 @@ Security, as the Bosch document describes it:
   ``Date`` header of every response.
 * A client address that is not on the partner's allow list gets 403
   ``IP_NOT_ALLOWED``.
-* Plain http only in local-test mode (``options.allow_http``); otherwise the
-  API is served over https with a certificate of the simulator's own CA
-  (``ca_pem``, also written to ``<state_dir>/homecomfort/ca.pem``).
+* https only, with a certificate of the simulator's CA (``options.ca``).
 * ``GET /api-keys/me``, ``POST /api-keys`` (a new key valid six months; at most
   10 valid keys per partner, then 409 ``API_KEY_LIMIT_REACHED``),
   ``DELETE /api-keys/{keyId}`` (204; 409 ``CANNOT_DELETE_OWN_KEY`` for the key
@@ -113,7 +111,6 @@ import hmac
 import json
 from pathlib import Path
 import secrets
-import ssl
 from typing import Any
 
 from aiohttp import web
@@ -121,8 +118,7 @@ from aiohttp import web
 from simulator.clock import Clock
 from simulator.faults import Faults, Handler
 from simulator.options import Options
-from simulator.pki import Issued, issue
-from simulator.server import ControlAction, Listener, make_app
+from simulator.server import ControlAction, Listener, make_app, server_context
 
 DEFAULT_PORT = 8460
 PREFIX = "xHCSAPI"
@@ -400,7 +396,6 @@ class HomeComfortService:
         self.garbled_key_answer: str | None = None
         # A broken API: the next POST /api-keys creates a key expiring then.
         self.next_key_expires: dt.datetime | None = None
-        self.ca: Issued | None = None
         self._load()
         if not self.valid_keys():
             self.issue_key()
@@ -411,19 +406,14 @@ class HomeComfortService:
             app,
             public_host=options.hostname,
             port=options.port(DEFAULT_PORT),
-            ssl_context=None if options.allow_http else self._server_ssl(),
+            ssl_context=server_context(options, self.state_dir),
         )
 
     # ----------------------------------------------------------------- state
     @property
     def url(self) -> str:
-        """The API domain as a URL (``http://`` only in local-test mode)."""
+        """The API domain as a URL (https)."""
         return self.listener.url
-
-    @property
-    def ca_pem(self) -> str | None:
-        """PEM of the CA that signed the https certificate (None over http)."""
-        return self.ca.cert_pem if self.ca else None
 
     @property
     def key(self) -> str:
@@ -505,16 +495,6 @@ class HomeComfortService:
                 self._lost_answers[(method, prefix)] = count - 1
                 return True
         return False
-
-    def _server_ssl(self) -> ssl.SSLContext:
-        self.ca = issue("Home Comfort Simulator CA", ca=True, path_length=0)
-        server = issue("localhost", issuer=self.ca, server=True)
-        cert_path, key_path = server.write(self.state_dir, "server")
-        (self.state_dir / "ca.pem").write_text(self.ca.cert_pem)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(cert_path, key_path)
-        return context
 
     # ------------------------------------------------------------ lifecycle
     async def start(self) -> None:

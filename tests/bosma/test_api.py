@@ -38,6 +38,7 @@ from simulator.bosma.service import (
     DEMO_SECRET,
 )
 from simulator.faults import Fault
+from tests.conftest import sim_session
 
 DOC_SECRET = "ytuaf6411b24c1c2990746d2a91d8c52"
 DOC_NONCE = "5e60dc875e8786526c9e4c7fbfeb67fb"
@@ -76,9 +77,17 @@ def test_nonce_is_32_random_characters() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://x", "http://bosma.example", "https://", "nonsense"],
+    [
+        "ftp://x",
+        "http://bosma.example",
+        "http://127.0.0.1:8451/x",
+        "http://localhost/x",
+        "http://[::1]:1/x",
+        "https://",
+        "nonsense",
+    ],
 )
-def test_base_url_must_be_https_or_loopback_http(url: str) -> None:
+def test_base_url_must_be_https(url: str) -> None:
     with pytest.raises(BosmaInvalidUrlError):
         check_base_url(url)
 
@@ -90,9 +99,7 @@ def test_base_url_must_be_https_or_loopback_http(url: str) -> None:
             "https://www.bosma-iot.com/bosma-smart-global/",
             "https://www.bosma-iot.com/bosma-smart-global",
         ),
-        ("http://127.0.0.1:8451/x", "http://127.0.0.1:8451/x"),
-        ("http://localhost/x", "http://localhost/x"),
-        ("http://[::1]:1/x", "http://[::1]:1/x"),
+        ("https://localhost:8451/x", "https://localhost:8451/x"),
     ],
 )
 def test_base_url_accepted(url: str, expected: str) -> None:
@@ -120,7 +127,7 @@ def test_expiry_fields() -> None:
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         yield session
 
 

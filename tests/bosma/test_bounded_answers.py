@@ -41,6 +41,7 @@ from simulator.bosma.service import (
 from simulator.control import make_control_app
 from simulator.faults import Fault
 from simulator.server import Listener
+from tests.conftest import sim_session
 
 from .conftest import form_input
 
@@ -51,7 +52,7 @@ LAST_RESULT = "sensor.bosma_bc100042_last_result"
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         yield session
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("host_names")
 async def test_add_and_reconfigure_with_host_name(
     hass: HomeAssistant, bosma_cloud: BosmaCloud
 ) -> None:
-    assert bosma_cloud.base_url.startswith("http://localhost:")
+    assert bosma_cloud.base_url.startswith("https://localhost:")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ssl
 
-import aiohttp
 import pytest
 
 from simulator.bosma import create
 from simulator.bosma.service import BASE_PATH, DEMO_CORP, expected_sign
 from simulator.control import control_listener
 from simulator.options import Options
+from tests.conftest import sim_session
 
 
 async def test_control_routes(sim_options: Options, socket_enabled: None) -> None:
@@ -19,7 +19,7 @@ async def test_control_routes(sim_options: Options, socket_enabled: None) -> Non
     control = control_listener([cloud], port=0)
     await control.start()
     try:
-        async with aiohttp.ClientSession() as session:
+        async with sim_session() as session:
             base = f"{control.url}/bosma"
             async with session.post(f"{base}/clock", json={"skew": 42}) as r:
                 assert await r.json() == {"skew": 42.0}
@@ -74,7 +74,7 @@ async def test_parameter_checks(
     else:
         full_headers.pop("sign")
     try:
-        async with aiohttp.ClientSession() as session:
+        async with sim_session() as session:
             async with session.post(
                 f"{cloud.base_url}/sdk/globalcorpuser/applyToken",
                 headers=full_headers,
@@ -88,16 +88,13 @@ async def test_parameter_checks(
         await cloud.stop()
 
 
-async def test_https_when_http_is_not_allowed(
-    sim_options: Options, socket_enabled: None
-) -> None:
-    sim_options.allow_http = False
+async def test_https_only(sim_options: Options, socket_enabled: None) -> None:
     cloud = create(sim_options)
     await cloud.start()
     try:
         assert cloud.base_url.startswith("https://127.0.0.1:")
         assert cloud.base_url.endswith(BASE_PATH)
-        async with aiohttp.ClientSession() as session:
+        async with sim_session() as session:
             insecure = ssl.create_default_context()
             insecure.check_hostname = False
             insecure.verify_mode = ssl.CERT_NONE

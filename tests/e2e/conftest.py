@@ -69,7 +69,7 @@ def home_assistant(e2e_workdir: Path, simulator: Simulator) -> Iterator[HomeAssi
     """A real, onboarded Home Assistant with our integration."""
     instance: HomeAssistant | None = None
     try:
-        instance = start_home_assistant(e2e_workdir)
+        instance = start_home_assistant(e2e_workdir, simulator)
         instance.onboard()
         yield instance
     finally:

@@ -307,8 +307,13 @@ class HomeAssistant:
             time.sleep(0.5)
 
 
-def start_home_assistant(workdir: Path) -> HomeAssistant:
-    """A real Home Assistant with the repository's configuration.yaml."""
+def start_home_assistant(workdir: Path, simulator: Simulator) -> HomeAssistant:
+    """A real Home Assistant with the repository's configuration.yaml.
+
+    Started as the demo starts it (``scripts/hass_demo.py``): it trusts the
+    simulator's CA through ``REQUESTS_CA_BUNDLE``, and Bosch's eBike
+    addresses name the simulated eBike cloud.
+    """
     config = workdir / "config"
     config.mkdir(parents=True)
     shutil.copy(REPO / "config" / "configuration.yaml", config / "configuration.yaml")
@@ -328,11 +333,22 @@ def start_home_assistant(workdir: Path) -> HomeAssistant:
         ],
         check=True,
     )
+    ebike = simulator.control("GET", "/ebike/info")
     process = start(
         "Home Assistant",
-        [str(VENV_BIN / "hass"), "-c", str(config), "--skip-pip"],
+        [
+            str(VENV_BIN / "python"),
+            str(REPO / "scripts" / "hass_demo.py"),
+            "-c",
+            str(config),
+            "--skip-pip",
+        ],
         workdir / "home-assistant.log",
-        env={"HASS_URL": f"https://localhost:{port}"},
+        env={
+            "HASS_URL": f"https://localhost:{port}",
+            "REQUESTS_CA_BUNDLE": str(simulator.state_dir / "ca-bundle.pem"),
+            "SIMULATOR_EBIKE_URL": ebike["api_url"],
+        },
     )
     hass = HomeAssistant(process, config, port)
     try:

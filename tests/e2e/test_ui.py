@@ -334,19 +334,13 @@ def test_owner_gateway(
 def test_ebike_account(
     page: Page, home_assistant: HomeAssistant, simulator: Simulator
 ) -> None:
-    """Menu -> eBike: client credentials, the simulator's URLs and CA."""
+    """Menu -> eBike: the client credentials (Bosch's addresses are the simulator's)."""
     ebike = simulator.control("GET", "/ebike/info")
     dialog = _open_service_menu(page, home_assistant)
     dialog.get_by_text("eBike fleet", exact=True).click()
     expect(dialog.get_by_text("Bosch eBike Cloud API")).to_be_visible()
     _field(dialog, "Client ID").fill(ebike["client_id"])
     _field(dialog, "Client secret").fill(ebike["client_secret"])
-    dialog.get_by_text("Advanced settings").click()
-    _field(dialog, "Token URL").fill(ebike["token_url"])
-    _field(dialog, "API URL").fill(ebike["api_url"])
-    _field(dialog, "Additional trusted CA certificate (PEM)").fill(
-        _pem(ebike["ca_pem_path"])
-    )
     _field(dialog, "Client ID").scroll_into_view_if_needed()
     shot(page, "09-ebike-account")
     _submit(page)

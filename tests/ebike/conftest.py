@@ -26,6 +26,7 @@ from pathlib import Path
 import ssl
 import tempfile
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from aiohttp import web
@@ -43,6 +44,8 @@ from simulator.options import Options
 from simulator.pki import issue
 from simulator.server import Listener
 
+CONNECTION = "custom_components.bosch_connect.ebike.connection"
+
 
 @pytest.fixture
 def ebike_settings() -> EbikeSettings:
@@ -54,11 +57,19 @@ def ebike_settings() -> EbikeSettings:
 async def ebike_sim(
     sim_options: Options, ebike_settings: EbikeSettings, socket_enabled: None
 ) -> AsyncGenerator[EbikeCloud]:
-    """A running eBike cloud simulator."""
+    """A running eBike cloud simulator, at the addresses of Bosch's.
+
+    The integration knows one eBike cloud, Bosch's (``connection``'s
+    production URLs); at the test boundary they name the simulator.
+    """
     sim = create(sim_options, ebike_settings)
     await sim.start()
     try:
-        yield sim
+        with (
+            patch(f"{CONNECTION}.PRODUCTION_API_URL", sim.api_url),
+            patch(f"{CONNECTION}.PRODUCTION_TOKEN_URL", sim.token_url),
+        ):
+            yield sim
     finally:
         await sim.stop()
 
@@ -96,7 +107,7 @@ def ebike_client(
 @pytest.fixture
 def ebike_trust(ebike_sim: EbikeCloud) -> TrustStore:
     """Only the simulator's CA."""
-    return load_trust_store([ebike_sim.ca_pem], system=False)
+    return load_trust_store([ebike_sim.ca_pem])
 
 
 @pytest.fixture
@@ -276,9 +287,6 @@ def ebike_entry_data(ebike_sim: EbikeCloud) -> dict[str, Any]:
         "service": "ebike",
         "client_id": ebike_sim.client_id,
         "client_secret": ebike_sim.client_secret,
-        "token_url": ebike_sim.token_url,
-        "api_url": ebike_sim.api_url,
-        "ca_pem": ebike_sim.ca_pem,
         "replace_subscriptions": False,
         "webhook_id": "0123456789abcdef" * 4,
         "webhook_secret": "static-secret-for-tests",

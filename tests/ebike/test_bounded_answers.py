@@ -133,11 +133,6 @@ async def test_flow_shows_the_api_error(
             "client_id": ebike_sim.client_id,
             "client_secret": ebike_sim.client_secret,
             "replace_subscriptions": False,
-            "advanced": {
-                "token_url": ebike_sim.token_url,
-                "api_url": ebike_sim.api_url,
-                "ca_pem": ebike_sim.ca_pem,
-            },
         },
     )
     assert result["type"] is FlowResultType.FORM

@@ -24,17 +24,10 @@ def ebike_settings() -> EbikeSettings:
 
 
 def _input(sim: EbikeCloud, **changes: Any) -> dict[str, Any]:
-    advanced = {
-        "token_url": sim.token_url,
-        "api_url": sim.api_url,
-        "ca_pem": sim.ca_pem,
-    }
-    advanced.update(changes.pop("advanced", {}))
     return {
         "client_id": sim.client_id,
         "client_secret": sim.client_secret,
         "replace_subscriptions": False,
-        "advanced": advanced,
         **changes,
     }
 
@@ -64,7 +57,8 @@ async def test_full_flow_subscribes(
     assert result["title"] == f"Bosch eBike {ebike_sim.client_id}"
     data = result["data"]
     assert data["service"] == "ebike"
-    assert data["api_url"] == ebike_sim.api_url
+    # Bosch's addresses are the integration's, not the entry's.
+    assert not {"token_url", "api_url", "ca_pem"} & set(data)
     assert len(data["webhook_id"]) == 64
     assert len(data["webhook_secret"]) >= 32
     entry = result["result"]
@@ -78,25 +72,6 @@ async def test_full_flow_subscribes(
         "name": "X-HA-Webhook-Secret",
         "secret": data["webhook_secret"],
         "location": "HEADER",
-    }
-
-
-async def test_production_defaults_shown(hass: HomeAssistant, ha_url: str) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "ebike"}
-    )
-    schema = result["data_schema"].schema
-    advanced = next(v for k, v in schema.items() if k == "advanced")
-    assert advanced.options == {"collapsed": True}
-    defaults = {
-        str(k): k.default() for k in advanced.schema.schema if callable(k.default)
-    }
-    assert defaults == {
-        "token_url": "https://p9.authz.bosch.com/auth/realms/obc/protocol/openid-connect/token",
-        "api_url": "https://api.bosch-ebike.com",
     }
 
 
@@ -127,15 +102,13 @@ async def test_errors_then_success(
             flow_id, _input(ebike_sim, **changes)
         )
 
-    result = await submit(advanced={"ca_pem": "-----BEGIN CERTIFICATE-----\nno\n"})
-    assert result["errors"] == {"base": "ebike_invalid_ca"}
-
     result = await submit(client_secret="wrong")
     assert result["errors"] == {"base": "ebike_invalid_client"}
     # What the user typed is kept (except the secret).
     assert result["type"] is FlowResultType.FORM
 
-    result = await submit(advanced={"api_url": "https://127.0.0.1:1"})
+    ebike_sim.faults.set("/auth", Fault(drop=True, count=1))
+    result = await submit()
     assert result["errors"] == {"base": "ebike_cannot_connect"}
 
     ebike_sim.faults.set("/connect-module", Fault(status=503, count=1))
@@ -216,30 +189,22 @@ async def test_reconfigure(
     hass: HomeAssistant,
     ebike_entry: Any,
     ebike_sim: EbikeCloud,
-    refused_handshakes_ok: None,
 ) -> None:
     result = await ebike_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "ebike_reconfigure"
+    assert [str(key) for key in result["data_schema"].schema] == [
+        "replace_subscriptions"
+    ]
+    ebike_sim.faults.set("/auth", Fault(drop=True, count=1))
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            "token_url": ebike_sim.token_url,
-            "api_url": ebike_sim.api_url,
-            "ca_pem": "",
-        },
+        result["flow_id"], {"replace_subscriptions": True}
     )
-    # Without the simulator's CA its TLS certificate is not trusted.
     assert result["errors"] == {"base": "ebike_cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            "token_url": ebike_sim.token_url,
-            "api_url": ebike_sim.api_url + "/",
-            "ca_pem": ebike_sim.ca_pem,
-        },
+        result["flow_id"], {"replace_subscriptions": True}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert ebike_entry.data["api_url"] == ebike_sim.api_url + "/"
+    assert ebike_entry.data["replace_subscriptions"] is True
     await hass.async_block_till_done()
     assert ebike_entry.state is config_entries.ConfigEntryState.LOADED

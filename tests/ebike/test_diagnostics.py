@@ -58,7 +58,6 @@ async def test_diagnostics(
         data["webhook_id"],
         data["webhook_secret"],
         data["subscription_ids"][0],
-        data["ca_pem"].splitlines()[1],
         str(bike.position[0]),
         str(bike.position[1]),
     ):

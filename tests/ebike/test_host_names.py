@@ -1,7 +1,7 @@
-"""Host names typed into the eBike forms: the simulator's URLs say ``localhost``.
+"""Host names: the eBike cloud is reached by name, as Bosch's hosts are.
 
-The simulator's certificate names ``localhost``: the host name is checked
-against it as for the real Bosch hosts.
+At the test boundary Bosch's addresses name the simulator at ``localhost``;
+its certificate names ``localhost``, checked as for the real Bosch hosts.
 """
 
 from __future__ import annotations
@@ -41,15 +41,9 @@ async def test_add_with_host_names(
             "client_id": ebike_sim.client_id,
             "client_secret": ebike_sim.client_secret,
             "replace_subscriptions": False,
-            "advanced": {
-                "token_url": ebike_sim.token_url,
-                "api_url": ebike_sim.api_url,
-                "ca_pem": ebike_sim.ca_pem,
-            },
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"]["api_url"] == ebike_sim.api_url
     await hass.async_block_till_done()
     assert result["result"].state is config_entries.ConfigEntryState.LOADED
     assert len(ebike_sim.webhooks) == 1
@@ -61,15 +55,9 @@ async def test_reconfigure_with_host_names(
     result = await ebike_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {
-            "replace_subscriptions": False,
-            "token_url": ebike_sim.token_url,
-            "api_url": ebike_sim.api_url + "/",
-            "ca_pem": ebike_sim.ca_pem,
-        },
+        {"replace_subscriptions": False},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert ebike_entry.data["api_url"] == ebike_sim.api_url + "/"
     assert ebike_entry.state is config_entries.ConfigEntryState.LOADED

@@ -2,16 +2,16 @@
 
 Before, the flow accepted a plain-http token or API URL (and sent the client
 secret there), and Home Assistant gave Bosch a plain-http webhook address
-whenever the API URL was on this machine. Now the flows refuse such URLs
-with a translated error, the client refuses to be built with them, and the
-production code has no switch for plain http at all.
+whenever the API URL was on this machine. Now the flows have no URL at all
+(the eBike cloud has one address, Bosch's), an entry that stored URLs of its
+own loses them when it is migrated, the client refuses to be built with
+plain-http URLs, and the production code has no switch for plain http or for
+a CA of a test system.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-import json
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,18 +19,17 @@ from aiohttp import web
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.ebike.api import EbikeClient
 from custom_components.bosch_connect.ebike.errors import InsecureUrlError
-from simulator.ebike import EbikeCloud, EbikeSettings
+from simulator.ebike import EbikeSettings
 from simulator.server import Listener
 from tests.conftest import REPO
 
-EBIKE = REPO / "custom_components" / "bosch_connect" / "ebike"
+INTEGRATION = REPO / "custom_components" / "bosch_connect"
 
 
 @pytest.fixture
@@ -57,84 +56,19 @@ async def plain_http(socket_enabled: None) -> AsyncGenerator[tuple[str, list[str
         await listener.stop()
 
 
-def _form(sim: EbikeCloud, **advanced: str) -> dict[str, Any]:
-    return {
-        "client_id": sim.client_id,
-        "client_secret": sim.client_secret,
-        "replace_subscriptions": False,
-        "advanced": {
-            "token_url": sim.token_url,
-            "api_url": sim.api_url,
-            "ca_pem": sim.ca_pem,
-            **advanced,
-        },
-    }
-
-
-async def test_the_flows_refuse_http_urls(
-    hass: HomeAssistant,
-    ha_url: str,
-    ebike_sim: EbikeCloud,
-    plain_http: tuple[str, list[str]],
-) -> None:
-    base, seen = plain_http
+async def test_the_forms_ask_for_no_address(hass: HomeAssistant, ha_url: str) -> None:
+    """Add and Reconfigure ask for no URL and no CA: the addresses are Bosch's."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "ebike"}
     )
-    for advanced in (
-        {"token_url": f"{base}/token"},
-        {"api_url": base},
-        {"token_url": "ftp://127.0.0.1/token"},
-        {"api_url": "https://"},
-    ):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], _form(ebike_sim, **advanced)
-        )
-        assert result["type"] is FlowResultType.FORM
-        assert result["errors"] == {"base": "ebike_https_required"}
-    assert seen == []  # the client secret went nowhere
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _form(ebike_sim)
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    entry = result["result"]
-    await hass.async_block_till_done()
-
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN,
-        context={
-            "source": config_entries.SOURCE_RECONFIGURE,
-            "entry_id": entry.entry_id,
-        },
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            "replace_subscriptions": False,
-            "token_url": ebike_sim.token_url,
-            "api_url": base,
-            "ca_pem": ebike_sim.ca_pem,
-        },
-    )
-    assert result["errors"] == {"base": "ebike_https_required"}
-    assert seen == []
-    assert entry.data["api_url"] == ebike_sim.api_url
-
-
-def test_the_error_is_translated() -> None:
-    for language in ("en", "de"):
-        strings = json.loads(
-            (
-                REPO
-                / "custom_components/bosch_connect/translations"
-                / f"{language}.json"
-            ).read_text(encoding="utf-8")
-        )
-        assert "https://" in strings["config"]["error"]["ebike_https_required"]
-        assert strings["exceptions"]["ebike_https_required"]["message"]
+    assert [str(key) for key in result["data_schema"].schema] == [
+        "client_id",
+        "client_secret",
+        "replace_subscriptions",
+    ]
 
 
 async def test_the_client_refuses_http_urls(
@@ -155,36 +89,56 @@ async def test_the_client_refuses_http_urls(
     assert seen == []
 
 
-async def test_an_entry_with_an_http_url_is_not_set_up(
+async def test_an_entry_with_urls_of_its_own_goes_to_bosch(
     hass: HomeAssistant,
     ha_url: str,
     ebike_entry_data: dict[str, Any],
     plain_http: tuple[str, list[str]],
 ) -> None:
-    """An entry edited by hand: no secret is sent, the user is told why."""
+    """An entry of 1.2 with a plain-http token URL and a CA: both are dropped.
+
+    The migration to 1.3 removes the URLs and the CA of the old "advanced"
+    section; the entry then talks to Bosch's addresses (at the test boundary:
+    the simulator's) and sends nothing to the stored URL.
+    """
     base, seen = plain_http
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Bosch eBike",
         unique_id="ebike_x",
-        data={**ebike_entry_data, "token_url": f"{base}/token"},
+        version=1,
+        minor_version=2,
+        data={
+            **ebike_entry_data,
+            "token_url": f"{base}/token",
+            "api_url": base,
+            "ca_pem": "-----BEGIN CERTIFICATE-----",
+        },
     )
     entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
-    assert "not https" in entry.reason
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.minor_version == 3
+    assert not {"token_url", "api_url", "ca_pem"} & set(entry.data)
+    assert entry.data["client_secret"] == ebike_entry_data["client_secret"]
     assert seen == []
 
 
 def test_no_switch_for_plain_http_in_production_code() -> None:
-    """The simulator is served over https with its own CA: no exception is needed."""
-    for path in sorted(Path(EBIKE).glob("*.py")):
+    """The simulator is served over https with its own CA: no exception is needed.
+
+    Home Assistant trusts that CA the way a user adds one (at the test
+    boundary in the tests, ``REQUESTS_CA_BUNDLE`` in the demo); nothing in
+    the integration knows of it.
+    """
+    for path in sorted(INTEGRATION.rglob("*.py")):
         text = path.read_text()
         for switch in (
             "is_loopback",
             "allow_http",
             "require_ssl=not",
             "allow_internal=True",
+            "CONF_CA_PEM",
+            "CONF_ADVANCED",
         ):
-            assert switch not in text, f"{path.name}: {switch}"
+            assert switch not in text, f"{path.relative_to(INTEGRATION)}: {switch}"

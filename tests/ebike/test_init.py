@@ -95,12 +95,6 @@ async def test_setup_errors(
     ebike_sim.faults.set("/connect-module", Fault(status=503))
     entry = await _entry(hass, ebike_entry_data)
     assert entry.state is ConfigEntryState.SETUP_RETRY
-    await hass.config_entries.async_remove(entry.entry_id)
-
-    entry = await _entry(hass, {**ebike_entry_data, "ca_pem": "not a pem"})
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
-    assert entry.reason.startswith("The additional CA certificate")
 
 
 async def test_state_restored_after_restart(

@@ -434,15 +434,28 @@ def test_chain_too_long(ebike_session: aiohttp.ClientSession) -> None:
 
 def test_load_trust_store() -> None:
     root = issue("Root", ca=True)
-    system = load_trust_store()
-    assert len(system.anchors) > 10
-    extra = load_trust_store([root.cert_pem, root.cert_pem.encode()], system=False)
-    assert extra.anchors == (root.cert, root.cert)
-    with pytest.raises(CertificateError):
-        load_trust_store(["not a pem"], system=False)
-    der = base64.b64encode(root.cert.public_bytes(serialization.Encoding.DER))
-    with pytest.raises(CertificateError):  # base64 text is not DER
-        load_trust_store([der], system=False)
+    der = root.cert.public_bytes(serialization.Encoding.DER)
+    loaded = load_trust_store([root.cert_pem, root.cert_pem.encode(), der])
+    assert loaded.anchors == (root.cert, root.cert, root.cert)
+    # What does not load is left out (base64 text is no DER).
+    assert load_trust_store(["not a pem", base64.b64encode(der)]).anchors == ()
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        b"-----BEGIN CERTIFICATE-----\nQQQ\n-----END CERTIFICATE-----\n",  # bad padding
+        b"\x30\x03\x02\x01\x01",  # a SEQUENCE, but no tbsCertificate
+        b"\x31\x00",  # no SEQUENCE at all
+        b"\x30\x85\x01\x02\x03\x04\x05",  # a length of five bytes
+        b"\x30\x0a\x30\x08\x02\x01\x01\x02\x01\x01\x02\x00",  # not a certificate
+        b"",
+    ],
+)
+def test_a_malformed_anchor_is_left_out(item: bytes) -> None:
+    """Whatever a bundle holds: what does not load is left out, nothing raises."""
+    root = issue("Root", ca=True)
+    assert load_trust_store([item, root.cert_pem]).anchors == (root.cert,)
 
 
 def _der_length(length: int) -> bytes:
@@ -489,29 +502,9 @@ def test_a_bundle_with_a_serial_zero_root_keeps_the_others() -> None:
     # Loaded as a bundle: the serial-0 root is left out, the rest stays, and
     # no deprecation warning is raised (the guard in conftest.py would fail).
     assert _load_certs(bundle, skip_bad=True) == [good.cert]
-    # Anywhere else (a pinned CA, a fetched chain) one bad certificate is all.
+    # Anywhere else (a fetched chain) one bad certificate is all.
     assert _load_certs(bundle) == []
-    with pytest.raises(CertificateError):
-        load_trust_store([zero_pem], system=False)
-
-
-def test_system_bundle_falls_back_to_certifi(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ssl
-
-    import certifi
-
-    missing = ssl.DefaultVerifyPaths(
-        cafile=None,  # type: ignore[arg-type]
-        capath=None,  # type: ignore[arg-type]
-        openssl_cafile_env="",
-        openssl_cafile="/nonexistent/ca.pem",
-        openssl_capath_env="",
-        openssl_capath="",
-    )
-    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: missing)
-    assert len(load_trust_store().anchors) > 10
-    monkeypatch.setattr(certifi, "where", lambda: "/nonexistent/certifi.pem")
-    assert load_trust_store().anchors == ()
+    assert load_trust_store([bundle]).anchors == (good.cert,)
 
 
 def test_a_ca_without_basic_constraints_is_no_issuer(

@@ -23,7 +23,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.bosch_connect.ebike.api import EbikeClient
-from custom_components.bosch_connect.ebike.connection import load_tls
+from custom_components.bosch_connect.ebike.connection import trusted_signers
 from custom_components.bosch_connect.ebike.errors import (
     CertificateError,
     SignerNotAllowedError,
@@ -31,6 +31,7 @@ from custom_components.bosch_connect.ebike.errors import (
 from custom_components.bosch_connect.ebike.signature import (
     SignatureVerifier,
     TrustStore,
+    load_trust_store,
     names_bosch,
 )
 from simulator.ebike import EbikeCloud, EbikeSettings
@@ -129,22 +130,26 @@ async def test_refused_signers_through_the_webhook(
     assert state(hass, "sensor", bike, "state_of_charge").state == "unknown"
 
 
-async def test_pinned_ca_is_the_only_root(ebike_sim: EbikeCloud) -> None:
-    """The "additional trusted CA" pins the signer's root; without it, the system's."""
-    context, pinned = load_tls(ebike_sim.ca_pem)
-    assert context is not None
-    assert pinned.anchors == (ebike_sim._pki.ca.cert,)
-    _, system = load_tls(None)
-    assert len(system.anchors) > 10
-    assert ebike_sim._pki.ca.cert not in system.anchors
+async def test_signers_chain_to_the_cas_home_assistant_trusts(
+    ebike_sim: EbikeCloud,
+) -> None:
+    """The anchors are Home Assistant's CAs: certifi's and the one a user adds.
+
+    (In the tests the simulator's CA is added at the test boundary, as a
+    user adds a CA with ``REQUESTS_CA_BUNDLE``.)
+    """
+    trust = trusted_signers()
+    assert len(trust.anchors) > 10
+    assert ebike_sim._pki.ca.cert in trust.anchors
+    assert issue("Another root", ca=True).cert not in trust.anchors
 
 
 @pytest.mark.usefixtures("subscribed")
-async def test_a_pinned_ca_refuses_signers_of_other_roots(
+async def test_signers_of_other_roots_are_refused(
     ebike_sim: EbikeCloud, ebike_session: aiohttp.ClientSession
 ) -> None:
     other = issue("Another root", ca=True)
-    _, trust = load_tls(other.cert_pem)
+    trust = load_trust_store([other.cert_pem])
     body = ebike_sim.build_body(ebike_sim.bikes[0], "BIKE_STATUS")
     _, headers = ebike_sim.signed_request("BIKE_STATUS", body)
     with pytest.raises(CertificateError, match="issuer is not trusted"):

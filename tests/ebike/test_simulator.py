@@ -26,7 +26,6 @@ from custom_components.bosch_connect.ebike.payloads import (
 from simulator.control import make_control_app
 from simulator.ebike import Delivery, EbikeCloud, NoSubscriberError, create
 from simulator.ebike.delivery import RETRY_DELAYS
-from simulator.ebike.service import load_or_make_pki
 from simulator.options import Options
 from simulator.server import Listener
 from tests.conftest import REFERENCE
@@ -550,7 +549,6 @@ async def test_control_routes(
     try:
         info = await call("GET", "/info")
         assert info["client_id"] == ebike_sim.client_id
-        assert info["ca_pem_path"] == str(ebike_sim.ca_pem_path)
         assert info["ca_pem"] == ebike_sim.ca_pem
         assert await refused("POST", "/bikes/0/send", {"type": "BIKE_STATUS"}) == 409
         await subscribe_all(ebike_sim, ebike_client, webhook_receiver, "DEFAULT")
@@ -603,32 +601,27 @@ async def test_control_routes(
 
 async def test_describe_and_control_actions(ebike_sim: EbikeCloud) -> None:
     text = "\n".join(ebike_sim.describe())
-    for needed in (
-        ebike_sim.token_url,
-        ebike_sim.api_url,
-        ebike_sim.client_id,
-        ebike_sim.client_secret,
-        str(ebike_sim.ca_pem_path),
-    ):
+    for needed in (ebike_sim.api_url, ebike_sim.client_id, ebike_sim.client_secret):
         assert needed in text
     paths = {action.path for action in ebike_sim.control_actions()}
     assert "/bikes/0/power" in paths
 
 
-async def test_state_dir_pki_is_reused(
+async def test_the_ca_of_the_options_issues_every_certificate(
     sim_options: Options, socket_enabled: None
 ) -> None:
-    folder = sim_options.state_dir / "ebike"
-    first = load_or_make_pki(folder)
-    (folder / "signing.key.pem").write_text("garbage")  # a damaged file: made anew
-    second = load_or_make_pki(folder)
-    assert second.ca.cert == first.ca.cert
-    again = load_or_make_pki(folder)
-    assert again.ca.cert == first.ca.cert
+    """Server and signing certificates come from the simulator's one CA."""
     sim = create(sim_options)
     await sim.start()
     try:
-        assert sim.ca_pem == first.ca.cert_pem
+        assert sim.ca_pem == sim_options.ca_pem
+        async with aiohttp.ClientSession() as session:
+            # The https certificate chains to it (and names the host).
+            async with session.get(
+                sim.cert_url, ssl=sim_options.client_context()
+            ) as response:
+                assert response.status == 200
+        assert sim._pki.signing.cert.issuer == sim_options.ca.cert.subject
     finally:
         await sim.stop()
 
@@ -681,7 +674,7 @@ async def test_signed_request_for_load_generators(
     verifier = SignatureVerifier(
         ebike_session,
         api_url=ebike_sim.api_url,
-        trust=load_trust_store([ebike_sim.ca_pem], system=False),
+        trust=load_trust_store([ebike_sim.ca_pem]),
         ssl=ebike_sim.ssl_context(),
         allowed_cert_urls=[cert_url or ""],
     )

@@ -150,12 +150,7 @@ async def test_foreign_subscription_raises_issue(
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {
-            "replace_subscriptions": True,
-            "token_url": entry.data["token_url"],
-            "api_url": entry.data["api_url"],
-            "ca_pem": entry.data["ca_pem"],
-        },
+        {"replace_subscriptions": True},
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()

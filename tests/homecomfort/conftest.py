@@ -26,6 +26,7 @@ from custom_components.bosch_connect.homecomfort.const import (
 )
 from simulator.homecomfort import HomeComfortService, create
 from simulator.options import Options
+from tests.conftest import sim_session
 
 HOUSE = "101506113"
 COTTAGE = "101506229"
@@ -47,7 +48,7 @@ async def hc_sim(
 @pytest.fixture
 async def http() -> AsyncGenerator[aiohttp.ClientSession]:
     """A plain client session for the protocol tests."""
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         yield session
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-import ssl
 
 import aiohttp
 from aiohttp import web
@@ -336,9 +335,7 @@ async def test_connection_refused(
     [
         ("api.example.com", "https://api.example.com"),
         (" https://api.example.com/v1/ ", "https://api.example.com/v1"),
-        ("http://127.0.0.1:8460", "http://127.0.0.1:8460"),
-        ("http://localhost:8460/", "http://localhost:8460"),
-        ("http://[::1]:8460", "http://[::1]:8460"),
+        ("https://localhost:8460/", "https://localhost:8460"),
     ],
 )
 def test_api_base_url(domain: str, url: str) -> None:
@@ -356,6 +353,9 @@ def test_api_base_url(domain: str, url: str) -> None:
         ("http://[::1", errors.InvalidDomainError),
         ("http://api.example.com", errors.HttpsRequiredError),
         ("http://192.0.2.1", errors.HttpsRequiredError),
+        ("http://127.0.0.1:8460", errors.HttpsRequiredError),  # not even here
+        ("http://localhost:8460/", errors.HttpsRequiredError),
+        ("http://[::1]:8460", errors.HttpsRequiredError),
     ],
 )
 def test_api_base_url_refuses(domain: str, error: type[Exception]) -> None:
@@ -366,15 +366,18 @@ def test_api_base_url_refuses(domain: str, error: type[Exception]) -> None:
 async def test_https_mode(
     tmp_path: Path, http: aiohttp.ClientSession, socket_enabled: None
 ) -> None:
-    """Without local-test mode the API speaks https only, with the simulator's CA."""
-    sim = create(Options(state_dir=tmp_path, clock=Clock(), allow_http=False))
+    """The API speaks https only, with a certificate of the simulator's CA."""
+    options = Options(state_dir=tmp_path, clock=Clock())
+    sim = create(options)
     await sim.start()
     try:
         assert sim.url.startswith("https://")
-        assert sim.ca_pem
-        context = ssl.create_default_context(cadata=sim.ca_pem)
         api = HomeComfortClient(
-            http, sim.url, sim.key, user_id=sim.user_id, ssl_context=context
+            http,
+            sim.url,
+            sim.key,
+            user_id=sim.user_id,
+            ssl_context=options.client_context(),
         )
         assert (await api.key_info()).company_id == sim.company_id
         # Plain http to the same port fails, and so does an untrusted certificate.
@@ -387,8 +390,9 @@ async def test_https_mode(
             plain = HomeComfortClient(http, sim.url.replace("https", "http"), sim.key)
             with pytest.raises(errors.HomeComfortConnectionError):
                 await plain.key_info()
-            with pytest.raises(errors.HomeComfortConnectionError):
-                await HomeComfortClient(http, sim.url, sim.key).key_info()
+            async with aiohttp.ClientSession() as untrusting:
+                with pytest.raises(errors.HomeComfortConnectionError):
+                    await HomeComfortClient(untrusting, sim.url, sim.key).key_info()
             await asyncio.sleep(0.1)
         finally:
             loop.set_exception_handler(previous)
@@ -396,7 +400,7 @@ async def test_https_mode(
     finally:
         await sim.stop()
     # The keys survive a restart of the simulator (state_dir).
-    again = create(Options(state_dir=tmp_path, clock=Clock(), allow_http=True))
+    again = create(Options(state_dir=tmp_path, clock=Clock()))
     assert again.key == sim.key
 
 

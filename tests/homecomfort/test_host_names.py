@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("host_names")
 async def test_add_with_host_name(
     hass: HomeAssistant, hc_sim: HomeComfortService
 ) -> None:
-    assert hc_sim.url.startswith("http://localhost:")
+    assert hc_sim.url.startswith("https://localhost:")
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )

@@ -1,29 +1,10 @@
-"""Which base URLs the cloud clients accept: https, plain http only on loopback."""
+"""Which base URLs the cloud clients accept: https only, not even http to this machine."""
 
 from __future__ import annotations
 
 import pytest
 
-from custom_components.bosch_connect.protocol.urls import is_loopback, secure_base_url
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("localhost", True),
-        ("LOCALHOST", True),
-        ("127.0.0.1", True),
-        ("127.8.9.10", True),
-        ("::1", True),
-        ("[::1]", True),
-        ("192.168.1.50", False),
-        ("localhost.example.com", False),
-        ("api.bosch.com", False),
-    ],
-)
-def test_is_loopback(host: str, loopback: bool) -> None:
-    """Only this machine counts, by name or address."""
-    assert is_loopback(host) is loopback
+from custom_components.bosch_connect.protocol.urls import secure_base_url
 
 
 @pytest.mark.parametrize(
@@ -31,16 +12,19 @@ def test_is_loopback(host: str, loopback: bool) -> None:
     [
         (" https://api.bosch.com/ ", "https://api.bosch.com"),
         ("https://api.bosch.com/base/", "https://api.bosch.com/base"),
-        ("http://127.0.0.1:8480/x", "http://127.0.0.1:8480/x"),
-        ("http://localhost:8480", "http://localhost:8480"),
-        ("http://[::1]:8480/", "http://[::1]:8480"),
-        ("http://api.bosch.com", None),  # plain http to another machine
+        ("https://localhost:8480/x", "https://localhost:8480/x"),
+        ("https://[::1]:8480/", "https://[::1]:8480"),
+        ("http://127.0.0.1:8480/x", None),  # plain http, even to this machine
+        ("http://localhost:8480", None),
+        ("http://[::1]:8480/", None),
+        ("http://api.bosch.com", None),
         ("ftp://api.bosch.com", None),
         ("api.bosch.com", None),  # no scheme: no host either
         ("https://", None),
+        ("https://[::1", None),  # not a URL at all
         ("", None),
     ],
 )
 def test_secure_base_url(url: str, accepted: str | None) -> None:
-    """https anywhere, http on loopback only; without the trailing slash."""
+    """https with a host; without the trailing slash."""
     assert secure_base_url(url) == accepted

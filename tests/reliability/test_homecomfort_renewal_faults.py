@@ -55,6 +55,7 @@ from custom_components.bosch_connect.homecomfort.renewal import WRITE_GRACE
 from simulator.faults import Fault
 from simulator.homecomfort import HomeComfortService, create
 from simulator.options import Options
+from tests.conftest import sim_session
 from tests.homecomfort.conftest import let_home_assistant_write, make_entry
 
 EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
@@ -459,7 +460,7 @@ async def assert_key_works(
     key = entry.data[CONF_API_KEY]
     if entry.state is ConfigEntryState.LOADED:
         assert entry.runtime_data.client.api_key == key
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         info = await HomeComfortClient(session, sim.url, key).key_info()
     assert info.key_id == parse_api_key(key).key_id
 

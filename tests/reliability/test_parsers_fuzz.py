@@ -26,9 +26,9 @@ from collections.abc import AsyncGenerator, Callable
 import copy
 from dataclasses import dataclass
 import json
+from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
@@ -52,7 +52,9 @@ from custom_components.bosch_connect.rollouts.api import (
 from custom_components.bosch_connect.rollouts.errors import RolloutsError
 from custom_components.bosch_connect.rollouts.models import Poll
 from simulator.ebike.fleet import make_fleet
-from simulator.server import Listener
+from simulator.options import Options
+from simulator.server import Listener, server_context
+from tests.conftest import sim_session
 
 NOW = 1_780_000_000.0
 SCALARS = st.one_of(
@@ -180,11 +182,14 @@ class Hostile:
 
 
 @pytest.fixture
-async def hostile(socket_enabled: None) -> AsyncGenerator[Hostile]:
+async def hostile(socket_enabled: None, tmp_path: Path) -> AsyncGenerator[Hostile]:
+    """A server that answers what a test sets (https: the clients take no http)."""
     server = Hostile()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", server.handle)
-    listener = Listener(app)
+    listener = Listener(
+        app, ssl_context=server_context(Options(state_dir=tmp_path), tmp_path)
+    )
     await listener.start()
     server.url = listener.url
     try:
@@ -274,7 +279,7 @@ def _run_fuzz(  # noqa: PLR0917
 
 async def test_rollouts_clients_raise_only_their_errors(hostile: Hostile) -> None:
     loop = asyncio.get_running_loop()
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         management = ManagementClient(
             session,
             hostile.url,
@@ -310,7 +315,7 @@ async def test_rollouts_clients_raise_only_their_errors(hostile: Hostile) -> Non
 
 async def test_bosma_client_raises_only_its_errors(hostile: Hostile) -> None:
     loop = asyncio.get_running_loop()
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         client = BosmaClient(
             session,
             BosmaAccount(

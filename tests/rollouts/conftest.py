@@ -27,7 +27,7 @@ from simulator.rollouts.service import (
 async def rollouts(
     sim_options: Options, socket_enabled: None
 ) -> AsyncIterator[RolloutsCloud]:
-    """The simulated Bosch IoT Rollouts, serving http on 127.0.0.1."""
+    """The simulated Bosch IoT Rollouts, serving https on 127.0.0.1."""
     cloud = create(sim_options)
     await cloud.start()
     yield cloud
@@ -79,7 +79,7 @@ def rollouts_entry(hass: HomeAssistant, rollouts: RolloutsCloud) -> MockConfigEn
         domain=DOMAIN,
         entry_id="01JROLLOUTS000000000000000A",
         title=f"Rollouts {DEMO_TENANT}",
-        unique_id=f"{rollouts.base_url.removeprefix('http://')}_demo",
+        unique_id=f"{rollouts.base_url.removeprefix('https://')}_demo",
         data=basic_data(rollouts),
     )
     entry.add_to_hass(hass)

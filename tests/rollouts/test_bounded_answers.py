@@ -52,6 +52,7 @@ from simulator.rollouts.service import (
     DEMO_USER,
     Target,
 )
+from tests.conftest import sim_session
 
 BEYOND = 64 * MIB  # served past the limit
 BUFFERS = 16 * MIB  # what may get out before the server notices the hang-up
@@ -63,7 +64,7 @@ TARGETS = "sensor.rollouts_demo_targets"
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    async with sim_session() as session:
         yield session
 
 

@@ -54,7 +54,7 @@ async def _start(hass: HomeAssistant, cloud: RolloutsCloud, method: str) -> str:
 async def test_basic_and_ddi_with_host_names(
     hass: HomeAssistant, rollouts: RolloutsCloud
 ) -> None:
-    assert rollouts.base_url.startswith("http://localhost:")
+    assert rollouts.base_url.startswith("https://localhost:")
     flow_id = await _start(hass, rollouts, "basic")
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"username": DEMO_USER, "password": DEMO_PASSWORD}
@@ -71,7 +71,7 @@ async def test_basic_and_ddi_with_host_names(
 async def test_oauth_with_host_names(
     hass: HomeAssistant, rollouts: RolloutsCloud
 ) -> None:
-    assert rollouts.token_url.startswith("http://localhost:")
+    assert rollouts.token_url.startswith("https://localhost:")
     flow_id = await _start(hass, rollouts, "oauth")
     credentials = {
         "token_url": rollouts.token_url,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import aiohttp
-
 from simulator.control import control_listener
 from simulator.options import Options
 from simulator.rollouts import create
@@ -15,6 +13,7 @@ from simulator.rollouts.service import (
     fiql_filter,
     format_sleep,
 )
+from tests.conftest import sim_session
 
 
 def test_helpers() -> None:
@@ -30,7 +29,7 @@ async def test_operator_commands(sim_options: Options, socket_enabled: None) -> 
     await control.start()
     tenant = cloud.tenants[DEMO_TENANT]
     try:
-        async with aiohttp.ClientSession() as session:
+        async with sim_session() as session:
             base = f"{control.url}/rollouts"
             async with session.post(f"{base}/grant", json={"clientId": "x"}) as r:
                 assert r.status == 404
@@ -84,7 +83,7 @@ async def test_ddi_cancel_and_config_data(
     base = f"{cloud.base_url}/{DEMO_TENANT}/controller/v1/{DEMO_CONTROLLER}"
     headers = {"Authorization": f"TargetToken {DEMO_TARGET_TOKEN}"}
     try:
-        async with aiohttp.ClientSession(headers=headers) as session:
+        async with sim_session(headers=headers) as session:
             action = cloud.assign(DEMO_TENANT, DEMO_CONTROLLER, 1)
             cloud.cancel(DEMO_TENANT, DEMO_CONTROLLER)
             async with session.get(base) as r:

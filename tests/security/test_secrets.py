@@ -99,16 +99,10 @@ async def test_ebike_secrets(
     ebike_sim: EbikeCloud,
 ) -> None:
     sim = ebike_sim
-    advanced = {
-        "token_url": sim.token_url,
-        "api_url": sim.api_url,
-        "ca_pem": sim.ca_pem,
-    }
     form = {
         "client_id": sim.client_id,
         "client_secret": EBIKE_CLIENT_SECRET,
         "replace_subscriptions": False,
-        "advanced": advanced,
     }
     result = await _menu(hass, "ebike")
     # Error paths: a wrong secret, a refused API.

@@ -70,7 +70,7 @@ def new_nonce() -> str:
 
 
 def check_base_url(url: str) -> str:
-    """Return the base URL without a trailing slash; https, or http on loopback."""
+    """Return ``url`` without a trailing slash; https only."""
     if (checked := secure_base_url(url)) is None:
         raise BosmaInvalidUrlError(url)
     return checked

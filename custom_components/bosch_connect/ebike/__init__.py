@@ -17,23 +17,20 @@ This module only wires them together at setup and unload.
 
 from __future__ import annotations
 
-import ssl
 from typing import TYPE_CHECKING
 
 from homeassistant.components.webhook import async_unregister as webhook_unregister
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import SERVICE_EBIKE
 from ..room import DeviceTriggers, Room
 from .binary_sensor import async_setup_binary_sensors
-from .connection import create_client, load_tls, translated
-from .const import CONF_CA_PEM, CONF_CERT_URLS, CONF_WEBHOOK_SECRET
+from .connection import create_client, trusted_signers
+from .const import CONF_CERT_URLS, CONF_WEBHOOK_SECRET
 from .device_tracker import async_setup_trackers
 from .diagnostics import async_get_diagnostics
-from .errors import InsecureUrlError, SignatureError
 from .event import async_setup_events
 from .events import BikeEvents
 from .fleet import EbikeFleetCoordinator
@@ -60,16 +57,8 @@ if TYPE_CHECKING:
 
 async def async_setup_entry(hass: HomeAssistant, entry: EbikeConfigEntry) -> bool:
     """Read the fleet, register the webhook, mend the subscription."""
-    try:
-        context, trust = await hass.async_add_executor_job(
-            load_tls, entry.data.get(CONF_CA_PEM)
-        )
-    except (ssl.SSLError, SignatureError) as err:
-        raise translated(ConfigEntryError, "ebike_invalid_ca") from err
-    try:
-        client = create_client(hass, dict(entry.data), context)
-    except InsecureUrlError as err:
-        raise translated(ConfigEntryError, "ebike_https_required") from err
+    trust = await hass.async_add_executor_job(trusted_signers)
+    client = create_client(hass, entry.data)
     fleet = EbikeFleetCoordinator(hass, entry, client)
     await fleet.async_config_entry_first_refresh()
     store = BikeStore(hass, entry.entry_id, fleet)
@@ -81,7 +70,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: EbikeConfigEntry) -> boo
             async_get_clientsession(hass),
             api_url=client.api_url,
             trust=trust,
-            ssl=context,
             allowed_cert_urls=entry.data.get(CONF_CERT_URLS, []),
         ),
         coordinator=fleet,
@@ -136,4 +124,6 @@ ROOM = Room(
         async_get_triggers=async_get_triggers,
         async_attach_trigger=async_attach_trigger,
     ),
+    # Up to 1.2: the token URL, API URL and extra CA of an "advanced" section.
+    retired_data=frozenset({"token_url", "api_url", "ca_pem"}),
 )

@@ -3,7 +3,7 @@
 OAuth2 client credentials (Keycloak), the ConnectModule Configuration API
 (``/connect-module/v1``) and the Notification API (``/notification/v1``).
 Plain asyncio + aiohttp; the caller passes the session (and optionally an SSL
-context, e.g. one that trusts the simulator's CA).
+context; Home Assistant's session brings its own).
 """
 
 from __future__ import annotations

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import functools
 import secrets
-import ssl
 from typing import Any
 
 from homeassistant.components import webhook
@@ -13,51 +11,33 @@ from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util.ssl import client_context
 
 from ..const import DOMAIN
 from .api import EbikeClient
-from .const import (
-    CONF_API_URL,
-    CONF_TOKEN_URL,
-    CONF_WEBHOOK_SECRET,
-    PRODUCTION_API_URL,
-    PRODUCTION_TOKEN_URL,
-)
+from .const import CONF_WEBHOOK_SECRET, PRODUCTION_API_URL, PRODUCTION_TOKEN_URL
 from .signature import TrustStore, load_trust_store
 
 
-@functools.lru_cache(maxsize=4)
-def load_tls(ca_pem: str | None) -> tuple[ssl.SSLContext | None, TrustStore]:
-    """The SSL context and signing trust store (blocking: run in an executor).
+def trusted_signers() -> TrustStore:
+    """The CAs a notification signer must chain to: those Home Assistant trusts.
 
-    Without a CA of the user's, the session's default context is used and a
-    notification signer must chain to one of the system's CAs. With one
-    (the advanced setting, meant for test systems such as the simulator), the
-    connections to the token and API URLs trust it in addition to the
-    system's CAs, and a notification signer must chain to it alone: the CA is
-    pinned. Raises ssl.SSLError or a SignatureError subclass for an unusable
-    PEM. Cached: reading the system's CA bundle takes a while and the result
-    never changes during a run (neither object is modified after it was made).
+    The CAs of Home Assistant's client context (certifi's, or the bundle that
+    ``REQUESTS_CA_BUNDLE`` names: how a user makes Home Assistant trust a CA
+    of their own), the same that every https connection to Bosch trusts.
+    Blocking (parses every CA): run it in an executor.
     """
-    if not ca_pem:
-        return None, load_trust_store(system=True)
-    trust = load_trust_store([ca_pem], system=False)
-    context = ssl.create_default_context()
-    context.load_verify_locations(cadata=ca_pem)
-    return context, trust
+    return load_trust_store(client_context().get_ca_certs(binary_form=True))
 
 
-def create_client(
-    hass: HomeAssistant, data: dict[str, Any], context: ssl.SSLContext | None
-) -> EbikeClient:
-    """The API client for the entry's (or the flow's) data."""
+def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> EbikeClient:
+    """The API client for the entry's (or the flow's) data, at Bosch's addresses."""
     return EbikeClient(
         async_get_clientsession(hass),
         client_id=data[CONF_CLIENT_ID],
         client_secret=data[CONF_CLIENT_SECRET],
-        token_url=data.get(CONF_TOKEN_URL) or PRODUCTION_TOKEN_URL,
-        api_url=data.get(CONF_API_URL) or PRODUCTION_API_URL,
-        ssl=context,
+        token_url=PRODUCTION_TOKEN_URL,
+        api_url=PRODUCTION_API_URL,
     )
 
 

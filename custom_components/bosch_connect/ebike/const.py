@@ -11,15 +11,11 @@ PRODUCTION_TOKEN_URL: Final = (
 PRODUCTION_API_URL: Final = "https://api.bosch-ebike.com"
 
 # entry.data keys (client ID and secret use homeassistant.const names).
-CONF_TOKEN_URL: Final = "token_url"  # noqa: S105
-CONF_API_URL: Final = "api_url"
-CONF_CA_PEM: Final = "ca_pem"
 CONF_REPLACE: Final = "replace_subscriptions"
 CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105
 CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_CERT_URLS: Final = "cert_urls"
 CONF_SUBSCRIPTION_IDS: Final = "subscription_ids"
-CONF_ADVANCED: Final = "advanced"
 
 # The event types this integration subscribes, in the order Bosch lists them.
 EVENT_LOCATION_TRACKING: Final = "LOCATION_TRACKING"

@@ -16,7 +16,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 
 from .const import (
-    CONF_CA_PEM,
     CONF_CLOUDHOOK_URL,
     CONF_SUBSCRIPTION_IDS,
     CONF_WEBHOOK_SECRET,
@@ -30,7 +29,6 @@ TO_REDACT = {
     CONF_WEBHOOK_SECRET,
     CONF_CLOUDHOOK_URL,
     CONF_SUBSCRIPTION_IDS,
-    CONF_CA_PEM,
     "webhook_url",
     "latitude",
     "longitude",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import ssl
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     BooleanSelector,
     TextSelector,
@@ -18,57 +16,21 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..const import CONF_SERVICE, SERVICE_EBIKE
-from .api import is_https_url
-from .connection import create_client, load_tls, new_entry_secrets
+from .connection import create_client, new_entry_secrets
 from .const import (
-    CONF_ADVANCED,
-    CONF_API_URL,
-    CONF_CA_PEM,
     CONF_CERT_URLS,
     CONF_REPLACE,
     CONF_SUBSCRIPTION_IDS,
-    CONF_TOKEN_URL,
-    PRODUCTION_API_URL,
-    PRODUCTION_TOKEN_URL,
 )
 from .errors import (
     EbikeApiError,
     EbikeAuthError,
     EbikeConnectionError,
-    SignatureError,
 )
 from .subscriptions import NoUsableUrlError, async_webhook_url, foreign_holder
 
 _TEXT = TextSelector()
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_PEM = TextSelector(TextSelectorConfig(multiline=True))
-
-
-def _connection_schema(
-    defaults: Mapping[str, Any], *, replace: bool = False
-) -> probatio.Schema:
-    fields: dict[Any, Any] = {}
-    if replace:
-        fields[
-            probatio.Required(CONF_REPLACE, default=defaults.get(CONF_REPLACE, False))
-        ] = BooleanSelector()
-    return probatio.Schema(
-        {
-            **fields,
-            probatio.Required(
-                CONF_TOKEN_URL,
-                default=defaults.get(CONF_TOKEN_URL, PRODUCTION_TOKEN_URL),
-            ): _URL,
-            probatio.Required(
-                CONF_API_URL, default=defaults.get(CONF_API_URL, PRODUCTION_API_URL)
-            ): _URL,
-            probatio.Optional(
-                CONF_CA_PEM,
-                description={"suggested_value": defaults.get(CONF_CA_PEM)},
-            ): _PEM,
-        }
-    )
 
 
 class EbikeFlowMixin(ConfigFlow):
@@ -84,19 +46,7 @@ class EbikeFlowMixin(ConfigFlow):
         Returns (errors, description placeholders).
         """
         placeholders = {"detail": "", "holder_url": ""}
-        # The client secret and the tokens go to these URLs: https only.
-        if not (
-            is_https_url(data.get(CONF_TOKEN_URL) or PRODUCTION_TOKEN_URL)
-            and is_https_url(data.get(CONF_API_URL) or PRODUCTION_API_URL)
-        ):
-            return {"base": "ebike_https_required"}, placeholders
-        try:
-            context, _ = await self.hass.async_add_executor_job(
-                load_tls, data.get(CONF_CA_PEM) or None
-            )
-        except ssl.SSLError, SignatureError:
-            return {"base": "ebike_invalid_ca"}, placeholders
-        client = create_client(self.hass, dict(data), context)
+        client = create_client(self.hass, dict(data))
         try:
             modules = await client.list_connect_modules()
             if not full:
@@ -136,7 +86,6 @@ class EbikeFlowMixin(ConfigFlow):
                 CONF_CLIENT_ID: user_input[CONF_CLIENT_ID].strip(),
                 CONF_CLIENT_SECRET: user_input[CONF_CLIENT_SECRET],
                 CONF_REPLACE: user_input.get(CONF_REPLACE, False),
-                **user_input[CONF_ADVANCED],
             }
             await self.async_set_unique_id(f"ebike_{data[CONF_CLIENT_ID]}")
             self._abort_if_unique_id_configured()
@@ -163,10 +112,6 @@ class EbikeFlowMixin(ConfigFlow):
                 probatio.Required(
                     CONF_REPLACE, default=defaults.get(CONF_REPLACE, False)
                 ): BooleanSelector(),
-                probatio.Required(CONF_ADVANCED): section(
-                    _connection_schema(defaults.get(CONF_ADVANCED, {})),
-                    {"collapsed": True},
-                ),
             }
         )
         return self.async_show_form(
@@ -210,18 +155,13 @@ class EbikeFlowMixin(ConfigFlow):
     async def async_step_ebike_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the URLs, the extra CA and whether to take subscriptions over."""
+        """Whether to take the subscriptions of another system over."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         placeholders = {"detail": "", "holder_url": ""}
         defaults: Mapping[str, Any] = entry.data
         if user_input is not None:
-            updates = {
-                CONF_REPLACE: user_input[CONF_REPLACE],
-                CONF_TOKEN_URL: user_input[CONF_TOKEN_URL],
-                CONF_API_URL: user_input[CONF_API_URL],
-                CONF_CA_PEM: user_input.get(CONF_CA_PEM) or None,
-            }
+            updates = {CONF_REPLACE: user_input[CONF_REPLACE]}
             errors, placeholders = await self._ebike_check(
                 {**entry.data, **updates}, full=False
             )
@@ -230,7 +170,13 @@ class EbikeFlowMixin(ConfigFlow):
             defaults = user_input
         return self.async_show_form(
             step_id="ebike_reconfigure",
-            data_schema=_connection_schema(defaults, replace=True),
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(
+                        CONF_REPLACE, default=defaults.get(CONF_REPLACE, False)
+                    ): BooleanSelector()
+                }
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )

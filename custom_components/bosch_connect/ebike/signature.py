@@ -12,8 +12,8 @@ are cached by URL (at most ``MAX_CACHED``; so are the URLs that failed).
 
 Who may sign (checked once, when a certificate is fetched):
 
-* the chain ends in a trust anchor of the entry: the system's CAs, or only
-  the CA the user pinned in the advanced settings;
+* the chain ends in a CA that Home Assistant trusts (its client context's:
+  certifi's, or the bundle that ``REQUESTS_CA_BUNDLE`` names);
 * every certificate of the chain is valid now, and no certificate carries a
   critical extension that is not understood here (``_UNDERSTOOD``);
 * every issuer is a CA (basicConstraints CA=true), its pathLenConstraint
@@ -37,12 +37,10 @@ from dataclasses import dataclass, field
 import functools
 import logging
 import re
-import ssl
 from ssl import SSLContext
 import time
 
 import aiohttp
-import certifi
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -127,38 +125,17 @@ class TrustStore:
         return [a for a in self.anchors if a.subject == cert.issuer]
 
 
-def _system_bundle() -> bytes:
-    """The CA bundle of the system (OpenSSL default paths), else certifi's."""
-    paths = ssl.get_default_verify_paths()
-    for candidate in (paths.cafile, paths.openssl_cafile, certifi.where()):
-        if not candidate:
-            continue
-        try:
-            with open(candidate, "rb") as handle:
-                return handle.read()
-        except OSError:
-            continue
-    return b""
+def load_trust_store(certificates: Iterable[str | bytes]) -> TrustStore:
+    """The trust anchors: each item PEM (one or more certificates) or DER.
 
-
-def load_trust_store(
-    extra_ca_pems: Iterable[str | bytes] = (), *, system: bool = True
-) -> TrustStore:
-    """Build the trust anchors. Blocking (reads files): run it in an executor.
-
-    Raises CertificateError when an extra PEM holds no certificate.
+    Blocking for a large bundle (parses every certificate): run it in an
+    executor. A certificate that cannot be loaded is left out (real bundles
+    hold a few that RFC 5280 does not allow).
     """
     anchors: list[x509.Certificate] = []
-    if system:
-        bundle = _system_bundle()
-        if bundle:
-            anchors += _load_certs(bundle, skip_bad=True)
-    for pem in extra_ca_pems:
-        data = pem.encode() if isinstance(pem, str) else pem
-        certs = _load_certs(data)
-        if not certs:
-            raise CertificateError("no certificate in the given CA PEM")
-        anchors += certs
+    for item in certificates:
+        data = item.encode() if isinstance(item, str) else item
+        anchors += _load_certs(data, skip_bad=True)
     return TrustStore(tuple(anchors))
 
 
@@ -170,11 +147,11 @@ _PEM_CERTIFICATE = re.compile(
 def _load_certs(data: bytes, *, skip_bad: bool = False) -> list[x509.Certificate]:
     """Certificates from PEM (one or more) or DER; [] if one is unparsable.
 
-    ``skip_bad`` (for the system and certifi bundles) drops the certificates
-    that cannot be loaded instead of the whole bundle. A certificate whose
-    serial number is not positive (RFC 5280 forbids it, some old roots in real
-    bundles have 0) is unparsable here: cryptography deprecates loading it and
-    will refuse it, so it is checked before cryptography sees it.
+    ``skip_bad`` (for the trust anchors) drops the certificates that cannot
+    be loaded instead of all of them. A certificate whose serial number is not positive (RFC 5280 forbids it,
+    some old roots in real bundles have 0) is unparsable here: cryptography
+    deprecates loading it and will refuse it, so it is checked before
+    cryptography sees it.
     """
     if b"-----BEGIN" in data:
         blocks = []

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from enum import Enum
 import functools
 import logging
-import ssl
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components import webhook
@@ -50,10 +49,9 @@ from homeassistant.helpers.start import async_at_started
 from yarl import URL
 
 from .api import EbikeClient, Webhook, WebhookAuthentication
-from .connection import create_client, load_tls, scrub
+from .connection import create_client, scrub
 from .const import (
     AUTH_HEADER,
-    CONF_CA_PEM,
     CONF_CERT_URLS,
     CONF_CLOUDHOOK_URL,
     CONF_REPLACE,
@@ -514,18 +512,15 @@ def _base(url: str) -> str:
 
 async def async_unsubscribe(hass: HomeAssistant, entry: EbikeConfigEntry) -> None:
     """Delete our subscription at Bosch and the cloudhook (the entry is removed)."""
+    client = create_client(hass, entry.data)
     try:
-        context, _ = await hass.async_add_executor_job(
-            load_tls, entry.data.get(CONF_CA_PEM)
-        )
-        client = create_client(hass, dict(entry.data), context)
         await async_delete_subscriptions(
             client,
             url=None,
             webhook_id=entry.data[CONF_WEBHOOK_ID],
             known_ids=entry.data.get(CONF_SUBSCRIPTION_IDS, []),
         )
-    except (EbikeError, ssl.SSLError) as err:
+    except EbikeError as err:
         _LOGGER.warning(
             "Could not delete the eBike webhook at Bosch; delete it in the "
             "Bosch partner portal: %s",

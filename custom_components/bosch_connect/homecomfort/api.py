@@ -48,7 +48,6 @@ from ..protocol.answers import (
     parse_json,
     read_answer,
 )
-from ..protocol.urls import is_loopback
 from .errors import (
     CannotDeleteOwnKeyError,
     ConsentMissingError,
@@ -95,8 +94,7 @@ CONTRACTS_ANSWER_BYTES = 32 * MIB
 def api_base_url(domain: str) -> str:
     """The base URL for an API domain as entered (``api.example.com`` or a URL).
 
-    https is required; plain http is accepted only for a loopback host (the
-    simulator on this machine).
+    https only: the API key never travels in plain text.
     """
     text = domain.strip()
     if not text:
@@ -111,7 +109,7 @@ def api_base_url(domain: str) -> str:
         raise InvalidDomainError("not an http(s) URL with a host")
     if " " in url.host:
         raise InvalidDomainError("not an http(s) URL with a host")
-    if url.scheme == "http" and not is_loopback(url.host):
+    if url.scheme == "http":
         raise HttpsRequiredError("the Partner API requires https")
     return str(url.with_fragment(None)).rstrip("/")
 

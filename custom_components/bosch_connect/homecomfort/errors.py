@@ -92,4 +92,4 @@ class InvalidDomainError(HomeComfortError):
 
 
 class HttpsRequiredError(HomeComfortError):
-    """Plain http was given for a host that is not this machine (loopback)."""
+    """Plain http was given: the Partner API is reached over https only."""

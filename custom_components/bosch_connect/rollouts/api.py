@@ -88,7 +88,7 @@ def page_answer_bytes(items: int) -> int:
 
 
 def check_url(url: str) -> str:
-    """Return ``url`` without a trailing slash; https, or http on loopback only."""
+    """Return ``url`` without a trailing slash; https only."""
     if (checked := secure_base_url(url)) is None:
         raise RolloutsInvalidUrlError(url)
     return checked

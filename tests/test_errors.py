@@ -31,6 +31,12 @@ from custom_components.bosch_connect.bosma.errors import (
 from custom_components.bosch_connect.bosma.failures import BOSMA_ERRORS
 from custom_components.bosch_connect.bosma.flow import account_from
 from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.ebike.errors import EbikeError
+from custom_components.bosch_connect.ebike.failures import (
+    EBIKE_ACTION_ERRORS,
+    EBIKE_FLOW_ERRORS,
+    EBIKE_REFRESH_ERRORS,
+)
 from custom_components.bosch_connect.errors import (
     Choice,
     ErrorMap,
@@ -72,6 +78,9 @@ TABLES: dict[str, ErrorMap] = {
     "homecomfort": HOMECOMFORT_ERRORS,
     "rollouts": ROLLOUTS_ERRORS,
     "bosma": BOSMA_ERRORS,
+    "ebike_flow": EBIKE_FLOW_ERRORS,
+    "ebike_refresh": EBIKE_REFRESH_ERRORS,
+    "ebike_action": EBIKE_ACTION_ERRORS,
 }
 TRANSLATIONS = (
     Path(__file__).parent.parent / "custom_components/bosch_connect/translations"
@@ -228,6 +237,9 @@ def test_an_error_of_another_service_is_a_bug() -> None:
         ("homecomfort", HomeComfortError),
         ("rollouts", RolloutsError),
         ("bosma", BosmaError),
+        ("ebike_flow", EbikeError),
+        ("ebike_refresh", EbikeError),
+        ("ebike_action", EbikeError),
     ],
 )
 def test_every_table_has_a_catch_all(service: str, root: type[Exception]) -> None:

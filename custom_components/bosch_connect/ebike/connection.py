@@ -9,11 +9,9 @@ from typing import Any
 from homeassistant.components import webhook
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util.ssl import client_context
 
-from ..const import DOMAIN
 from .api import EbikeClient
 from .const import CONF_WEBHOOK_SECRET, PRODUCTION_API_URL, PRODUCTION_TOKEN_URL
 from .signature import TrustStore, load_trust_store
@@ -53,17 +51,6 @@ def scrub(error: object, data: Mapping[str, Any]) -> str:
         if isinstance(value, str) and value:
             text = text.replace(value, "…")
     return text
-
-
-def translated[E: HomeAssistantError](
-    kind: type[E], key: str, **placeholders: str
-) -> E:
-    """An error of ``kind`` that Home Assistant shows in the user's language."""
-    return kind(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
 
 
 def new_entry_secrets() -> dict[str, str]:

@@ -25,15 +25,16 @@ import time
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from ..const import DOMAIN, MANUFACTURER
+from ..errors import update_failed
 from .api import ConnectModule, EbikeClient
-from .connection import scrub, translated
+from .connection import scrub
 from .const import FLEET_REFRESH
-from .errors import EbikeAuthError, EbikeError
+from .errors import EbikeError
+from .failures import EBIKE_REFRESH_ERRORS
 from .state import BikeState, device_identifier
 
 if TYPE_CHECKING:
@@ -80,13 +81,9 @@ class EbikeFleetCoordinator(DataUpdateCoordinator[dict[str, ConnectModule]]):
         started = time.monotonic()
         try:
             modules = await self.client.list_connect_modules()
-        except EbikeAuthError as err:
-            raise translated(ConfigEntryAuthFailed, "ebike_invalid_client") from err
         except EbikeError as err:
-            raise translated(
-                UpdateFailed,
-                "ebike_update_failed",
-                error=scrub(err, self.config_entry.data),
+            raise update_failed(
+                err, EBIKE_REFRESH_ERRORS, error=scrub(err, self.config_entry.data)
             ) from err
         self.listed_at = started
         return {module.bike_id: module for module in modules if module.bike_id}

@@ -16,17 +16,15 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..const import CONF_SERVICE, SERVICE_EBIKE
+from ..errors import flow_errors
 from .connection import create_client, new_entry_secrets
 from .const import (
     CONF_CERT_URLS,
     CONF_REPLACE,
     CONF_SUBSCRIPTION_IDS,
 )
-from .errors import (
-    EbikeApiError,
-    EbikeAuthError,
-    EbikeConnectionError,
-)
+from .errors import EbikeError
+from .failures import EBIKE_FLOW_ERRORS
 from .subscriptions import NoUsableUrlError, async_webhook_url, foreign_holder
 
 _TEXT = TextSelector()
@@ -60,13 +58,9 @@ class EbikeFlowMixin(ConfigFlow):
                 self.hass, webhook_id, None, create_cloudhook=False
             )
             holder = foreign_holder(await client.list_webhooks(), url, webhook_id, [])
-        except EbikeAuthError:
-            return {"base": "ebike_invalid_client"}, placeholders
-        except EbikeConnectionError:
-            return {"base": "ebike_cannot_connect"}, placeholders
-        except EbikeApiError as err:
-            placeholders["detail"] = err.detail or str(err.status)
-            return {"base": "ebike_api_error"}, placeholders
+        except EbikeError as err:
+            errors, shown = flow_errors(err, EBIKE_FLOW_ERRORS)
+            return errors, {**placeholders, **shown}
         except NoUsableUrlError:
             return {"base": "ebike_no_https_url"}, placeholders
         if holder is not None and not data.get(CONF_REPLACE):

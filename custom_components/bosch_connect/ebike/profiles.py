@@ -16,11 +16,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
 
+from ..errors import action_failed, failure_of
 from .api import Feature
-from .connection import scrub, translated
-from .errors import EbikeAuthError, EbikeError
+from .connection import scrub
+from .errors import EbikeError
+from .failures import EBIKE_ACTION_ERRORS
 
 if TYPE_CHECKING:
     from .fleet import EbikeFleetCoordinator
@@ -56,14 +57,11 @@ class Profiles:
             feature = await fleet.client.set_feature_profile(
                 module.id, feature_type, profile.upper()
             )
-        except EbikeAuthError as err:
-            fleet.config_entry.async_start_reauth(fleet.hass)
-            raise translated(HomeAssistantError, "ebike_invalid_client") from err
         except EbikeError as err:
-            raise translated(
-                HomeAssistantError,
-                "ebike_profile_failed",
-                error=scrub(err, fleet.config_entry.data),
+            if failure_of(err, EBIKE_ACTION_ERRORS).reauth:
+                fleet.config_entry.async_start_reauth(fleet.hass)
+            raise action_failed(
+                err, EBIKE_ACTION_ERRORS, error=scrub(err, fleet.config_entry.data)
             ) from err
         self._set_pending(bike_id, feature)
 

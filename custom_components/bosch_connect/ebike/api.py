@@ -24,6 +24,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ..protocol.answers import KIB, MIB, AnswerTooLargeError, read_answer
+from ..protocol.times import parse_time
 from .errors import (
     EbikeApiError,
     EbikeAuthError,
@@ -73,16 +74,6 @@ MODULES_ANSWER_BYTES = 32 * MIB
 type AuthLocation = Literal["HEADER", "QUERY"]
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _text(value: Any, default: str = "") -> str:
     return value if isinstance(value, str) else default
 
@@ -116,7 +107,7 @@ class Feature:
             status=_text(data.get("status"), "DISABLED"),
             requested_profile=_text(data.get("requestedProfile"), PROFILE_NONE),
             applied_profile=_text(data.get("appliedProfile"), PROFILE_NONE),
-            updated_at=_parse_time(data.get("updatedAt")),
+            updated_at=parse_time(data.get("updatedAt")),
             status_detail=(
                 (_text(detail.get("type")) or None)
                 if isinstance(detail, dict)
@@ -160,9 +151,9 @@ class ConnectModule:
                 for f in (features if isinstance(features, list) else [])
                 if isinstance(f, dict)
             ),
-            created_at=_parse_time(data.get("createdAt")),
-            updated_at=_parse_time(data.get("updatedAt")),
-            synced_at=_parse_time(data.get("syncedAt")),
+            created_at=parse_time(data.get("createdAt")),
+            updated_at=parse_time(data.get("updatedAt")),
+            synced_at=parse_time(data.get("syncedAt")),
             etag=etag,
         )
 
@@ -238,8 +229,8 @@ class Webhook:
                 if isinstance(t, str)
             ),
             description=_text(data.get("description")) or None,
-            created_at=_parse_time(data.get("createdAt")),
-            updated_at=_parse_time(data.get("updatedAt")),
+            created_at=parse_time(data.get("createdAt")),
+            updated_at=parse_time(data.get("updatedAt")),
             authentication_name=_text(auth.get("name")) or None,
             authentication_location=_text(auth.get("location")) or None,
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import datetime as dt
 from typing import Any
 
+from ..protocol.times import parse_time
 from .errors import HomeComfortResponseError
 
 ACTIVE = "ACTIVE"
@@ -49,17 +50,6 @@ def _unit(value: Any, default: str | None = None) -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("unit"), str):
         return str(value["unit"])
     return default
-
-
-def parse_time(value: Any) -> dt.datetime | None:
-    """An ISO 8601 timestamp (UTC when it names no zone), or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _texts(value: Any) -> tuple[str, ...]:

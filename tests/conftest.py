@@ -7,7 +7,9 @@ package instead of ours ("Integration not found").
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import AsyncIterator, Collection, Generator, Iterable, Iterator
+from contextlib import contextmanager
+import dataclasses
 import logging
 from pathlib import Path
 import re
@@ -18,14 +20,16 @@ import warnings
 
 import aiohttp
 from aiohttp.resolver import AsyncResolver
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import frame
+from homeassistant.helpers import entity_registry as er, frame
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 import pytest_socket
 from syrupy.assertion import SnapshotAssertion
 
 import custom_components.bosch_connect  # noqa: F401
+from custom_components.bosch_connect.registry import ROOMS
 from simulator.clock import Clock
 from simulator.options import Options
 from simulator.pki import simulator_ca
@@ -135,8 +139,18 @@ def sim_session(**kwargs: Any) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context), **kwargs)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def simulator_trusted() -> None:
+@pytest.fixture(name="session")
+async def sim_http(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
+    """``session``: the client session of a protocol test (no Home Assistant).
+
+    It trusts the simulator's CA (``sim_session``); the tests of the clients
+    of every cloud service take it.
+    """
+    async with sim_session() as session:
+        yield session
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
     """Home Assistant trusts the simulator's CA, as a user's trusts Bosch's.
 
     The simulated cloud services speak https with certificates of one CA per
@@ -144,6 +158,10 @@ def simulator_trusted() -> None:
     setting for a CA. At the test boundary, Home Assistant's client contexts
     learn it (``simulator.trust``), as a user's Home Assistant knows the CAs
     of Bosch's certificates.
+
+    At the start of the session, not in a fixture: the first test may freeze
+    time before its fixtures run, and cryptography keeps the ``datetime`` type
+    of its first certificate (a frozen one would refuse every real date after).
     """
     trust_in_this_process(simulator_ca().cert_pem)
 
@@ -205,3 +223,62 @@ def host_names(socket_enabled: None) -> Generator[None]:
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots with Home Assistant's serializer (ids and times masked)."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def platform() -> Platform | None:
+    """The one platform an entry fixture sets up (with ``only_platform``); None: all.
+
+    A snapshot test parametrizes it: ``snapshot_platform`` wants one platform.
+    """
+    return None
+
+
+@contextmanager
+def only_platform(service: str, platform: Platform | None) -> Iterator[None]:
+    """Entries of ``service`` set up ``platform`` alone while the block runs.
+
+    Home Assistant's ``snapshot_platform`` wants the entities of one platform
+    per entry (core integrations patch their ``PLATFORMS`` list per test). A
+    service's platforms are those of its :class:`~custom_components.bosch_connect.room.Room`,
+    looked up in ``ROOMS`` whenever an entry is set up or unloaded; here the
+    room is swapped for a copy with that one platform. Set the entry up (and
+    keep it until the end of the test) inside the block. ``None``: every
+    platform of the room, as outside the block.
+
+    A snapshot test parametrizes ``platform`` over ``list(ROOMS[service].platforms)``.
+    """
+    if platform is None:
+        yield
+        return
+    room = ROOMS[service]
+    alone = dataclasses.replace(room, platforms={platform: room.platforms[platform]})
+    with patch.dict(ROOMS, {service: alone}):
+        yield
+
+
+async def snapshot_platform_except(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    config_entry_id: str,
+    unstable: Collection[str],
+) -> None:
+    """``snapshot_platform``, leaving out the ``unstable`` entities.
+
+    Only for a platform with entities whose registry entry or state changes
+    from run to run (a unique id made of the entry's random id, a time of the
+    run): the test checks those itself. The others are snapshot as
+    ``snapshot_platform`` does (one platform, all enabled, a state each).
+    """
+    entity_entries = er.async_entries_for_config_entry(entity_registry, config_entry_id)
+    assert set(unstable) <= {entity_entry.entity_id for entity_entry in entity_entries}
+    assert len({entity_entry.domain for entity_entry in entity_entries}) == 1
+    stable = [e for e in entity_entries if e.entity_id not in unstable]
+    assert stable
+    for entity_entry in stable:
+        assert entity_entry == snapshot(name=f"{entity_entry.entity_id}-entry")
+        assert entity_entry.disabled_by is None, "Please enable all entities."
+        state = hass.states.get(entity_entry.entity_id)
+        assert state, f"State not found for {entity_entry.entity_id}"
+        assert state == snapshot(name=f"{entity_entry.entity_id}-state")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import datetime as dt
 
 import aiohttp
@@ -38,7 +37,6 @@ from simulator.bosma.service import (
     DEMO_SECRET,
 )
 from simulator.faults import Fault
-from tests.conftest import sim_session
 
 DOC_SECRET = "ytuaf6411b24c1c2990746d2a91d8c52"
 DOC_NONCE = "5e60dc875e8786526c9e4c7fbfeb67fb"
@@ -123,12 +121,6 @@ def test_expiry_fields() -> None:
         minutes=1
     )
     assert parse_expiry({"expiresIn": True, "expireTime": "x"}, issued) is None
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with sim_session() as session:
-        yield session
 
 
 def account(cloud: BosmaCloud, **changes: object) -> BosmaAccount:

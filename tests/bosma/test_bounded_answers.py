@@ -9,7 +9,6 @@ The client of before read every byte.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 import datetime as dt
 import logging
 
@@ -41,19 +40,12 @@ from simulator.bosma.service import (
 from simulator.control import make_control_app
 from simulator.faults import Fault
 from simulator.server import Listener
-from tests.conftest import sim_session
 
 from .conftest import form_input
 
 BEYOND = 64 * MIB  # served past the limit
 BUFFERS = 16 * MIB  # what may get out before the server notices the hang-up
 LAST_RESULT = "sensor.bosma_bc100042_last_result"
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with sim_session() as session:
-        yield session
 
 
 def _client(cloud: BosmaCloud, session: aiohttp.ClientSession) -> BosmaClient:

@@ -7,7 +7,7 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -19,10 +19,12 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_BOSMA
+from custom_components.bosch_connect.registry import ROOMS
 from simulator.bosma import BosmaCloud
 from simulator.bosma.service import DEMO_CORP, DEMO_SECRET
 from simulator.faults import Fault
+from tests.conftest import only_platform, snapshot_platform_except
 
 LAST_RESULT = "sensor.bosma_bc100042_last_result"
 LAST_RESULT_CODE = "sensor.bosma_bc100042_last_result_code"
@@ -46,15 +48,50 @@ async def _tick(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", list(ROOMS[SERVICE_BOSMA].platforms))
 async def test_entities(
     hass: HomeAssistant,
     bosma_cloud: BosmaCloud,
+    bosma_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Every entity of the platform, its registry entry and its state.
+
+    The time of the check and the measured clock skew change from run to
+    run: left out (test_entity_defaults snapshots their entries).
+    """
+    entity_registry = er.async_get(hass)
+    with only_platform(SERVICE_BOSMA, platform):
+        await _setup(hass, bosma_entry)
+        await snapshot_platform_except(
+            hass,
+            entity_registry,
+            snapshot.with_defaults(exclude=props("checked_at")),
+            bosma_entry.entry_id,
+            (LAST_CHECK, CLOCK_SKEW),
+        )
+    # The ticket is a secret: no state or attribute shows it.
+    ticket = bosma_cloud.tickets[-1].ticket
+    for entry in er.async_entries_for_config_entry(
+        entity_registry, bosma_entry.entry_id
+    ):
+        assert ticket not in str(hass.states.get(entry.entity_id))
+
+
+async def test_entity_defaults(
+    hass: HomeAssistant,
     bosma_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
     await _setup(hass, bosma_entry)
     entries = er.async_entries_for_config_entry(entity_registry, bosma_entry.entry_id)
+    for entity_id in (LAST_CHECK, CLOCK_SKEW):
+        assert entity_registry.async_get(entity_id) == snapshot(
+            name=f"{entity_id}-entry"
+        )
     assert sorted(e.entity_id for e in entries) == sorted(
         [
             LAST_RESULT,
@@ -65,8 +102,6 @@ async def test_entities(
             CLOCK_SKEW,
         ]
     )
-    for entry in entries:
-        assert entry == snapshot(name=f"{entry.entity_id}-entry")
     # Ticket age and clock skew are diagnostics that users enable when needed.
     disabled = {e.entity_id: e.disabled_by for e in entries}
     assert disabled == {
@@ -81,10 +116,6 @@ async def test_entities(
     assert hass.states.get(LAST_RESULT_CODE).state == "0"  # type: ignore[union-attr]
     assert hass.states.get(TICKET_AGE) is None
     assert hass.states.get(CLOCK_SKEW) is None
-    state = hass.states.get(LAST_RESULT)
-    assert state == snapshot(name=f"{LAST_RESULT}-state", exclude=props("checked_at"))
-    # The ticket is a secret: no state or attribute shows it.
-    assert bosma_cloud.tickets[-1].ticket not in str(state.as_dict())
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

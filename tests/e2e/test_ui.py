@@ -375,8 +375,14 @@ def test_bike_on_the_map(
     wait_until("a bike with a position", lambda: bool(located()), 45)
     name = str(located()[0]["attributes"]["friendly_name"])
     goto(page, f"{home_assistant.url}/map")
-    # Home Assistant 2026's map lists people, devices and zones beside it.
-    page.get_by_text("Devices", exact=True).filter(visible=True).first.click()
+    # Home Assistant 2026's map lists people, devices and zones beside it. On a
+    # busy machine the panel came up once without its list: load it again then.
+    devices = page.get_by_text("Devices", exact=True).filter(visible=True).first
+    try:
+        devices.click(timeout=20_000)
+    except PlaywrightError:
+        page.reload()
+        devices.click(timeout=30_000)
     expect(page.get_by_text(name).filter(visible=True).first).to_be_visible(
         timeout=30_000
     )

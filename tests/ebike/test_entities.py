@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import dataclasses
 from datetime import timedelta
 import re
@@ -13,17 +14,23 @@ from homeassistant.components.select import (
     DOMAIN as SELECT_DOMAIN,
     SERVICE_SELECT_OPTION,
 )
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_EBIKE
+from custom_components.bosch_connect.registry import ROOMS
 from simulator.ebike import EbikeCloud, EbikeSettings
+from tests.conftest import only_platform
 
 from .helpers import async_enable_all, entity_id, state
 
@@ -51,55 +58,88 @@ async def _select(hass: HomeAssistant, select: str, option: str) -> None:
     )
 
 
-def _stable(value: Any) -> Any:
-    if isinstance(value, str):
-        return ISO.sub("<time>", value)
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in sorted(value.items())}
-    if isinstance(value, list | tuple):
-        return [_stable(v) for v in value]
-    return value
+@pytest.fixture(autouse=True)
+def _only_platform(platform: Platform | None) -> Iterator[None]:
+    """``ebike_entry`` (autouse runs first) sets up with ``platform`` alone."""
+    with only_platform(SERVICE_EBIKE, platform):
+        yield
 
 
-def _entities(hass: HomeAssistant, entry: Any) -> dict[str, Any]:
-    registry = er.async_get(hass)
-    out: dict[str, Any] = {}
-    for reg in sorted(
-        er.async_entries_for_config_entry(registry, entry.entry_id),
-        key=lambda e: e.entity_id,
-    ):
-        current = hass.states.get(reg.entity_id)
-        out[reg.entity_id] = {
-            "unique_id": reg.unique_id,
-            "disabled_by": reg.disabled_by,
-            "translation_key": reg.translation_key,
-            "entity_category": reg.entity_category,
-            "original_device_class": reg.original_device_class,
-            "unit": reg.unit_of_measurement,
-            "state": _stable(current.state) if current else None,
-            "attributes": _stable(dict(current.attributes)) if current else None,
-        }
-    return out
+def _times(data: Any, path: Any) -> Any:
+    """The times of the run (deliveries, reports, syncs) as ``<time>``."""
+    if isinstance(data, str) and ISO.search(data):
+        return ISO.sub("<time>", data)
+    return data
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", list(ROOMS[SERVICE_EBIKE].platforms))
 async def test_entities_snapshot(
     hass: HomeAssistant,
-    ebike_entry: Any,
+    ebike_entry: MockConfigEntry,
     ebike_sim: EbikeCloud,
     snapshot: SnapshotAssertion,
 ) -> None:
+    """Every entity of the platform after the first bike's reports, and its state."""
     bike = ebike_sim.bikes[0]
     await ebike_sim.power_on(bike)
     assert (await ebike_sim.deliver_now(bike, "BIKE_STATUS")).status == 200
     assert (await ebike_sim.deliver_now(bike, "LOCATION_TRACKING")).status == 200
     await hass.async_block_till_done()
-    assert _entities(hass, ebike_entry) == snapshot(name="entities")
-    # Disabled by default: the ranges, remaining energy, BCM voltage, light,
-    # last report, sync status and last sync. Enabled by the user, they show
-    # the values.
-    disabled = await async_enable_all(hass, ebike_entry)
-    assert len(disabled) == 10 * len(ebike_sim.bikes)
-    assert _entities(hass, ebike_entry) == snapshot(name="entities_all_enabled")
+    await snapshot_platform(
+        hass,
+        er.async_get(hass),
+        snapshot.with_defaults(matcher=_times),
+        ebike_entry.entry_id,
+    )
+
+
+# Disabled by default: the ranges, remaining energy, BCM voltage, light, last
+# report, sync status and last sync.
+DISABLED = (
+    *(f"reachable_range_{mode}" for mode in range(1, 5)),
+    "remaining_energy",
+    "bcm_battery_voltage",
+    "light",
+    "last_report",
+    "sync_status",
+    "last_sync",
+)
+
+
+async def test_disabled_by_default(
+    hass: HomeAssistant, ebike_entry: MockConfigEntry, ebike_sim: EbikeCloud
+) -> None:
+    """Some entities wait for the user; enabled by the user, they show values."""
+    registry = er.async_get(hass)
+    entries = er.async_entries_for_config_entry(registry, ebike_entry.entry_id)
+    disabled = {
+        e.unique_id
+        for e in entries
+        if e.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {
+        f"ebike_{bike.bike_id}_{key}" for bike in ebike_sim.bikes for key in DISABLED
+    }
+    for entry in entries:
+        assert (hass.states.get(entry.entity_id) is None) == (
+            entry.unique_id in disabled
+        )
+    bike = ebike_sim.bikes[0]
+    await ebike_sim.power_on(bike)
+    assert (await ebike_sim.deliver_now(bike, "BIKE_STATUS")).status == 200
+    await hass.async_block_till_done()
+    assert sorted(await async_enable_all(hass, ebike_entry)) == sorted(
+        e.entity_id for e in entries if e.unique_id in disabled
+    )
+    for entry in entries:
+        assert hass.states.get(entry.entity_id) is not None
+
+
+async def test_devices(
+    hass: HomeAssistant, ebike_entry: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    """A device per bike."""
     devices = dr.async_entries_for_config_entry(
         dr.async_get(hass), ebike_entry.entry_id
     )

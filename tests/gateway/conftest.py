@@ -144,10 +144,12 @@ def gateway_authed_client(
 
 from typing import Any  # noqa: E402
 
+from homeassistant.const import Platform  # noqa: E402
 from homeassistant.core import HomeAssistant  # noqa: E402
 from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: E402
 
 from custom_components.bosch_connect.const import DOMAIN  # noqa: E402
+from tests.conftest import only_platform  # noqa: E402
 
 
 @pytest.fixture
@@ -195,12 +197,13 @@ def gateway_entry(
 
 @pytest.fixture
 async def loaded_gateway_entry(
-    hass: HomeAssistant, gateway_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """The gateway entry, set up against the simulator."""
-    assert await hass.config_entries.async_setup(gateway_entry.entry_id)
-    await hass.async_block_till_done()
-    return gateway_entry
+    hass: HomeAssistant, gateway_entry: MockConfigEntry, platform: Platform | None
+) -> AsyncGenerator[MockConfigEntry]:
+    """The gateway entry, set up against the simulator (with ``platform`` alone)."""
+    with only_platform("gateway", platform):
+        assert await hass.config_entries.async_setup(gateway_entry.entry_id)
+        await hass.async_block_till_done()
+        yield gateway_entry
 
 
 # ---- zeroconf announcements, as Home Assistant hands them to the flow ------------

@@ -24,11 +24,15 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.bosch_connect.const import DOMAIN
 from custom_components.bosch_connect.gateway.api import GatewayClient
+from custom_components.bosch_connect.registry import ROOMS
 from simulator.clock import Clock
 from simulator.faults import Fault
 from simulator.gateway import GatewaySimulator
@@ -55,23 +59,26 @@ async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", list(ROOMS["gateway"].platforms))
 async def test_entities(
     hass: HomeAssistant,
     loaded_gateway_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every entity of the platform, its registry entry and its state."""
+    await snapshot_platform(
+        hass, entity_registry, snapshot, loaded_gateway_entry.entry_id
+    )
+
+
+async def test_device(
+    hass: HomeAssistant,
+    loaded_gateway_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Every entity, its registry entry and its state."""
-    entries = er.async_entries_for_config_entry(
-        entity_registry, loaded_gateway_entry.entry_id
-    )
-    assert entries
-    for entry in sorted(entries, key=lambda e: e.entity_id):
-        assert entry == snapshot(name=f"{entry.entity_id}-entry")
-        assert hass.states.get(entry.entity_id) == snapshot(
-            name=f"{entry.entity_id}-state"
-        )
+    """The gateway's device."""
     device = device_registry.async_get_device_by_identifier(
         (DOMAIN, "101042019"), loaded_gateway_entry.entry_id
     )

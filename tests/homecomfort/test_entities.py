@@ -20,24 +20,29 @@ from homeassistant.components.water_heater import (
     SERVICE_SET_TEMPERATURE as WH_SET_TEMPERATURE,
 )
 from homeassistant.components.water_heater.const import DOMAIN as WATER_HEATER_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_TEMPERATURE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.json import JSONEncoder
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_HOMECOMFORT
 from custom_components.bosch_connect.diagnostics import (
     async_get_config_entry_diagnostics,
 )
 from custom_components.bosch_connect.homecomfort.const import CONF_API_KEY
 from custom_components.bosch_connect.homecomfort.keys import parse_api_key
+from custom_components.bosch_connect.registry import ROOMS
 from simulator.homecomfort import HomeComfortService
+from tests.conftest import only_platform, snapshot_platform_except
 
-from .conftest import HOUSE, refresh, state
+from .conftest import HOUSE, make_entry, refresh, setup_entry, state
 
 HC1 = "climate.home_comfort_101506113_heating_circuit_1"
 HC2 = "climate.home_comfort_101506113_heating_circuit_2"
@@ -47,23 +52,39 @@ EXPIRES = "sensor.home_comfort_partner_api_api_key_expires"
 SKEW = "sensor.home_comfort_partner_api_clock_skew"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", list(ROOMS[SERVICE_HOMECOMFORT].platforms))
 async def test_entities(
+    hass: HomeAssistant,
+    hc_sim: HomeComfortService,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Every entity of the platform, its registry entry and its state."""
+    with only_platform(SERVICE_HOMECOMFORT, platform):
+        entry = await setup_entry(hass, make_entry(hc_sim))
+        if platform is Platform.SENSOR:
+            # Per entry (and per key): test_devices_and_account_sensors.
+            await snapshot_platform_except(
+                hass, entity_registry, snapshot, entry.entry_id, (EXPIRES, SKEW)
+            )
+        else:
+            await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_devices_and_account_sensors(
     hass: HomeAssistant,
     hc_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Every entity, its registry entry and its state; the devices."""
+    """The devices; the key's expiry and the clock skew (per entry and per key)."""
     entries = er.async_entries_for_config_entry(entity_registry, hc_entry.entry_id)
     assert len(entries) == 18
-    for entry in sorted(entries, key=lambda e: e.entity_id):
-        if entry.entity_id in (EXPIRES, SKEW):
-            continue  # per entry (and per key): checked below
-        assert entry == snapshot(name=f"{entry.entity_id}-entry")
-        assert hass.states.get(entry.entity_id) == snapshot(
-            name=f"{entry.entity_id}-state"
-        )
+    # test_entities enables every entity: the clock skew alone is disabled.
+    assert {e.entity_id for e in entries if e.disabled_by is not None} == {SKEW}
     for gateway_id in ("101506113", "101506229"):
         device = device_registry.async_get_device_by_identifier(
             (DOMAIN, f"homecomfort-{gateway_id}"), hc_entry.entry_id

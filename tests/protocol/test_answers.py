@@ -59,12 +59,6 @@ async def server(socket_enabled: None) -> AsyncIterator[tuple[Faults, str]]:
     await listener.stop()
 
 
-@pytest.fixture
-async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def _read(session: aiohttp.ClientSession, url: str, limit: int) -> bytes:
     async with session.get(url) as response:
         return await read_answer(response, limit)

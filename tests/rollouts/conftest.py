@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.bosch_connect.const import CONF_SERVICE, DOMAIN, SERVICE_ROLLOUTS
+from custom_components.bosch_connect.rollouts.api import (
+    BasicCredentials,
+    DdiClient,
+    ManagementClient,
+    OAuthCredentials,
+)
 from simulator.options import Options
 from simulator.rollouts import RolloutsCloud, create
 from simulator.rollouts.service import (
@@ -84,3 +91,51 @@ def rollouts_entry(hass: HomeAssistant, rollouts: RolloutsCloud) -> MockConfigEn
     )
     entry.add_to_hass(hass)
     return entry
+
+
+def basic(cloud: RolloutsCloud, session: aiohttp.ClientSession) -> ManagementClient:
+    """A Management API client of the demo tenant's user."""
+    return ManagementClient(
+        session,
+        cloud.base_url,
+        DEMO_TENANT,
+        BasicCredentials(username=DEMO_USER, password=DEMO_PASSWORD),
+    )
+
+
+def oauth(
+    cloud: RolloutsCloud,
+    session: aiohttp.ClientSession,
+    secret: str = DEMO_CLIENT_SECRET,
+    scope: str = "",
+) -> ManagementClient:
+    """A Management API client of the demo tenant's OAuth2 client."""
+    return ManagementClient(
+        session,
+        cloud.base_url,
+        DEMO_TENANT,
+        OAuthCredentials(
+            token_url=cloud.token_url,
+            client_id=DEMO_CLIENT_ID,
+            client_secret=secret,
+            scope=scope,
+        ),
+    )
+
+
+def ddi(
+    cloud: RolloutsCloud,
+    session: aiohttp.ClientSession,
+    token_type: str = "TargetToken",  # noqa: S107
+    token: str = DEMO_TARGET_TOKEN,
+    controller: str = DEMO_CONTROLLER,
+) -> DdiClient:
+    """A DDI client of the demo target."""
+    return DdiClient(
+        session,
+        cloud.base_url,
+        DEMO_TENANT,
+        controller,
+        token_type=token_type,
+        token=token,
+    )

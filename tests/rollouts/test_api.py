@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import datetime as dt
 
 import aiohttp
@@ -10,7 +9,6 @@ import pytest
 
 from custom_components.bosch_connect.rollouts.api import (
     BasicCredentials,
-    DdiClient,
     ManagementClient,
     OAuthCredentials,
     check_url,
@@ -35,7 +33,6 @@ from simulator.faults import Fault
 from simulator.rollouts import RolloutsCloud
 from simulator.rollouts.service import (
     DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     DEMO_CONTROLLER,
     DEMO_GATEWAY_TOKEN,
     DEMO_PASSWORD,
@@ -43,42 +40,11 @@ from simulator.rollouts.service import (
     DEMO_TENANT,
     DEMO_USER,
 )
-from tests.conftest import sim_session
 
-from .conftest import grant
+from .conftest import basic, ddi, grant, oauth
 
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with sim_session() as session:
-        yield session
-
-
-def basic(cloud: RolloutsCloud, session: aiohttp.ClientSession) -> ManagementClient:
-    return ManagementClient(
-        session,
-        cloud.base_url,
-        DEMO_TENANT,
-        BasicCredentials(username=DEMO_USER, password=DEMO_PASSWORD),
-    )
-
-
-def oauth(
-    cloud: RolloutsCloud,
-    session: aiohttp.ClientSession,
-    secret: str = DEMO_CLIENT_SECRET,
-) -> ManagementClient:
-    return ManagementClient(
-        session,
-        cloud.base_url,
-        DEMO_TENANT,
-        OAuthCredentials(
-            token_url=cloud.token_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=secret,
-            scope="service-instance-id",
-        ),
-    )
+# The scope the Bosch IoT Suite names for a service instance.
+SCOPE = "service-instance-id"
 
 
 def test_basic_header_names_tenant_and_user() -> None:
@@ -210,7 +176,7 @@ async def test_basic_auth_refused(
 async def test_oauth_first_call_registers_the_client(
     rollouts: RolloutsCloud, session: aiohttp.ClientSession
 ) -> None:
-    client = oauth(rollouts, session)
+    client = oauth(rollouts, session, scope=SCOPE)
     with pytest.raises(RolloutsClientRegisteredError) as err:
         await client.check()
     assert err.value.client_id == DEMO_CLIENT_ID
@@ -231,7 +197,7 @@ async def test_oauth_first_call_registers_the_client(
 async def test_oauth_token_renewed_after_revocation(
     rollouts: RolloutsCloud, session: aiohttp.ClientSession
 ) -> None:
-    grant_client = oauth(rollouts, session)
+    grant_client = oauth(rollouts, session, scope=SCOPE)
     with pytest.raises(RolloutsClientRegisteredError):
         await grant_client.check()
     grant(rollouts)
@@ -245,10 +211,10 @@ async def test_oauth_errors(
     rollouts: RolloutsCloud, session: aiohttp.ClientSession
 ) -> None:
     with pytest.raises(RolloutsInvalidClientError):
-        await oauth(rollouts, session, secret="wrong").check()
+        await oauth(rollouts, session, secret="wrong", scope=SCOPE).check()
     rollouts.faults.set("/oauth/token", Fault(status=500, count=1))
     with pytest.raises(RolloutsConnectionError):
-        await oauth(rollouts, session).check()
+        await oauth(rollouts, session, scope=SCOPE).check()
     with pytest.raises(RolloutsInvalidUrlError):
         ManagementClient(
             session,
@@ -272,23 +238,6 @@ async def test_management_faults(
         await client.check()
     rollouts.faults.clear()
     await client.check()
-
-
-def ddi(
-    cloud: RolloutsCloud,
-    session: aiohttp.ClientSession,
-    token_type: str = "TargetToken",  # noqa: S107
-    token: str = DEMO_TARGET_TOKEN,
-    controller: str = DEMO_CONTROLLER,
-) -> DdiClient:
-    return DdiClient(
-        session,
-        cloud.base_url,
-        DEMO_TENANT,
-        controller,
-        token_type=token_type,
-        token=token,
-    )
 
 
 async def test_ddi_target_token_and_deployment(

@@ -8,7 +8,7 @@ The client of before read every byte.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 import datetime as dt
 import json
 import logging
@@ -33,26 +33,20 @@ from custom_components.bosch_connect.rollouts.api import (
     PAGE_ITEM_BYTES,
     PAGE_LIMIT,
     TOKEN_ANSWER_BYTES,
-    BasicCredentials,
-    DdiClient,
-    ManagementClient,
-    OAuthCredentials,
     page_answer_bytes,
 )
 from custom_components.bosch_connect.rollouts.errors import RolloutsConnectionError
 from simulator.faults import Fault
 from simulator.rollouts import RolloutsCloud
 from simulator.rollouts.service import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
     DEMO_CONTROLLER,
     DEMO_PASSWORD,
-    DEMO_TARGET_TOKEN,
     DEMO_TENANT,
     DEMO_USER,
     Target,
 )
-from tests.conftest import sim_session
+
+from .conftest import basic, ddi, oauth
 
 BEYOND = 64 * MIB  # served past the limit
 BUFFERS = 16 * MIB  # what may get out before the server notices the hang-up
@@ -62,48 +56,9 @@ REACHABLE = "binary_sensor.rollouts_demo_management_api"
 TARGETS = "sensor.rollouts_demo_targets"
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with sim_session() as session:
-        yield session
-
-
-def _basic(cloud: RolloutsCloud, session: aiohttp.ClientSession) -> ManagementClient:
-    return ManagementClient(
-        session,
-        cloud.base_url,
-        DEMO_TENANT,
-        BasicCredentials(username=DEMO_USER, password=DEMO_PASSWORD),
-    )
-
-
-def _oauth(cloud: RolloutsCloud, session: aiohttp.ClientSession) -> ManagementClient:
-    return ManagementClient(
-        session,
-        cloud.base_url,
-        DEMO_TENANT,
-        OAuthCredentials(
-            token_url=cloud.token_url,
-            client_id=DEMO_CLIENT_ID,
-            client_secret=DEMO_CLIENT_SECRET,
-        ),
-    )
-
-
-def _ddi(cloud: RolloutsCloud, session: aiohttp.ClientSession) -> DdiClient:
-    return DdiClient(
-        session,
-        cloud.base_url,
-        DEMO_TENANT,
-        DEMO_CONTROLLER,
-        token_type="TargetToken",
-        token=DEMO_TARGET_TOKEN,
-    )
-
-
 async def _deployment(cloud: RolloutsCloud, session: aiohttp.ClientSession) -> Any:
     cloud.assign(DEMO_TENANT, DEMO_CONTROLLER, 2)
-    client = _ddi(cloud, session)
+    client = ddi(cloud, session)
     poll = await client.poll()  # before the fault (on deploymentBase only)
     cloud.faults.set(f"{DDI}/deploymentBase", cloud.faults.faults.pop("later"))
     return await client.deployment(poll)
@@ -115,24 +70,24 @@ KINDS: dict[str, tuple[str, int, Call]] = {
     "token": (
         "/oauth/token",
         TOKEN_ANSWER_BYTES,
-        lambda c, s: _oauth(c, s).check(),
+        lambda c, s: oauth(c, s).check(),
     ),
     "targets": (
         f"{REST}/targets",
         page_answer_bytes(PAGE_LIMIT),
-        lambda c, s: _basic(c, s).targets(limit=PAGE_LIMIT),
+        lambda c, s: basic(c, s).targets(limit=PAGE_LIMIT),
     ),
     "one-set": (
         f"{REST}/distributionsets",
         page_answer_bytes(1),
-        lambda c, s: _basic(c, s).distribution_sets(limit=1),
+        lambda c, s: basic(c, s).distribution_sets(limit=1),
     ),
     "target": (
         f"{REST}/targets/",
         OBJECT_ANSWER_BYTES,
-        lambda c, s: _basic(c, s).target(DEMO_CONTROLLER),
+        lambda c, s: basic(c, s).target(DEMO_CONTROLLER),
     ),
-    "poll": (DDI, OBJECT_ANSWER_BYTES, lambda c, s: _ddi(c, s).poll()),
+    "poll": (DDI, OBJECT_ANSWER_BYTES, lambda c, s: ddi(c, s).poll()),
     "deployment": ("later", DEPLOYMENT_ANSWER_BYTES, _deployment),
 }
 
@@ -208,9 +163,9 @@ async def test_a_tenant_with_many_targets_is_read(
         tenant.targets[controller] = Target(
             controller_id=controller, name="n" * 128, security_token="t" * 32
         )
-    page = await _basic(rollouts, session).targets(limit=PAGE_LIMIT)
+    page = await basic(rollouts, session).targets(limit=PAGE_LIMIT)
     assert len(page.content) == PAGE_LIMIT
-    summary = await _basic(rollouts, session).summary()
+    summary = await basic(rollouts, session).summary()
     assert summary.targets == len(tenant.targets) > 1_200
     assert summary.overdue_complete
 

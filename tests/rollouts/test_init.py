@@ -7,7 +7,7 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     device_registry as dr,
@@ -19,14 +19,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    snapshot_platform,
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.bosch_connect.const import DOMAIN
+from custom_components.bosch_connect.const import DOMAIN, SERVICE_ROLLOUTS
 from custom_components.bosch_connect.diagnostics import (
     async_get_config_entry_diagnostics,
 )
+from custom_components.bosch_connect.registry import ROOMS
 from custom_components.bosch_connect.rollouts.models import UPDATE_STATUSES
 from simulator.faults import Fault
 from simulator.rollouts import RolloutsCloud
@@ -37,6 +39,7 @@ from simulator.rollouts.service import (
     DEMO_TARGET_TOKEN,
     DEMO_TENANT,
 )
+from tests.conftest import only_platform
 
 from .conftest import basic_data, grant, oauth_data
 
@@ -72,25 +75,17 @@ async def _tick(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-@pytest.mark.freeze_time(FROZEN)
-@pytest.mark.usefixtures("freezer")
-async def test_entities(
+async def test_entity_categories_and_defaults(
     hass: HomeAssistant,
-    rollouts: RolloutsCloud,
     rollouts_entry: MockConfigEntry,
     entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
 ) -> None:
+    """The entities, their categories and which wait for the user."""
     await _setup(hass, rollouts_entry)
     entries = er.async_entries_for_config_entry(
         entity_registry, rollouts_entry.entry_id
     )
     assert len(entries) == 14
-    for entry in sorted(entries, key=lambda e: e.entity_id):
-        assert entry == snapshot(name=f"{entry.entity_id}-entry")
-        assert hass.states.get(entry.entity_id) == snapshot(
-            name=f"{entry.entity_id}-state"
-        )
     # The counts and the pending deployment are primary values (dashboards,
     # voice); reachability and the DDI poll's details are diagnostic, and the
     # poll's interval and time are disabled until a user wants them.
@@ -113,10 +108,31 @@ async def test_entities(
         f"{rollouts_entry.entry_id}_ddi_{key}": er.RegistryEntryDisabler.INTEGRATION
         for key in ("polling_interval", "last_poll")
     }
+
+
+@pytest.mark.freeze_time(FROZEN)
+@pytest.mark.usefixtures("freezer", "entity_registry_enabled_by_default")
+@pytest.mark.parametrize("platform", list(ROOMS[SERVICE_ROLLOUTS].platforms))
+async def test_entities(
+    hass: HomeAssistant,
+    rollouts_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Every entity of the platform, its registry entry and its state."""
+    with only_platform(SERVICE_ROLLOUTS, platform):
+        await _setup(hass, rollouts_entry)
+        await snapshot_platform(
+            hass, entity_registry, snapshot, rollouts_entry.entry_id
+        )
     # The security token never shows up in a state.
-    for entry in entries:
+    for entry in er.async_entries_for_config_entry(
+        entity_registry, rollouts_entry.entry_id
+    ):
         state = hass.states.get(entry.entity_id)
-        assert state is None or DEMO_TARGET_TOKEN not in str(state.as_dict())
+        assert state is not None
+        assert DEMO_TARGET_TOKEN not in str(state.as_dict())
 
 
 @pytest.mark.freeze_time(FROZEN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import functools
 import secrets
 from typing import Any
 
@@ -23,9 +24,15 @@ def trusted_signers() -> TrustStore:
     The CAs of Home Assistant's client context (certifi's, or the bundle that
     ``REQUESTS_CA_BUNDLE`` names: how a user makes Home Assistant trust a CA
     of their own), the same that every https connection to Bosch trusts.
-    Blocking (parses every CA): run it in an executor.
+    Blocking (parses every CA the first time): run it in an executor.
     """
-    return load_trust_store(client_context().get_ca_certs(binary_form=True))
+    return _trust_store(tuple(client_context().get_ca_certs(binary_form=True)))
+
+
+@functools.lru_cache(maxsize=1)
+def _trust_store(certificates: tuple[bytes, ...]) -> TrustStore:
+    """The trust store of these CAs (parsed once: they rarely change in a run)."""
+    return load_trust_store(certificates)
 
 
 def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> EbikeClient:

@@ -18,6 +18,7 @@ from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -104,6 +105,11 @@ DISABLED = (
     "last_report",
     "sync_status",
     "last_sync",
+    *(
+        f"{feature}_{value}"
+        for feature in ("location_tracking", "bike_status")
+        for value in ("applied_profile", "profile_status")
+    ),
 )
 
 
@@ -134,6 +140,27 @@ async def test_disabled_by_default(
     )
     for entry in entries:
         assert hass.states.get(entry.entity_id) is not None
+
+
+# The fleet size that the benchmark measures and the README promises.
+FLEET = 1_000
+
+
+async def test_a_fleet_of_a_thousand_bikes_fits_home_assistants_limit(
+    hass: HomeAssistant, ebike_entry: MockConfigEntry, ebike_sim: EbikeCloud
+) -> None:
+    """Home Assistant sets up at most 10,000 enabled entities per entry.
+
+    Beyond that it drops every further entity (trackers included) with a
+    warning: the entities enabled by default per bike must leave room for
+    the fleet size the README states.
+    """
+    entries = er.async_entries_for_config_entry(
+        er.async_get(hass), ebike_entry.entry_id
+    )
+    enabled = [e for e in entries if e.disabled_by is None]
+    per_bike = len(enabled) / len(ebike_sim.bikes)
+    assert per_bike * FLEET <= MAX_ENABLED_ENTITIES_PER_CONFIG_ENTRY
 
 
 async def test_devices(
@@ -301,6 +328,7 @@ async def test_module_refresh_failure_keeps_pending(
     assert state(hass, "sensor", bike, "sync_status").state == "success"
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_webhook_handler_makes_no_network_call(
     hass: HomeAssistant,
     ebike_entry: Any,
@@ -366,6 +394,7 @@ async def test_webhook_handler_makes_no_network_call(
     )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_profile_sensors_follow_the_fleet(
     hass: HomeAssistant, ebike_entry: Any, ebike_sim: EbikeCloud
 ) -> None:

@@ -182,10 +182,15 @@ def _feature_sensors(feature: str) -> tuple[EbikeModuleSensorDescription, ...]:
         return _enum(found.status if found else None, PROFILE_STATES)
 
     return (
+        # Disabled by default, as the other diagnostics of a bike: Home
+        # Assistant sets up at most 10,000 enabled entities per entry, and a
+        # fleet of 1,000 bikes fills that with the 10 enabled per bike.
         EbikeModuleSensorDescription(
             key=f"{name}_applied_profile",
             translation_key=f"ebike_{name}_applied_profile",
             device_class=SensorDeviceClass.ENUM,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
             value_fn=applied,
             options_fn=lambda module: profile_options(current(module)),
         ),
@@ -195,6 +200,7 @@ def _feature_sensors(feature: str) -> tuple[EbikeModuleSensorDescription, ...]:
             device_class=SensorDeviceClass.ENUM,
             options=PROFILE_STATES,
             entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
             value_fn=status,
         ),
     )

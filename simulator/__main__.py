@@ -52,10 +52,12 @@ async def serve(options: Options, control_port: int) -> None:
     services = build_services(options)
     for service in services:
         await service.start()
+    # Before the control server answers: the demo starts Home Assistant, which
+    # reads the bundle, once the control port is open.
+    bundle = write_bundle(options.ca_pem, options.state_dir / "ca-bundle.pem")
     control = control_listener(services, port=control_port)
     await control.start()
     print(f"Simulator control: {control.url}/  (state in {options.state_dir})")
-    bundle = write_bundle(options.ca_pem, options.state_dir / "ca-bundle.pem")
     print(f"Home Assistant trusts the simulator with {BUNDLE_ENV}={bundle}")
     for service in services:
         print()

@@ -33,7 +33,6 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
 )
 from homeassistant.const import CONF_HOST, CONF_TOKEN
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -544,19 +543,6 @@ class GatewayFlowMixin(GatewayOwnerFlowMixin, ConfigFlow):
         }
         title = gateway_title(brand, model, str(self.unique_id))
         return self.async_create_entry(title=title, data=data)
-
-    def _gateway_client(
-        self, connection: Mapping[str, Any], context: ssl.SSLContext, token: str | None
-    ) -> GatewayClient:
-        return GatewayClient(
-            async_get_clientsession(self.hass),
-            connection[CONF_HOST],
-            api_port=int(connection[CONF_API_PORT]),
-            auth_port=int(connection[CONF_AUTH_PORT]),
-            ssl_context=context,
-            token=token,
-            require_identity=True,
-        )
 
     async def _gateway_request_token(
         self,

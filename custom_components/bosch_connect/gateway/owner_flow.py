@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
+import ssl
 from typing import Any, Final
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlow, ConfigFlowResult
@@ -202,6 +203,20 @@ class GatewayOwnerFlowMixin(ConfigFlow):
     # Errors of a later step shown on the sticker form (press again).
     _owner_carried_errors: dict[str, str] = {}  # noqa: RUF012 - replaced, never changed
 
+    def _gateway_client(
+        self, connection: Mapping[str, Any], context: ssl.SSLContext, token: str | None
+    ) -> GatewayClient:
+        """A client of the gateway at ``connection`` (either channel)."""
+        return GatewayClient(
+            async_get_clientsession(self.hass),
+            connection[CONF_HOST],
+            api_port=int(connection[CONF_API_PORT]),
+            auth_port=int(connection[CONF_AUTH_PORT]),
+            ssl_context=context,
+            token=token,
+            require_identity=True,
+        )
+
     def _owner_client(
         self,
         connection: Mapping[str, Any],
@@ -209,15 +224,7 @@ class GatewayOwnerFlowMixin(ConfigFlow):
         token: str | None,
     ) -> GatewayClient:
         """A client of the owner ports; without ``peer`` it only learns who answers."""
-        return GatewayClient(
-            async_get_clientsession(self.hass),
-            connection[CONF_HOST],
-            api_port=int(connection[CONF_API_PORT]),
-            auth_port=int(connection[CONF_AUTH_PORT]),
-            ssl_context=build_owner_context(peer),
-            token=token,
-            require_identity=True,
-        )
+        return self._gateway_client(connection, build_owner_context(peer), token)
 
     def _owner_pinned(self, token: str | None = None) -> GatewayClient:
         """A client that talks only to the certificate seen in step 1."""

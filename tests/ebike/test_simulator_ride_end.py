@@ -10,35 +10,20 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 import json
 
-from aiohttp import web
 import pytest
 
 from simulator.ebike import EbikeCloud, EbikeSettings, create
 from simulator.ebike.service import WebhookRecord
 from simulator.options import Options
-from simulator.server import Listener
-from tests.ebike.conftest import WebhookReceiver
+
+from .conftest import WebhookReceiver
 
 TYPES = ["BIKE_STATUS", "LOCATION_TRACKING"]
 
 
 @pytest.fixture
-async def receiver(socket_enabled: None) -> AsyncGenerator[WebhookReceiver]:
-    """A notification receiver on 127.0.0.1."""
-    receiver = WebhookReceiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    receiver.listener = Listener(app)
-    await receiver.listener.start()
-    try:
-        yield receiver
-    finally:
-        await receiver.listener.stop()
-
-
-@pytest.fixture
 async def sim(
-    sim_options: Options, receiver: WebhookReceiver
+    sim_options: Options, webhook_receiver: WebhookReceiver
 ) -> AsyncGenerator[EbikeCloud]:
     """One bike, both features on, both types subscribed; steps driven by hand."""
     sim = create(sim_options, EbikeSettings(auto_send=False, bikes=1))
@@ -48,7 +33,11 @@ async def sim(
     for feature in TYPES:
         bike.request_profile(feature, "DEFAULT", now)
     sim.webhooks["hook"] = WebhookRecord(
-        id="hook", url=receiver.url, event_types=TYPES, created_at=now, updated_at=now
+        id="hook",
+        url=webhook_receiver.url,
+        event_types=TYPES,
+        created_at=now,
+        updated_at=now,
     )
     try:
         yield sim
@@ -76,10 +65,10 @@ async def ride(sim: EbikeCloud, receiver: WebhookReceiver) -> None:
 
 @pytest.mark.parametrize("how", ["stop", "power_off", "route_end"])
 async def test_the_end_of_a_ride_is_reported(
-    sim: EbikeCloud, receiver: WebhookReceiver, how: str
+    sim: EbikeCloud, webhook_receiver: WebhookReceiver, how: str
 ) -> None:
     """Stopped, powered off or at the route's end: a final isMoving false."""
-    await ride(sim, receiver)
+    await ride(sim, webhook_receiver)
     if how == "stop":
         sim.stop_ride(0)
     elif how == "power_off":
@@ -89,25 +78,25 @@ async def test_the_end_of_a_ride_is_reported(
     sim.advance(5)
     await sim.step()
     await sim.wait_idle()
-    assert moving_reports(receiver) == [True, False]
+    assert moving_reports(webhook_receiver) == [True, False]
     assert not sim.bikes[0].moving
 
     # Once: the bike standing still does not report again at every step.
     sim.advance(5)
     await sim.step()
     await sim.wait_idle()
-    assert moving_reports(receiver) == [True, False]
+    assert moving_reports(webhook_receiver) == [True, False]
 
 
 async def test_a_ride_end_already_reported_is_not_sent_again(
-    sim: EbikeCloud, receiver: WebhookReceiver
+    sim: EbikeCloud, webhook_receiver: WebhookReceiver
 ) -> None:
     """The final position delivered on request (tests, control page) counts."""
-    await ride(sim, receiver)
+    await ride(sim, webhook_receiver)
     sim.stop_ride(0)
     await sim.deliver_now(0, "LOCATION_TRACKING")
     await sim.wait_idle()
     sim.advance(5)
     await sim.step()
     await sim.wait_idle()
-    assert moving_reports(receiver) == [True, False]
+    assert moving_reports(webhook_receiver) == [True, False]
